@@ -1,0 +1,536 @@
+//! The pure core: windows, counts and summaries.
+//!
+//! [`Engine::feed`] takes one record and the current time and says whether
+//! to pass or suppress it; [`Engine::tick`] closes windows whose time is up.
+//! Both push the summaries due into a caller-owned `Vec`. Nothing here reads
+//! a clock or touches I/O, so every window rule is tested with made-up times.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::rules::{MatchScratch, RuleSet};
+use crate::time::Time;
+
+/// What to do with one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// No rule matched: write it.
+    Pass,
+    /// Rule `0` matched but the record is within its window's `pass_first`: write it.
+    PassMatched(usize),
+    /// Rule `0` matched and the record is held back and counted.
+    Suppress(usize),
+}
+
+/// One window's closing report: `count` records of `rule` (and `key`) were suppressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Index of the rule in the [`RuleSet`].
+    pub rule: usize,
+    /// The rendered key, for rules that have one.
+    pub key: Option<Vec<u8>>,
+    /// How many records were suppressed in the window (always ≥ 1).
+    pub count: u64,
+    /// Time of the first suppressed record.
+    pub first: Time,
+    /// Time of the last suppressed record.
+    pub last: Time,
+    /// When the window closed: its deadline, or earlier if closed early.
+    pub at: Time,
+}
+
+/// Per-rule counters, for `--stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RuleStats {
+    /// Records the rule matched.
+    pub matched: u64,
+    /// Records the rule suppressed.
+    pub suppressed: u64,
+    /// Summaries written for the rule.
+    pub summaries: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Window {
+    deadline: Time,
+    matched: u64,
+    suppressed: u64,
+    first: Time,
+    last: Time,
+}
+
+#[derive(Debug, Default)]
+struct RuleState {
+    windows: HashMap<Box<[u8]>, Window>,
+    /// Windows in opening order. All windows of a rule share one duration, so
+    /// this is also deadline order: the front is the next to close. Entries
+    /// whose window has since closed are skipped when they reach the front.
+    expiry: VecDeque<(Time, Box<[u8]>)>,
+    stats: RuleStats,
+}
+
+/// The windowing engine over one [`RuleSet`].
+#[derive(Debug)]
+pub struct Engine {
+    rules: Arc<RuleSet>,
+    states: Vec<RuleState>,
+    scratch: MatchScratch,
+    /// No window closes before this time; lets `feed` skip the expiry scan.
+    next_due: Option<Time>,
+}
+
+/// A record's bytes as patterns see them: without its `\n` and a `\r` before it.
+pub fn line_content(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+impl Engine {
+    /// An engine with no open windows.
+    pub fn new(rules: Arc<RuleSet>) -> Engine {
+        let states = rules.rules().iter().map(|_| RuleState::default()).collect();
+        let scratch = rules.scratch();
+        Engine {
+            rules,
+            states,
+            scratch,
+            next_due: None,
+        }
+    }
+
+    /// The rules this engine applies.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// Decides one record (its line ending is ignored for matching) seen at
+    /// `now`. Summaries of windows that closed by `now` are pushed to `out`
+    /// first, so they come before the record in the output.
+    pub fn feed(&mut self, record: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
+        if self.next_due.is_some_and(|due| due <= now) {
+            self.tick(now, out);
+        }
+        let Some((rule_id, key)) = self
+            .rules
+            .match_line(line_content(record), &mut self.scratch)
+        else {
+            return Verdict::Pass;
+        };
+        let rule = &self.rules.rules()[rule_id];
+        let state = &mut self.states[rule_id];
+        state.stats.matched += 1;
+
+        if state.windows.get(key).is_some_and(|w| w.deadline <= now) {
+            // Normally closed by the tick above; kept so a window can never
+            // outlive its deadline whatever the caller does.
+            if let Some(window) = state.windows.remove(key) {
+                close(
+                    rule_id,
+                    Some(key),
+                    &window,
+                    window.deadline,
+                    rule.key.is_some(),
+                    state,
+                    out,
+                );
+            }
+        }
+        if !state.windows.contains_key(key) {
+            if state.windows.len() >= rule.max_keys {
+                evict_oldest(rule_id, now, rule.key.is_some(), state, out);
+            }
+            let deadline = now.plus(rule.window);
+            state.windows.insert(
+                key.into(),
+                Window {
+                    deadline,
+                    matched: 0,
+                    suppressed: 0,
+                    first: now,
+                    last: now,
+                },
+            );
+            state.expiry.push_back((deadline, key.into()));
+            self.next_due = Some(self.next_due.map_or(deadline, |d| d.min(deadline)));
+        }
+        let Some(window) = state.windows.get_mut(key) else {
+            return Verdict::Pass; // unreachable: inserted above
+        };
+        window.matched += 1;
+        if window.matched <= rule.pass_first {
+            return Verdict::PassMatched(rule_id);
+        }
+        if window.suppressed == 0 {
+            window.first = now;
+        }
+        window.suppressed += 1;
+        window.last = now;
+        state.stats.suppressed += 1;
+        Verdict::Suppress(rule_id)
+    }
+
+    /// Closes every window whose deadline is at or before `now`, pushing a
+    /// summary for each that suppressed anything, in deadline order.
+    pub fn tick(&mut self, now: Time, out: &mut Vec<Summary>) {
+        let start = out.len();
+        for (rule_id, state) in self.states.iter_mut().enumerate() {
+            let keyed = self.rules.rules()[rule_id].key.is_some();
+            while let Some((deadline, _)) = state.expiry.front() {
+                if *deadline > now {
+                    break;
+                }
+                let Some((deadline, key)) = state.expiry.pop_front() else {
+                    break;
+                };
+                let live = state
+                    .windows
+                    .get(&key)
+                    .is_some_and(|w| w.deadline == deadline);
+                if live {
+                    if let Some(window) = state.windows.remove(&key) {
+                        close(rule_id, Some(&key), &window, deadline, keyed, state, out);
+                    }
+                }
+            }
+        }
+        out[start..].sort_by_key(|s| (s.at, s.rule));
+        self.next_due = self
+            .states
+            .iter()
+            .filter_map(|s| s.expiry.front().map(|(d, _)| *d))
+            .min();
+    }
+
+    /// Closes every open window at once (end of input, shutdown), pushing
+    /// their summaries; each carries `now` or its deadline, whichever is earlier.
+    pub fn finish(&mut self, now: Time, out: &mut Vec<Summary>) {
+        self.tick(now, out);
+        let start = out.len();
+        for (rule_id, state) in self.states.iter_mut().enumerate() {
+            let keyed = self.rules.rules()[rule_id].key.is_some();
+            while let Some((deadline, key)) = state.expiry.pop_front() {
+                let live = state
+                    .windows
+                    .get(&key)
+                    .is_some_and(|w| w.deadline == deadline);
+                if live {
+                    if let Some(window) = state.windows.remove(&key) {
+                        close(
+                            rule_id,
+                            Some(&key),
+                            &window,
+                            now.min(deadline),
+                            keyed,
+                            state,
+                            out,
+                        );
+                    }
+                }
+            }
+            state.windows.clear();
+        }
+        out[start..].sort_by_key(|s| (s.at, s.rule));
+        self.next_due = None;
+    }
+
+    /// The earliest time a window closes, for the I/O shell's timer.
+    pub fn next_deadline(&self) -> Option<Time> {
+        self.next_due
+    }
+
+    /// Counters per rule, in rule order.
+    pub fn stats(&self) -> Vec<RuleStats> {
+        self.states.iter().map(|s| s.stats).collect()
+    }
+
+    /// How many windows are open across all rules.
+    pub fn open_windows(&self) -> usize {
+        self.states.iter().map(|s| s.windows.len()).sum()
+    }
+}
+
+/// Records a closed window: a summary if it suppressed anything.
+fn close(
+    rule: usize,
+    key: Option<&[u8]>,
+    window: &Window,
+    at: Time,
+    keyed: bool,
+    state: &mut RuleState,
+    out: &mut Vec<Summary>,
+) {
+    if window.suppressed == 0 {
+        return;
+    }
+    state.stats.summaries += 1;
+    out.push(Summary {
+        rule,
+        key: if keyed { key.map(<[u8]>::to_vec) } else { None },
+        count: window.suppressed,
+        first: window.first,
+        last: window.last,
+        at,
+    });
+}
+
+/// Closes the rule's oldest open window early (with its summary) to make
+/// room under `max_keys`.
+fn evict_oldest(
+    rule: usize,
+    now: Time,
+    keyed: bool,
+    state: &mut RuleState,
+    out: &mut Vec<Summary>,
+) {
+    while let Some((deadline, key)) = state.expiry.pop_front() {
+        let live = state
+            .windows
+            .get(&key)
+            .is_some_and(|w| w.deadline == deadline);
+        if live {
+            if let Some(window) = state.windows.remove(&key) {
+                close(
+                    rule,
+                    Some(&key),
+                    &window,
+                    now.min(deadline),
+                    keyed,
+                    state,
+                    out,
+                );
+            }
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_str;
+    use std::time::Duration;
+
+    const SEC: i64 = 1000;
+
+    fn engine(toml: &str) -> Engine {
+        let rules = load_str("test.toml", toml, Duration::from_secs(30)).expect("valid rules");
+        Engine::new(Arc::new(rules))
+    }
+
+    fn noise() -> Engine {
+        engine("[[rule]]\nname = \"noise\"\npattern = 'noise'\nwindow = \"10s\"\n")
+    }
+
+    /// Feeds `line` at second `t`, returning the verdict and any summaries.
+    fn at(e: &mut Engine, t: i64, line: &str) -> (Verdict, Vec<Summary>) {
+        let mut out = Vec::new();
+        let v = e.feed(line.as_bytes(), Time(t * SEC), &mut out);
+        (v, out)
+    }
+
+    fn tick(e: &mut Engine, t: i64) -> Vec<Summary> {
+        let mut out = Vec::new();
+        e.tick(Time(t * SEC), &mut out);
+        out
+    }
+
+    #[test]
+    fn unmatched_lines_pass_and_open_nothing() {
+        let mut e = noise();
+        assert_eq!(at(&mut e, 0, "hello\n").0, Verdict::Pass);
+        assert_eq!(e.open_windows(), 0);
+        assert_eq!(e.next_deadline(), None);
+    }
+
+    #[test]
+    fn first_match_opens_a_window_and_is_suppressed() {
+        let mut e = noise();
+        assert_eq!(at(&mut e, 5, "noise 1\n").0, Verdict::Suppress(0));
+        assert_eq!(e.next_deadline(), Some(Time(15 * SEC)));
+    }
+
+    #[test]
+    fn window_summarizes_once_at_its_deadline_with_the_count() {
+        let mut e = noise();
+        for t in 0..5 {
+            assert_eq!(at(&mut e, t, "noise\n").0, Verdict::Suppress(0));
+        }
+        assert!(tick(&mut e, 9).is_empty(), "not due before the deadline");
+        let s = tick(&mut e, 10);
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            (s[0].count, s[0].first, s[0].last, s[0].at),
+            (5, Time(0), Time(4 * SEC), Time(10 * SEC))
+        );
+        assert!(
+            tick(&mut e, 100).is_empty(),
+            "a closed window says nothing more"
+        );
+        assert_eq!(e.open_windows(), 0);
+    }
+
+    #[test]
+    fn late_tick_still_reports_the_deadline_as_close_time() {
+        let mut e = noise();
+        at(&mut e, 0, "noise");
+        let s = tick(&mut e, 11);
+        assert_eq!(s[0].at, Time(10 * SEC));
+    }
+
+    #[test]
+    fn match_after_deadline_closes_old_window_before_opening_a_new_one() {
+        let mut e = noise();
+        at(&mut e, 0, "noise");
+        at(&mut e, 1, "noise");
+        let (v, s) = at(&mut e, 10, "noise");
+        assert_eq!(v, Verdict::Suppress(0));
+        assert_eq!(s.len(), 1, "old window summarized first");
+        assert_eq!(s[0].count, 2);
+        assert_eq!(e.next_deadline(), Some(Time(20 * SEC)));
+        let s = tick(&mut e, 20);
+        assert_eq!(s[0].count, 1);
+    }
+
+    #[test]
+    fn window_runs_from_its_first_match_not_from_the_last() {
+        let mut e = noise();
+        for t in 0..10 {
+            at(&mut e, t, "noise");
+        }
+        // A steady flood still gets one summary every window, not never.
+        assert_eq!(tick(&mut e, 10)[0].count, 10);
+    }
+
+    #[test]
+    fn pass_first_lets_the_first_matches_through_in_every_window() {
+        let mut e =
+            engine("[[rule]]\nname = \"n\"\npattern = 'noise'\nwindow = \"10s\"\npass_first = 2\n");
+        assert_eq!(at(&mut e, 0, "noise").0, Verdict::PassMatched(0));
+        assert_eq!(at(&mut e, 1, "noise").0, Verdict::PassMatched(0));
+        assert_eq!(at(&mut e, 2, "noise").0, Verdict::Suppress(0));
+        assert_eq!(tick(&mut e, 10)[0].count, 1);
+        assert_eq!(at(&mut e, 11, "noise").0, Verdict::PassMatched(0));
+    }
+
+    #[test]
+    fn window_that_suppressed_nothing_closes_silently() {
+        let mut e =
+            engine("[[rule]]\nname = \"n\"\npattern = 'noise'\nwindow = \"10s\"\npass_first = 5\n");
+        at(&mut e, 0, "noise");
+        assert!(tick(&mut e, 10).is_empty());
+        assert_eq!(e.open_windows(), 0);
+        assert_eq!(e.stats()[0].summaries, 0);
+    }
+
+    #[test]
+    fn keys_get_separate_windows() {
+        let mut e = engine(
+            "[[rule]]\nname = \"dc\"\npattern = 'dc(?P<dc>\\d)'\nkey = \"DC{dc}\"\nwindow = \"10s\"\n",
+        );
+        at(&mut e, 0, "lost dc1");
+        at(&mut e, 1, "lost dc2");
+        at(&mut e, 2, "lost dc1");
+        let s = tick(&mut e, 11);
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].key.as_deref(), s[0].count), (Some(&b"DC1"[..]), 2));
+        assert_eq!((s[1].key.as_deref(), s[1].count), (Some(&b"DC2"[..]), 1));
+        assert!(s[0].at < s[1].at, "summaries in deadline order");
+    }
+
+    #[test]
+    fn unkeyed_rules_report_no_key() {
+        let mut e = noise();
+        at(&mut e, 0, "noise");
+        assert_eq!(tick(&mut e, 10)[0].key, None);
+    }
+
+    #[test]
+    fn first_matching_rule_wins_and_counts_once() {
+        let mut e = engine(
+            "[[rule]]\nname = \"a\"\npattern = 'foo'\n[[rule]]\nname = \"b\"\npattern = 'foo bar'\n",
+        );
+        assert_eq!(at(&mut e, 0, "foo bar").0, Verdict::Suppress(0));
+        assert_eq!(at(&mut e, 0, "zap bar").0, Verdict::Pass);
+        let stats = e.stats();
+        assert_eq!((stats[0].matched, stats[1].matched), (1, 0));
+    }
+
+    #[test]
+    fn patterns_do_not_see_the_line_ending() {
+        let mut e = engine("[[rule]]\nname = \"a\"\npattern = 'end$'\n");
+        assert_eq!(at(&mut e, 0, "the end\r\n").0, Verdict::Suppress(0));
+        assert_eq!(at(&mut e, 0, "the end\n").0, Verdict::Suppress(0));
+        assert_eq!(at(&mut e, 0, "the end").0, Verdict::Suppress(0));
+    }
+
+    #[test]
+    fn invalid_utf8_does_not_stop_matching() {
+        let mut e = noise();
+        let mut out = Vec::new();
+        assert_eq!(
+            e.feed(b"\xff\xfe noise \xc3\x28\n", Time(0), &mut out),
+            Verdict::Suppress(0)
+        );
+    }
+
+    #[test]
+    fn max_keys_closes_the_oldest_window_early_with_its_summary() {
+        let mut e = engine(
+            "[[rule]]\nname = \"k\"\npattern = 'k=(\\d+)'\nkey = \"{1}\"\nmax_keys = 2\nwindow = \"10s\"\n",
+        );
+        at(&mut e, 0, "k=1");
+        at(&mut e, 1, "k=2");
+        let (_, s) = at(&mut e, 2, "k=3");
+        assert_eq!(s.len(), 1, "oldest window evicted with its summary");
+        assert_eq!(
+            (s[0].key.as_deref(), s[0].at),
+            (Some(&b"1"[..]), Time(2 * SEC))
+        );
+        assert_eq!(e.open_windows(), 2);
+    }
+
+    #[test]
+    fn finish_summarizes_every_open_window() {
+        let mut e = engine(
+            "[[rule]]\nname = \"a\"\npattern = 'aaa'\n[[rule]]\nname = \"b\"\npattern = 'bbb'\n",
+        );
+        at(&mut e, 0, "aaa");
+        at(&mut e, 1, "bbb");
+        at(&mut e, 2, "bbb");
+        let mut out = Vec::new();
+        e.finish(Time(3 * SEC), &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            (out[0].rule, out[0].count, out[0].at),
+            (0, 1, Time(3 * SEC))
+        );
+        assert_eq!((out[1].rule, out[1].count), (1, 2));
+        assert_eq!(e.open_windows(), 0);
+        assert_eq!(e.next_deadline(), None);
+    }
+
+    #[test]
+    fn summaries_due_are_emitted_before_a_later_unmatched_line() {
+        let mut e = noise();
+        at(&mut e, 0, "noise");
+        let (v, s) = at(&mut e, 12, "unrelated");
+        assert_eq!(v, Verdict::Pass);
+        assert_eq!(s.len(), 1, "due summary comes before the line");
+    }
+
+    #[test]
+    fn counts_add_up_across_windows() {
+        let mut e = noise();
+        let mut summaries = Vec::new();
+        let mut suppressed = 0;
+        for t in 0..95 {
+            if let Verdict::Suppress(_) = e.feed(b"noise", Time(t * 700), &mut summaries) {
+                suppressed += 1;
+            }
+        }
+        e.finish(Time(95 * 700), &mut summaries);
+        assert_eq!(summaries.iter().map(|s| s.count).sum::<u64>(), suppressed);
+        assert_eq!(e.stats()[0].suppressed, suppressed);
+        assert_eq!(e.stats()[0].summaries, summaries.len() as u64);
+    }
+}

@@ -1,0 +1,125 @@
+//! Time as the engine sees it: milliseconds since the Unix epoch, plus the
+//! parsing of window durations and the formatting of summary timestamps.
+//!
+//! The engine never reads a clock; the I/O shell turns the wall clock (or,
+//! later, a log's own timestamps) into [`Time`] values and passes them in.
+
+use anyhow::{bail, Context, Result};
+use chrono::format::{Item, StrftimeItems};
+use chrono::{DateTime, Local, TimeZone, Utc};
+use std::time::Duration;
+
+/// A point in time, in milliseconds since 1970-01-01T00:00:00Z.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub i64);
+
+impl Time {
+    /// Milliseconds since the Unix epoch.
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// This time plus `d`, saturating instead of overflowing.
+    pub fn plus(self, d: Duration) -> Time {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Time(self.0.saturating_add(ms))
+    }
+
+    /// How long from `self` until `later` (zero if `later` is not later).
+    pub fn until(self, later: Time) -> Duration {
+        Duration::from_millis(u64::try_from(later.0.saturating_sub(self.0)).unwrap_or(0))
+    }
+}
+
+/// Parses a window or grace duration such as `500ms`, `30s`, `5m`, `1h30m`.
+///
+/// Zero is refused: a zero-length window would summarize every line, which is
+/// never what a rule author meant.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        bail!("empty duration (expected e.g. 500ms, 30s, 5m, 1h30m)");
+    }
+    let d = humantime::parse_duration(trimmed).with_context(|| {
+        format!("invalid duration {text:?} (expected e.g. 500ms, 30s, 5m, 1h30m)")
+    })?;
+    if d.as_millis() == 0 {
+        bail!("duration {text:?} is zero; a window must be at least 1ms");
+    }
+    Ok(d)
+}
+
+/// Renders a duration compactly, e.g. `30s`, `1m 30s`, `500ms`.
+pub fn format_duration(d: Duration) -> String {
+    humantime::format_duration(Duration::from_millis(
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+    ))
+    .to_string()
+}
+
+/// Formats [`Time`]s with a validated strftime pattern, in UTC or local time.
+#[derive(Clone, Debug)]
+pub struct TimeFormatter {
+    pattern: String,
+    utc: bool,
+}
+
+/// The summary timestamp format used when none is given.
+pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+impl TimeFormatter {
+    /// Checks `pattern` once, so a bad specifier is a start-up error rather
+    /// than a panic (chrono panics on `Display` of an invalid format).
+    pub fn new(pattern: &str, utc: bool) -> Result<Self> {
+        if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
+            bail!("invalid --time-format {pattern:?}: unknown or incomplete % specifier");
+        }
+        Ok(TimeFormatter {
+            pattern: pattern.to_owned(),
+            utc,
+        })
+    }
+
+    /// Formats `t`; times outside chrono's range fall back to raw milliseconds.
+    pub fn format(&self, t: Time) -> String {
+        let Some(utc) = DateTime::<Utc>::from_timestamp_millis(t.0) else {
+            return t.0.to_string();
+        };
+        if self.utc {
+            utc.format(&self.pattern).to_string()
+        } else {
+            Local
+                .from_utc_datetime(&utc.naive_utc())
+                .format(&self.pattern)
+                .to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_the_documented_forms() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+    }
+
+    #[test]
+    fn bad_durations_are_errors() {
+        for bad in ["", "  ", "30", "thirty seconds", "0s", "-5s", "5 parsecs"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn time_format_is_validated_and_applied() {
+        assert!(TimeFormatter::new("%Y-%m-%d %Q", true).is_err());
+        let f = TimeFormatter::new(DEFAULT_TIME_FORMAT, true).unwrap();
+        // 2025-11-20 16:32:54 UTC
+        assert_eq!(f.format(Time(1_763_656_374_000)), "2025-11-20 16:32:54");
+    }
+}
