@@ -6,6 +6,9 @@
 //! [`engine`] (the pure windowing core), [`summary`] (formatting) and
 //! [`stream`] (the I/O shell).
 
+pub mod cli;
 pub mod engine;
 pub mod rules;
+pub mod stream;
+pub mod summary;
 pub mod time;

@@ -1,1 +1,83 @@
-fn main() {}
+//! The `logdedup` binary: parse arguments, load rules, run the filter, and
+//! map the outcome to an exit status. This is the only place that decides
+//! exit codes.
+
+use anyhow::Result;
+use clap::Parser;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use logdedup::cli::Cli;
+use logdedup::rules;
+use logdedup::stream::{self, Filter};
+
+/// Usage, rule-file and start-up errors: nothing was read or written.
+const EXIT_USAGE: u8 = 2;
+/// An I/O error while the stream was running.
+const EXIT_RUNTIME: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match setup(cli) {
+        Ok(ready) => ready,
+        Err(err) => return fail(&err, EXIT_USAGE),
+    };
+    match run(filter) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&err, EXIT_RUNTIME),
+    }
+}
+
+/// Everything that can be checked before the first byte is read.
+struct Ready {
+    filter: Filter,
+    inputs: Vec<stream::OpenInput>,
+    stats: bool,
+}
+
+fn setup(cli: Cli) -> Result<Ready> {
+    let rules_env = std::env::var("LOGDEDUP_RULES").ok();
+    let config = cli.into_config(rules_env.as_deref())?;
+    let rules = rules::load(&config.rule_sources, config.default_window)?;
+    let inputs = stream::open_inputs(&config.inputs)?;
+    let (out, summary_sink, suppressed_sink) = stream::open_sinks(&config)?;
+    let filter = Filter::new(
+        Arc::new(rules),
+        config.formatter.clone(),
+        out,
+        summary_sink,
+        suppressed_sink,
+        config.line_buffered,
+    );
+    Ok(Ready {
+        filter,
+        inputs,
+        stats: config.stats,
+    })
+}
+
+fn run(ready: Ready) -> Result<()> {
+    let filter = stream::run(ready.filter, ready.inputs)?;
+    if ready.stats {
+        // Statistics are diagnostics: a failure to print them is not worth
+        // failing a run that delivered all its output.
+        let _ = io::stderr().write_all(stream::format_stats(&filter).as_bytes());
+    }
+    Ok(())
+}
+
+/// Reports `err` on one line and picks the exit status. A closed downstream
+/// pipe (`logdedup big.log | head`) is not an error: exit 0, quietly.
+fn fail(err: &anyhow::Error, code: u8) -> ExitCode {
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
+    let _ = writeln!(io::stderr(), "logdedup: {err:#}");
+    ExitCode::from(code)
+}

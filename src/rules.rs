@@ -630,7 +630,11 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
             },
             test.rule.map(|r| {
                 let (line, col) = loc.position(r.span().start);
-                (origin.to_owned(), line, col)
+                Place {
+                    origin: origin.to_owned(),
+                    line,
+                    col,
+                }
             }),
         ));
     }
@@ -676,6 +680,13 @@ fn regex_error_line(err: &regex::Error) -> String {
         .unwrap_or_else(|| text.lines().last().unwrap_or("").trim().to_owned())
 }
 
+/// Where a value was written: file, line, column.
+struct Place {
+    origin: String,
+    line: usize,
+    col: usize,
+}
+
 /// Accumulates rules across files before the combined matcher is built.
 #[derive(Default)]
 struct Builder {
@@ -684,7 +695,7 @@ struct Builder {
     any_patterns: Vec<String>,
     /// Tests with the position of their `rule =` value, checked once all
     /// files are loaded (a test may name a rule from another file).
-    pending_tests: Vec<(RuleTest, Option<(String, usize, usize)>)>,
+    pending_tests: Vec<(RuleTest, Option<Place>)>,
     sources: Vec<String>,
 }
 
@@ -692,11 +703,11 @@ impl Builder {
     fn finish(self) -> Result<RuleSet> {
         let mut tests = Vec::with_capacity(self.pending_tests.len());
         for (test, place) in self.pending_tests {
-            if let (Some(expect), Some((origin, line, col))) = (&test.expect, place) {
+            if let (Some(expect), Some(place)) = (&test.expect, place) {
                 if !self.names.contains_key(expect) {
                     bail!(RuleFileError {
-                        origin,
-                        position: Some((line, col)),
+                        origin: place.origin,
+                        position: Some((place.line, place.col)),
                         rule: None,
                         message: format!(
                             "[[test]] expects rule {expect:?}, which no loaded file defines"

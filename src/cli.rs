@@ -1,0 +1,181 @@
+//! Command-line definitions (clap derive) and their translation into a
+//! validated [`Config`]. Nothing past this module sees clap.
+
+use anyhow::{bail, Result};
+use clap::{Parser, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::rules::{RuleSource, DEFAULT_PACK};
+use crate::summary::{Style, SummaryFormatter, Template};
+use crate::time::{parse_duration, TimeFormatter, DEFAULT_TIME_FORMAT};
+
+const AFTER_HELP: &str = "\
+Examples:
+  python bot.py 2>&1 | logdedup | tee -a bot.log
+  logdedup -r my-rules.toml -w 1m app.log
+  logdedup --format json --summary-to stderr < bot.log
+
+Lines no rule matches pass through untouched and at once. Lines a rule
+matches are counted, and once per window one summary line stands in for them:
+  2025-11-20 16:32:54 | DEBUG | Pyrogram socket error (occurred 150 times) - this is normal during network fluctuations
+
+Exit status: 0 success, 1 I/O error while running, 2 usage or rule-file error.";
+
+/// Collapse floods of repeated log lines into one summary line per rule per
+/// window; every other line passes through untouched and immediately.
+#[derive(Debug, Parser)]
+#[command(name = "logdedup", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Files to read, in order ('-' or none: standard input).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<OsString>,
+
+    /// Rule file, directory of *.toml (loaded in name order) or builtin:NAME.
+    /// Repeatable. Default: $LOGDEDUP_RULES (':'-separated), else builtin:pyrogram.
+    #[arg(short = 'r', long = "rules", value_name = "PATH")]
+    pub rules: Vec<String>,
+
+    /// Window for rules that set none, e.g. 500ms, 30s, 5m, 1h30m.
+    #[arg(short = 'w', long, value_name = "DUR", default_value = "30s", value_parser = parse_window)]
+    pub window: Duration,
+
+    /// Where summary lines go: stdout (in stream order), stderr, or a file (appended).
+    #[arg(long, value_name = "stdout|stderr|PATH", default_value = "stdout")]
+    pub summary_to: String,
+
+    /// Summary line format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Text summary template. Placeholders: {time} {level} {rule} {key}
+    /// {message} {note} {count} {times} {first} {last} {window}; '{{' and '}}' for braces.
+    #[arg(long, value_name = "STR", conflicts_with = "format")]
+    pub template: Option<String>,
+
+    /// strftime format of summary timestamps.
+    #[arg(long, value_name = "STRFTIME", default_value = DEFAULT_TIME_FORMAT)]
+    pub time_format: String,
+
+    /// Print summary timestamps in UTC instead of local time.
+    #[arg(long)]
+    pub utc: bool,
+
+    /// Append every suppressed line, byte for byte, to PATH (an audit trail).
+    #[arg(long, value_name = "PATH")]
+    pub suppressed_to: Option<PathBuf>,
+
+    /// At exit, print per-rule counts and lines in/out on stderr.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Flush after every line (default: flush whenever the input goes idle).
+    #[arg(long)]
+    pub line_buffered: bool,
+}
+
+/// Summary formats for `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// The default text line, or --template.
+    Text,
+    /// One JSON object per line: time, level, rule, key, message, note, count, first, last, window.
+    Json,
+}
+
+fn parse_window(text: &str) -> Result<Duration, String> {
+    parse_duration(text).map_err(|e| format!("{e:#}"))
+}
+
+/// One input, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputSource {
+    /// Standard input.
+    Stdin,
+    /// A file path.
+    File(PathBuf),
+}
+
+/// Where summaries are written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SummaryTarget {
+    /// Into the output stream, in order.
+    Stdout,
+    /// To standard error.
+    Stderr,
+    /// Appended to a file.
+    File(PathBuf),
+}
+
+/// Everything a run needs, validated.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Inputs, read one after the other as one stream.
+    pub inputs: Vec<InputSource>,
+    /// Rule sources in load order.
+    pub rule_sources: Vec<RuleSource>,
+    /// `--window`: the window for rules that set none.
+    pub default_window: Duration,
+    /// Where summaries go.
+    pub summary_to: SummaryTarget,
+    /// How summaries look.
+    pub formatter: SummaryFormatter,
+    /// `--suppressed-to`.
+    pub suppressed_to: Option<PathBuf>,
+    /// `--stats`.
+    pub stats: bool,
+    /// `--line-buffered`.
+    pub line_buffered: bool,
+}
+
+impl Cli {
+    /// Validates the arguments; `rules_env` is `$LOGDEDUP_RULES` if set.
+    pub fn into_config(self, rules_env: Option<&str>) -> Result<Config> {
+        let rule_sources = if !self.rules.is_empty() {
+            self.rules.iter().map(|r| RuleSource::parse(r)).collect()
+        } else {
+            match rules_env.map(RuleSource::parse_list) {
+                Some(list) if !list.is_empty() => list,
+                _ => vec![RuleSource::parse(DEFAULT_PACK)],
+            }
+        };
+        let time = TimeFormatter::new(&self.time_format, self.utc)?;
+        let style = match (self.format, self.template) {
+            (FormatArg::Json, Some(_)) => bail!("--template applies to --format text only"),
+            (FormatArg::Json, None) => Style::Json,
+            (FormatArg::Text, Some(t)) => Style::Template(Template::parse(&t)?),
+            (FormatArg::Text, None) => Style::Default,
+        };
+        let summary_to = match self.summary_to.as_str() {
+            "stdout" | "-" => SummaryTarget::Stdout,
+            "stderr" => SummaryTarget::Stderr,
+            "" => bail!("--summary-to needs stdout, stderr or a file path"),
+            path => SummaryTarget::File(PathBuf::from(path)),
+        };
+        let inputs = if self.files.is_empty() {
+            vec![InputSource::Stdin]
+        } else {
+            self.files
+                .into_iter()
+                .map(|f| {
+                    if f == "-" {
+                        InputSource::Stdin
+                    } else {
+                        InputSource::File(PathBuf::from(f))
+                    }
+                })
+                .collect()
+        };
+        Ok(Config {
+            inputs,
+            rule_sources,
+            default_window: self.window,
+            summary_to,
+            formatter: SummaryFormatter::new(style, time),
+            suppressed_to: self.suppressed_to,
+            stats: self.stats,
+            line_buffered: self.line_buffered,
+        })
+    }
+}

@@ -1,0 +1,262 @@
+//! Summary lines: the default text line, `--template` and `--format json`.
+//!
+//! Formatting happens only when a window closes, never per input line, so it
+//! is free to allocate.
+
+use anyhow::{bail, Result};
+use serde_json::json;
+
+use crate::engine::Summary;
+use crate::rules::Rule;
+use crate::time::{format_duration, TimeFormatter};
+
+/// Placeholders a `--template` may use.
+pub const PLACEHOLDERS: &[&str] = &[
+    "time", "level", "rule", "key", "message", "note", "count", "times", "first", "last", "window",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Field(&'static str),
+}
+
+/// A parsed `--template`.
+#[derive(Clone, Debug)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+impl Template {
+    /// Parses `{placeholder}`s; `{{` and `}}` stand for literal braces. An
+    /// unknown placeholder is an error rather than text printed as is.
+    pub fn parse(text: &str) -> Result<Template> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if rest.starts_with("{{") || rest.starts_with("}}") {
+                literal.push(c);
+                rest = &rest[2..];
+            } else if c == '{' {
+                let Some(end) = rest.find('}') else {
+                    bail!("--template {text:?}: unclosed '{{'");
+                };
+                let name = &rest[1..end];
+                let Some(field) = PLACEHOLDERS.iter().find(|p| **p == name) else {
+                    bail!(
+                        "--template {text:?}: unknown placeholder {{{name}}} (known: {})",
+                        PLACEHOLDERS
+                            .iter()
+                            .map(|p| format!("{{{p}}}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                };
+                if !literal.is_empty() {
+                    parts.push(Part::Literal(std::mem::take(&mut literal)));
+                }
+                parts.push(Part::Field(field));
+                rest = &rest[end + 1..];
+            } else if c == '}' {
+                bail!("--template {text:?}: unmatched '}}' (write '}}}}' for a brace)");
+            } else {
+                literal.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(Part::Literal(literal));
+        }
+        Ok(Template { parts })
+    }
+}
+
+/// How summary lines look.
+#[derive(Clone, Debug)]
+pub enum Style {
+    /// `{time} | {level} | {message} (occurred {times})`, plus ` - {note}` when there is one.
+    Default,
+    /// A user template.
+    Template(Template),
+    /// One JSON object per line.
+    Json,
+}
+
+/// Turns [`Summary`] values into output lines.
+#[derive(Clone, Debug)]
+pub struct SummaryFormatter {
+    style: Style,
+    time: TimeFormatter,
+}
+
+/// `1 time`, `150 times`.
+pub fn times(count: u64) -> String {
+    if count == 1 {
+        "1 time".to_owned()
+    } else {
+        format!("{count} times")
+    }
+}
+
+impl SummaryFormatter {
+    /// A formatter with the given style and timestamp format.
+    pub fn new(style: Style, time: TimeFormatter) -> SummaryFormatter {
+        SummaryFormatter { style, time }
+    }
+
+    /// Appends the summary line for `s` (with its `\n`) to `out`.
+    pub fn write(&self, s: &Summary, rule: &Rule, out: &mut Vec<u8>) {
+        let key = s
+            .key
+            .as_ref()
+            .map(|k| String::from_utf8_lossy(k).into_owned());
+        match &self.style {
+            Style::Default => {
+                let line = format!(
+                    "{} | {} | {} (occurred {})",
+                    self.time.format(s.at),
+                    rule.level,
+                    rule.message,
+                    times(s.count)
+                );
+                out.extend_from_slice(line.as_bytes());
+                if let Some(note) = &rule.note {
+                    out.extend_from_slice(b" - ");
+                    out.extend_from_slice(note.as_bytes());
+                }
+            }
+            Style::Template(t) => {
+                for part in &t.parts {
+                    let text = match part {
+                        Part::Literal(l) => l.clone(),
+                        Part::Field(f) => self.field(f, s, rule, key.as_deref()),
+                    };
+                    out.extend_from_slice(text.as_bytes());
+                }
+            }
+            Style::Json => {
+                let value = json!({
+                    "time": self.time.format(s.at),
+                    "level": rule.level,
+                    "rule": rule.name,
+                    "key": key,
+                    "message": rule.message,
+                    "note": rule.note,
+                    "count": s.count,
+                    "first": self.time.format(s.first),
+                    "last": self.time.format(s.last),
+                    "window": rule.window.as_secs_f64(),
+                });
+                out.extend_from_slice(value.to_string().as_bytes());
+            }
+        }
+        out.push(b'\n');
+    }
+
+    fn field(&self, name: &str, s: &Summary, rule: &Rule, key: Option<&str>) -> String {
+        match name {
+            "time" => self.time.format(s.at),
+            "level" => rule.level.clone(),
+            "rule" => rule.name.clone(),
+            "key" => key.unwrap_or("").to_owned(),
+            "message" => rule.message.clone(),
+            "note" => rule.note.clone().unwrap_or_default(),
+            "count" => s.count.to_string(),
+            "times" => times(s.count),
+            "first" => self.time.format(s.first),
+            "last" => self.time.format(s.last),
+            "window" => format_duration(rule.window),
+            _ => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_str;
+    use crate::time::{Time, DEFAULT_TIME_FORMAT};
+    use std::time::Duration;
+
+    fn rules() -> crate::rules::RuleSet {
+        load_str(
+            "r.toml",
+            "[[rule]]\nname = \"sock\"\npattern = 'x(?P<dc>\\d)'\nkey = \"{dc}\"\nmessage = \"Pyrogram socket error\"\nnote = \"this is normal during network fluctuations\"\nlevel = \"DEBUG\"\n[[rule]]\nname = \"plain\"\npattern = 'y'\n",
+            Duration::from_secs(30),
+        )
+        .unwrap()
+    }
+
+    fn summary(rule: usize, count: u64) -> Summary {
+        Summary {
+            rule,
+            key: (rule == 0).then(|| b"4".to_vec()),
+            count,
+            first: Time(1_763_656_344_000),
+            last: Time(1_763_656_370_500),
+            at: Time(1_763_656_374_000),
+        }
+    }
+
+    fn render(style: Style, s: &Summary) -> String {
+        let set = rules();
+        let f = SummaryFormatter::new(
+            style,
+            TimeFormatter::new(DEFAULT_TIME_FORMAT, true).unwrap(),
+        );
+        let mut out = Vec::new();
+        f.write(s, &set.rules()[s.rule], &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn default_line_matches_the_documented_example() {
+        assert_eq!(
+            render(Style::Default, &summary(0, 150)),
+            "2025-11-20 16:32:54 | DEBUG | Pyrogram socket error (occurred 150 times) - this is normal during network fluctuations\n"
+        );
+    }
+
+    #[test]
+    fn default_line_without_note_and_singular_count() {
+        assert_eq!(
+            render(Style::Default, &summary(1, 1)),
+            "2025-11-20 16:32:54 | INFO | plain (occurred 1 time)\n"
+        );
+    }
+
+    #[test]
+    fn template_fills_every_placeholder() {
+        let t = Template::parse("{{{rule}}} {key} {count}/{times} {first}..{last} [{window}] {level} {message}|{note}|{time}").unwrap();
+        assert_eq!(
+            render(Style::Template(t), &summary(0, 2)),
+            "{sock} 4 2/2 times 2025-11-20 16:32:24..2025-11-20 16:32:50 [30s] DEBUG Pyrogram socket error|this is normal during network fluctuations|2025-11-20 16:32:54\n"
+        );
+    }
+
+    #[test]
+    fn template_errors() {
+        assert!(Template::parse("{nope}").is_err());
+        assert!(Template::parse("{time").is_err());
+        assert!(Template::parse("time}").is_err());
+    }
+
+    #[test]
+    fn json_has_every_field() {
+        let line = render(Style::Json, &summary(0, 3));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["rule"], "sock");
+        assert_eq!(v["key"], "4");
+        assert_eq!(v["count"], 3);
+        assert_eq!(v["level"], "DEBUG");
+        assert_eq!(v["time"], "2025-11-20 16:32:54");
+        assert_eq!(v["first"], "2025-11-20 16:32:24");
+        assert_eq!(v["last"], "2025-11-20 16:32:50");
+        assert_eq!(v["window"], 30.0);
+        assert_eq!(v["note"], "this is normal during network fluctuations");
+        let plain: serde_json::Value =
+            serde_json::from_str(&render(Style::Json, &summary(1, 1))).unwrap();
+        assert!(plain["key"].is_null() && plain["note"].is_null());
+    }
+}
