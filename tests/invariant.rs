@@ -1,0 +1,224 @@
+//! Property tests of the stream invariant: for any input and rule set, the
+//! output with summary lines removed equals the input with suppressed lines
+//! removed, byte for byte, and the summary counts add up to the suppressed
+//! lines.
+
+use logdedup::rules::load_str;
+use logdedup::stream::{Filter, Sink};
+use logdedup::summary::{Style, SummaryFormatter, Template};
+use logdedup::time::{Time, TimeFormatter};
+use proptest::prelude::*;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A `Write` into a shared buffer the test can read afterwards.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Building blocks of lines: some match the rules below, some nearly do.
+const WORDS: &[&[u8]] = &[
+    b"noise",
+    b"NOISE",
+    b"dc1",
+    b"dc2",
+    b"dc3",
+    b"plain",
+    b"socket.send() raised exception.",
+    b"\xff\xfe",
+    b"\r",
+    b" ",
+    b"lost",
+    b"Connection lost",
+    b"\0",
+];
+
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(prop::sample::select(WORDS), 0..5).prop_map(|ws| ws.concat())
+}
+
+/// Lines with their arrival times (ms, non-decreasing), and whether the last
+/// line has its newline.
+fn stream() -> impl Strategy<Value = (Vec<(Vec<u8>, i64)>, bool)> {
+    (
+        prop::collection::vec((line(), 0i64..400), 0..120),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, final_nl)| {
+            let mut t = 0;
+            let timed = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, (l, dt))| {
+                    t += dt;
+                    // Numbered, so the oracle can tell identical lines apart
+                    // when it removes the suppressed ones.
+                    let mut numbered = format!("{i}|").into_bytes();
+                    numbered.extend_from_slice(&l);
+                    (numbered, t)
+                })
+                .collect();
+            (timed, final_nl)
+        })
+}
+
+fn rules_text(pass_first: u8, window_ms: u16, keyed: bool, max_keys: u8) -> String {
+    let key = if keyed { "key = \"{dc}\"\n" } else { "" };
+    format!(
+        "[[rule]]\nname = \"dc\"\npattern = 'lost.*?(?P<dc>dc\\d)?$'\n{key}pass_first = {pass_first}\nwindow = \"{window_ms}ms\"\nmax_keys = {max_keys}\n\
+         [[rule]]\nname = \"noise\"\npattern = 'noise'\nignore_case = true\nwindow = \"{}ms\"\n\
+         [[rule]]\nname = \"sock\"\npattern = 'socket\\.send\\(\\)'\n",
+        window_ms / 2 + 1
+    )
+}
+
+struct Run {
+    out: Vec<u8>,
+    summaries: Vec<u8>,
+    suppressed: Vec<u8>,
+}
+
+/// Runs the filter over `lines`, each pushed at its own time, with summaries
+/// going to a separate sink when `separate` (else inline, in `out`).
+fn run(rules: &str, lines: &[(Vec<u8>, i64)], final_nl: bool, separate: bool) -> Run {
+    let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
+    let (out, summaries, suppressed) = (Shared::default(), Shared::default(), Shared::default());
+    let formatter = SummaryFormatter::new(
+        Style::Template(Template::parse("@@SUMMARY {rule} {count}").unwrap()),
+        TimeFormatter::new("%s", true).unwrap(),
+    );
+    let mut filter = Filter::new(
+        set,
+        formatter,
+        Sink::new("out", Box::new(out.clone())),
+        separate.then(|| Sink::new("summaries", Box::new(summaries.clone()))),
+        Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
+        false,
+    );
+    let mut last = 0;
+    for (i, (line, t)) in lines.iter().enumerate() {
+        let mut bytes = line.clone();
+        if i + 1 < lines.len() || final_nl {
+            bytes.push(b'\n');
+        }
+        filter.push(&bytes, Time(*t)).unwrap();
+        last = *t;
+    }
+    filter.finish(Time(last + 1)).unwrap();
+    Run {
+        out: out.bytes(),
+        summaries: summaries.bytes(),
+        suppressed: suppressed.bytes(),
+    }
+}
+
+fn input_bytes(lines: &[(Vec<u8>, i64)], final_nl: bool) -> Vec<u8> {
+    let mut all = Vec::new();
+    for (i, (l, _)) in lines.iter().enumerate() {
+        all.extend_from_slice(l);
+        if i + 1 < lines.len() || final_nl {
+            all.push(b'\n');
+        }
+    }
+    all
+}
+
+/// Splits after each `\n`, keeping it.
+fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    bytes.split_inclusive(|&b| b == b'\n').collect()
+}
+
+fn summary_total(summaries: &[u8]) -> u64 {
+    split_lines(summaries)
+        .iter()
+        .map(|l| {
+            let text = String::from_utf8_lossy(l);
+            text.trim_end()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum()
+}
+
+/// Removes `suppressed` (in order) from `input`'s lines: what must remain.
+fn minus(input: &[u8], suppressed: &[u8]) -> Vec<u8> {
+    let mut gone = split_lines(suppressed).into_iter().peekable();
+    let mut kept = Vec::new();
+    for line in split_lines(input) {
+        // A final line without `\n` may be suppressed too; compare exactly.
+        if gone.peek() == Some(&line) {
+            gone.next();
+        } else {
+            kept.extend_from_slice(line);
+        }
+    }
+    assert!(
+        gone.next().is_none(),
+        "suppressed lines must be input lines, in order"
+    );
+    kept
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn output_minus_summaries_is_input_minus_suppressed(
+        (lines, final_nl) in stream(),
+        pass_first in 0u8..3,
+        window_ms in 1u16..2000,
+        keyed in any::<bool>(),
+        max_keys in 1u8..4,
+    ) {
+        let rules = rules_text(pass_first, window_ms, keyed, max_keys);
+        let input = input_bytes(&lines, final_nl);
+
+        let separate = run(&rules, &lines, final_nl, true);
+        let expected = minus(&input, &separate.suppressed);
+        prop_assert_eq!(&separate.out, &expected);
+        let suppressed_lines = split_lines(&separate.suppressed).len() as u64;
+        prop_assert_eq!(summary_total(&separate.summaries), suppressed_lines);
+        let passed_lines = split_lines(&separate.out).len() as u64;
+        prop_assert_eq!(passed_lines + suppressed_lines, split_lines(&input).len() as u64);
+
+        // Inline summaries: removing them gives the same bytes, except that a
+        // final line without `\n` gains one when a summary follows it.
+        let inline = run(&rules, &lines, final_nl, false);
+        let mut without = Vec::new();
+        let mut total = 0;
+        for l in split_lines(&inline.out) {
+            if l.starts_with(b"@@SUMMARY ") {
+                total += summary_total(l);
+            } else {
+                without.extend_from_slice(l);
+            }
+        }
+        prop_assert_eq!(total, suppressed_lines);
+        if !final_nl && without.len() == expected.len() + 1 && !expected.is_empty() {
+            prop_assert_eq!(&without[..expected.len()], &expected[..]);
+            prop_assert_eq!(without.last(), Some(&b'\n'));
+        } else {
+            prop_assert_eq!(without, expected);
+        }
+        prop_assert_eq!(inline.suppressed, separate.suppressed);
+    }
+}
