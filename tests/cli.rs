@@ -644,3 +644,19 @@ fn readme_example_rule_file_loads_and_behaves() {
         .success()
         .stdout("Reconnecting to DC4\nDC2 connection reset\nFloodWait handler installed\nflood-wait=1\ndc-reconnectDC4=1\n");
 }
+
+#[test]
+fn utc_switches_summary_times_from_local_time() {
+    let run = |extra: &[&str]| {
+        let out = logdedup()
+            .env("TZ", "JST-9")
+            .args(["--template", "{time}", "--time-format", "%z"])
+            .args(extra)
+            .write_stdin(SOCKET_LINE)
+            .output()
+            .unwrap();
+        stdout_of(&out)
+    };
+    assert_eq!(run(&[]), "+0900\n");
+    assert_eq!(run(&["--utc"]), "+0000\n");
+}
