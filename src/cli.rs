@@ -73,6 +73,16 @@ pub struct Cli {
     /// Flush after every line (default: flush whenever the input goes idle).
     #[arg(long)]
     pub line_buffered: bool,
+
+    /// After SIGINT/SIGTERM, keep passing input for this long (the upstream
+    /// process is writing its last lines), then exit. 0 exits at once.
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_grace)]
+    pub grace: Duration,
+
+    /// Longest line matched whole (e.g. 1048576, 64K, 1M). A longer line is
+    /// matched on its first BYTES and streamed through in pieces, never held.
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
+    pub max_line: usize,
 }
 
 /// Summary formats for `--format`.
@@ -86,6 +96,45 @@ pub enum FormatArg {
 
 fn parse_window(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| format!("{e:#}"))
+}
+
+fn parse_grace(text: &str) -> Result<Duration, String> {
+    if text
+        .trim()
+        .trim_end_matches(['s', 'm', 'h'])
+        .trim_end_matches('m')
+        == "0"
+    {
+        return Ok(Duration::ZERO);
+    }
+    parse_window(text)
+}
+
+/// Parses a byte count: a number with an optional K/KiB or M/MiB suffix
+/// (binary multiples). At least 1 byte.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let multiplier: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "invalid size {text:?} (expected e.g. 65536, 64K, 1M)"
+            ))
+        }
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("invalid size {text:?} (expected e.g. 65536, 64K, 1M)"))?;
+    match n.checked_mul(multiplier) {
+        Some(0) => Err(format!("size {text:?} must be at least 1 byte")),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("size {text:?} is too large")),
+    }
 }
 
 /// One input, in the order given.
@@ -127,6 +176,10 @@ pub struct Config {
     pub stats: bool,
     /// `--line-buffered`.
     pub line_buffered: bool,
+    /// `--grace`.
+    pub grace: Duration,
+    /// `--max-line`.
+    pub max_line: usize,
 }
 
 impl Cli {
@@ -176,6 +229,33 @@ impl Cli {
             suppressed_to: self.suppressed_to,
             stats: self.stats,
             line_buffered: self.line_buffered,
+            grace: self.grace,
+            max_line: self.max_line,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert_eq!(parse_size("2MiB"), Ok(2 << 20));
+        for bad in ["", "0", "1X", "-1", "K", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn grace_may_be_zero_but_not_garbage() {
+        assert_eq!(parse_grace("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_grace("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_grace("0ms"), Ok(Duration::ZERO));
+        assert_eq!(parse_grace("2s"), Ok(Duration::from_secs(2)));
+        assert!(parse_grace("soon").is_err());
     }
 }

@@ -233,6 +233,55 @@ impl Engine {
         self.next_due = None;
     }
 
+    /// Swaps in a new rule set between two records. Rules whose name is in
+    /// both keep their open windows and counters; windows of rules that are
+    /// gone are closed now, their summaries pushed to `out` first.
+    pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time, out: &mut Vec<Summary>) {
+        let mut old_states: HashMap<String, RuleState> = HashMap::new();
+        let old_rules = Arc::clone(&self.rules);
+        let start = out.len();
+        for (rule_id, mut state) in std::mem::take(&mut self.states).into_iter().enumerate() {
+            let rule = &old_rules.rules()[rule_id];
+            if rules.rules().iter().any(|r| r.name == rule.name) {
+                old_states.insert(rule.name.clone(), state);
+                continue;
+            }
+            let keyed = rule.key.is_some();
+            while let Some((deadline, key)) = state.expiry.pop_front() {
+                if state
+                    .windows
+                    .get(&key)
+                    .is_some_and(|w| w.deadline == deadline)
+                {
+                    if let Some(window) = state.windows.remove(&key) {
+                        close(
+                            rule_id,
+                            Some(&key),
+                            &window,
+                            now.min(deadline),
+                            keyed,
+                            &mut state,
+                            out,
+                        );
+                    }
+                }
+            }
+        }
+        out[start..].sort_by_key(|s| (s.at, s.rule));
+        self.states = rules
+            .rules()
+            .iter()
+            .map(|r| old_states.remove(&r.name).unwrap_or_default())
+            .collect();
+        self.scratch = rules.scratch();
+        self.rules = rules;
+        self.next_due = self
+            .states
+            .iter()
+            .filter_map(|s| s.expiry.front().map(|(d, _)| *d))
+            .min();
+    }
+
     /// The earliest time a window closes, for the I/O shell's timer.
     pub fn next_deadline(&self) -> Option<Time> {
         self.next_due
@@ -532,5 +581,35 @@ mod tests {
         assert_eq!(summaries.iter().map(|s| s.count).sum::<u64>(), suppressed);
         assert_eq!(e.stats()[0].suppressed, suppressed);
         assert_eq!(e.stats()[0].summaries, summaries.len() as u64);
+    }
+
+    #[test]
+    fn reload_keeps_windows_of_surviving_rules_and_closes_removed_ones() {
+        let mut e = engine(
+            "[[rule]]\nname = \"keep\"\npattern = 'keep'\nwindow = \"10s\"\n[[rule]]\nname = \"gone\"\npattern = 'gone'\n",
+        );
+        at(&mut e, 0, "keep");
+        at(&mut e, 1, "keep");
+        at(&mut e, 2, "gone");
+        let new = load_str(
+            "new.toml",
+            "[[rule]]\nname = \"fresh\"\npattern = 'fresh'\n[[rule]]\nname = \"keep\"\npattern = 'keep|kept'\nwindow = \"10s\"\n",
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        e.reload(Arc::new(new), Time(3 * SEC), &mut out);
+        assert_eq!(
+            out.len(),
+            1,
+            "the removed rule's window is summarized at once"
+        );
+        assert_eq!((out[0].count, out[0].at), (1, Time(3 * SEC)));
+        // "keep" is now rule 1 and still counts into its old window.
+        assert_eq!(at(&mut e, 4, "kept").0, Verdict::Suppress(1));
+        assert_eq!(e.stats()[1].suppressed, 3);
+        let s = tick(&mut e, 10);
+        assert_eq!((s[0].rule, s[0].count, s[0].at), (1, 3, Time(10 * SEC)));
+        assert_eq!(at(&mut e, 11, "gone").0, Verdict::Pass);
     }
 }

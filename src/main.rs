@@ -4,13 +4,13 @@
 
 use anyhow::Result;
 use clap::Parser;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use logdedup::cli::Cli;
+use logdedup::cli::{Cli, Config};
 use logdedup::rules;
-use logdedup::stream::{self, Filter};
+use logdedup::stream::{self, Ending, Filter, FilterOptions, RunOptions};
 
 /// Usage, rule-file and start-up errors: nothing was read or written.
 const EXIT_USAGE: u8 = 2;
@@ -19,21 +19,22 @@ const EXIT_RUNTIME: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = match setup(cli) {
+    let ready = match setup(cli) {
         Ok(ready) => ready,
         Err(err) => return fail(&err, EXIT_USAGE),
     };
-    match run(filter) {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(ready) {
+        Ok(Ending::Eof) => ExitCode::SUCCESS,
+        Ok(Ending::Stopped(stop)) => ExitCode::from(stop.exit_code()),
         Err(err) => fail(&err, EXIT_RUNTIME),
     }
 }
 
 /// Everything that can be checked before the first byte is read.
 struct Ready {
+    config: Config,
     filter: Filter,
     inputs: Vec<stream::OpenInput>,
-    stats: bool,
 }
 
 fn setup(cli: Cli) -> Result<Ready> {
@@ -48,23 +49,33 @@ fn setup(cli: Cli) -> Result<Ready> {
         out,
         summary_sink,
         suppressed_sink,
-        config.line_buffered,
+        FilterOptions {
+            line_buffered: config.line_buffered,
+            max_line: config.max_line,
+        },
     );
     Ok(Ready {
+        config,
         filter,
         inputs,
-        stats: config.stats,
     })
 }
 
-fn run(ready: Ready) -> Result<()> {
-    let filter = stream::run(ready.filter, ready.inputs)?;
-    if ready.stats {
+fn run(ready: Ready) -> Result<Ending> {
+    let config = ready.config;
+    let reload = || rules::load(&config.rule_sources, config.default_window);
+    let options = RunOptions {
+        grace: config.grace,
+        first_signal_ends: io::stdin().is_terminal(),
+        reload: &reload,
+    };
+    let (filter, ending) = stream::run(ready.filter, ready.inputs, &options)?;
+    if config.stats {
         // Statistics are diagnostics: a failure to print them is not worth
         // failing a run that delivered all its output.
         let _ = io::stderr().write_all(stream::format_stats(&filter).as_bytes());
     }
-    Ok(())
+    Ok(ending)
 }
 
 /// Reports `err` on one line and picks the exit status. A closed downstream

@@ -66,6 +66,35 @@ pub struct Counters {
     pub summaries: u64,
 }
 
+/// Per-run settings of a [`Filter`].
+#[derive(Clone, Copy, Debug)]
+pub struct FilterOptions {
+    /// Flush after every line.
+    pub line_buffered: bool,
+    /// Longest line matched whole; a longer one is decided on its first
+    /// `max_line` bytes and streamed through (or suppressed) in pieces.
+    pub max_line: usize,
+}
+
+impl Default for FilterOptions {
+    fn default() -> Self {
+        FilterOptions {
+            line_buffered: false,
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+}
+
+/// Default `--max-line`: 1 MiB.
+pub const DEFAULT_MAX_LINE: usize = 1 << 20;
+
+/// Where the rest of an over-long line goes once its first part is decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LongLine {
+    Pass,
+    Suppress,
+}
+
 /// The engine applied to a byte stream, writing to its sinks.
 pub struct Filter {
     engine: Engine,
@@ -74,13 +103,17 @@ pub struct Filter {
     /// `None`: summaries go into `out`, in stream order.
     summary_sink: Option<Sink>,
     suppressed_sink: Option<Sink>,
-    line_buffered: bool,
-    /// The start of a line whose `\n` has not arrived yet.
+    options: FilterOptions,
+    /// The start of a line whose `\n` has not arrived yet (at most `max_line` bytes).
     partial: Vec<u8>,
+    /// Set while the rest of an over-long line is being streamed.
+    long_line: Option<LongLine>,
     /// Whether the last byte written to `out` ended a line, so a summary
     /// after a final line without `\n` gets one first.
     out_at_line_start: bool,
     due: Vec<Summary>,
+    /// Formatted summaries for `out` not yet written (see `write_due`).
+    held: Vec<u8>,
     line_buf: Vec<u8>,
     counters: Counters,
 }
@@ -94,7 +127,7 @@ impl Filter {
         out: Sink,
         summary_sink: Option<Sink>,
         suppressed_sink: Option<Sink>,
-        line_buffered: bool,
+        options: FilterOptions,
     ) -> Filter {
         Filter {
             engine: Engine::new(rules),
@@ -102,10 +135,15 @@ impl Filter {
             out,
             summary_sink,
             suppressed_sink,
-            line_buffered,
+            options: FilterOptions {
+                max_line: options.max_line.max(1),
+                ..options
+            },
             partial: Vec::new(),
+            long_line: None,
             out_at_line_start: true,
             due: Vec::new(),
+            held: Vec::new(),
             line_buf: Vec::new(),
             counters: Counters::default(),
         }
@@ -113,33 +151,70 @@ impl Filter {
 
     /// Processes the next bytes of the stream, all seen at `now`. Complete
     /// lines are decided and written; a trailing partial line waits for the
-    /// rest (or for [`Filter::finish`]).
+    /// rest (or for [`Filter::finish`]). The result never depends on how the
+    /// stream is cut into pushes.
     pub fn push(&mut self, mut data: &[u8], now: Time) -> Result<()> {
         self.tick(now)?;
-        if !self.partial.is_empty() {
-            let Some(end) = memchr::memchr(b'\n', data) else {
-                self.partial.extend_from_slice(data);
-                return Ok(());
-            };
-            let mut line = std::mem::take(&mut self.partial);
-            line.extend_from_slice(&data[..=end]);
-            let result = self.line(&line, now);
-            line.clear();
-            self.partial = line;
-            result?;
-            data = &data[end + 1..];
+        while !data.is_empty() {
+            if let Some(mode) = self.long_line {
+                data = self.continue_long_line(mode, data)?;
+                continue;
+            }
+            let room = self.options.max_line - self.partial.len();
+            // Looking one byte past the room tells a line of exactly
+            // `max_line` bytes (then `\n`) from a longer one.
+            let window = &data[..data.len().min(room + 1)];
+            match memchr::memchr(b'\n', window) {
+                Some(end) => {
+                    if self.partial.is_empty() {
+                        self.line(&data[..=end], now)?;
+                    } else {
+                        let mut line = std::mem::take(&mut self.partial);
+                        line.extend_from_slice(&data[..=end]);
+                        let result = self.line(&line, now);
+                        line.clear();
+                        self.partial = line;
+                        result?;
+                    }
+                    data = &data[end + 1..];
+                }
+                None if window.len() > room => {
+                    // Over-long line: decide on its first `max_line` bytes.
+                    self.partial.extend_from_slice(&data[..room]);
+                    data = &data[room..];
+                    let head = std::mem::take(&mut self.partial);
+                    let result = self.long_line_head(&head, now);
+                    self.partial = head;
+                    self.partial.clear();
+                    result?;
+                }
+                None => {
+                    self.partial.extend_from_slice(data);
+                    data = &[];
+                }
+            }
         }
-        while let Some(end) = memchr::memchr(b'\n', data) {
-            self.line(&data[..=end], now)?;
-            data = &data[end + 1..];
-        }
-        self.partial.extend_from_slice(data);
         Ok(())
     }
 
     /// Writes the summaries of windows that have closed by `now`.
     pub fn tick(&mut self, now: Time) -> Result<()> {
         self.engine.tick(now, &mut self.due);
+        self.write_due()
+    }
+
+    /// Closes every open window now and writes their summaries (on a
+    /// shutdown signal: nothing counted may wait for a grace period that
+    /// might end in SIGKILL). Matching lines after this open new windows.
+    pub fn summarize_all(&mut self, now: Time) -> Result<()> {
+        self.engine.finish(now, &mut self.due);
+        self.write_due()?;
+        self.flush()
+    }
+
+    /// Swaps in new rules between two lines; see [`Engine::reload`].
+    pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time) -> Result<()> {
+        self.engine.reload(rules, now, &mut self.due);
         self.write_due()
     }
 
@@ -155,6 +230,7 @@ impl Filter {
             let line = std::mem::take(&mut self.partial);
             self.line(&line, now)?;
         }
+        self.long_line = None;
         self.engine.finish(now, &mut self.due);
         self.write_due()?;
         self.flush()
@@ -196,7 +272,7 @@ impl Filter {
                 self.out.write_all(line)?;
                 self.out_at_line_start = line.ends_with(b"\n");
                 self.counters.lines_out += 1;
-                if self.line_buffered {
+                if self.options.line_buffered {
                     self.out.flush()?;
                 }
             }
@@ -209,34 +285,93 @@ impl Filter {
         Ok(())
     }
 
+    /// Decides an over-long line on its first `max_line` bytes and writes
+    /// those; the rest follows in [`Filter::continue_long_line`].
+    fn long_line_head(&mut self, head: &[u8], now: Time) -> Result<()> {
+        self.counters.lines_in += 1;
+        let verdict = self.engine.feed(head, now, &mut self.due);
+        self.write_due()?;
+        match verdict {
+            Verdict::Pass | Verdict::PassMatched(_) => {
+                self.out.write_all(head)?;
+                self.out_at_line_start = false;
+                self.counters.lines_out += 1;
+                self.long_line = Some(LongLine::Pass);
+            }
+            Verdict::Suppress(_) => {
+                if let Some(sink) = &mut self.suppressed_sink {
+                    sink.write_all(head)?;
+                }
+                self.long_line = Some(LongLine::Suppress);
+            }
+        }
+        Ok(())
+    }
+
+    /// Streams the rest of an over-long line up to its `\n`; returns what
+    /// follows it.
+    fn continue_long_line<'d>(&mut self, mode: LongLine, data: &'d [u8]) -> Result<&'d [u8]> {
+        let (piece, rest, ended) = match memchr::memchr(b'\n', data) {
+            Some(end) => (&data[..=end], &data[end + 1..], true),
+            None => (data, &[][..], false),
+        };
+        match mode {
+            LongLine::Pass => {
+                self.out.write_all(piece)?;
+                self.out_at_line_start = ended;
+            }
+            LongLine::Suppress => {
+                if let Some(sink) = &mut self.suppressed_sink {
+                    sink.write_all(piece)?;
+                }
+            }
+        }
+        if ended {
+            self.long_line = None;
+            // Summaries held back so as not to split the line go out now.
+            self.write_due()?;
+            if self.options.line_buffered {
+                self.out.flush()?;
+            }
+        }
+        Ok(rest)
+    }
+
+    /// Formats the summaries due and writes them to their sink. Summaries
+    /// bound for `out` wait in `held` while a passing over-long line is
+    /// being streamed, so that line is never cut in two; they are formatted
+    /// at once all the same, so a reload in between cannot change them.
     fn write_due(&mut self) -> Result<()> {
-        if self.due.is_empty() {
+        if self.due.is_empty() && self.held.is_empty() {
             return Ok(());
         }
         let rules = Arc::clone(self.engine.rules());
         for summary in self.due.drain(..) {
-            self.line_buf.clear();
-            self.formatter
-                .write(&summary, &rules.rules()[summary.rule], &mut self.line_buf);
+            let rule = &rules.rules()[summary.rule];
             self.counters.summaries += 1;
             match &mut self.summary_sink {
                 Some(sink) => {
+                    self.line_buf.clear();
+                    self.formatter.write(&summary, rule, &mut self.line_buf);
                     sink.write_all(&self.line_buf)?;
-                    if self.line_buffered {
+                    if self.options.line_buffered {
                         sink.flush()?;
                     }
                 }
-                None => {
-                    if !self.out_at_line_start {
-                        self.out.write_all(b"\n")?;
-                        self.out_at_line_start = true;
-                    }
-                    self.out.write_all(&self.line_buf)?;
-                    if self.line_buffered {
-                        self.out.flush()?;
-                    }
-                }
+                None => self.formatter.write(&summary, rule, &mut self.held),
             }
+        }
+        if self.held.is_empty() || self.long_line == Some(LongLine::Pass) {
+            return Ok(());
+        }
+        if !self.out_at_line_start {
+            self.out.write_all(b"\n")?;
+            self.out_at_line_start = true;
+        }
+        self.out.write_all(&self.held)?;
+        self.held.clear();
+        if self.options.line_buffered {
+            self.out.flush()?;
         }
         Ok(())
     }
@@ -268,10 +403,13 @@ impl WallClock {
     }
 }
 
-enum Chunk {
+/// What the main loop waits for: input from the reader thread, or a
+/// signal from the signal thread, on one channel.
+enum Event {
     Data(Vec<u8>),
     Failed(anyhow::Error),
     End,
+    Signal(i32),
 }
 
 /// An opened input, ready for the reader thread.
@@ -321,7 +459,7 @@ pub fn open_append(path: &Path) -> Result<File> {
 
 /// Reads the inputs one after another, one `read(2)` per chunk, and sends
 /// the chunks on. Used buffers come back on `recycled` to be read into again.
-fn read_inputs(inputs: Vec<OpenInput>, tx: SyncSender<Chunk>, recycled: Receiver<Vec<u8>>) {
+fn read_inputs(inputs: Vec<OpenInput>, tx: SyncSender<Event>, recycled: Receiver<Vec<u8>>) {
     for mut input in inputs {
         loop {
             let mut buf = recycled.try_recv().unwrap_or_default();
@@ -330,20 +468,20 @@ fn read_inputs(inputs: Vec<OpenInput>, tx: SyncSender<Chunk>, recycled: Receiver
                 Ok(0) => break,
                 Ok(n) => {
                     buf.truncate(n);
-                    if tx.send(Chunk::Data(buf)).is_err() {
+                    if tx.send(Event::Data(buf)).is_err() {
                         return;
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     let err = anyhow::Error::new(e).context(format!("reading {}", input.name));
-                    let _ = tx.send(Chunk::Failed(err));
+                    let _ = tx.send(Event::Failed(err));
                     return;
                 }
             }
         }
     }
-    let _ = tx.send(Chunk::End);
+    let _ = tx.send(Event::End);
 }
 
 /// Builds the filter's sinks from the configuration: stdout (a raw handle in
@@ -374,64 +512,198 @@ fn file_sink(path: &Path) -> Result<Sink> {
     ))
 }
 
-/// Runs the filter over the inputs until they end. Returns the filter so the
-/// caller can report its statistics.
-pub fn run(mut filter: Filter, inputs: Vec<OpenInput>) -> Result<Filter> {
+/// A shutdown request: SIGINT or SIGTERM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Stop {
+    /// The conventional exit status: 128 + the signal number.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Stop::Interrupt => 130,
+            Stop::Terminate => 143,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// All input was read (possibly during a grace period).
+    Eof,
+    /// A signal ended the run before the input did.
+    Stopped(Stop),
+}
+
+/// How [`run`] reacts to signals.
+pub struct RunOptions<'a> {
+    /// After SIGINT/SIGTERM, how long to keep passing input before exiting.
+    pub grace: Duration,
+    /// End at the first SIGINT/SIGTERM (stdin is a terminal: there is no
+    /// upstream process whose last lines are worth waiting for).
+    pub first_signal_ends: bool,
+    /// Loads the rule files again, for SIGHUP.
+    pub reload: &'a dyn Fn() -> Result<RuleSet>,
+}
+
+/// Starts the thread that turns signals into events for the main loop.
+/// signal-hook's handler only writes to a pipe; the thread does the rest,
+/// so nothing unsafe runs in signal context.
+fn watch_signals(tx: SyncSender<Event>) -> Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGUSR1])
+        .context("installing signal handlers")?;
+    thread::Builder::new()
+        .name("logdedup-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if tx.send(Event::Signal(signal)).is_err() {
+                    break;
+                }
+            }
+        })
+        .context("starting the signal thread")?;
+    Ok(())
+}
+
+/// Writes to stderr, ignoring failure: diagnostics must never stop the data.
+fn note(text: &str) {
+    let _ = io::stderr().write_all(text.as_bytes());
+}
+
+/// Runs the filter over the inputs until they end or a signal ends the run.
+/// Returns the filter (for its statistics) and how the run ended.
+///
+/// SIGINT/SIGTERM: every pending summary is written at once, input keeps
+/// passing for `grace`, then what arrived is summarized and the run ends; a
+/// second signal ends it at once. SIGHUP reloads the rules (bad rules keep
+/// the old ones). SIGUSR1 prints the statistics table on stderr.
+pub fn run(
+    mut filter: Filter,
+    inputs: Vec<OpenInput>,
+    options: &RunOptions,
+) -> Result<(Filter, Ending)> {
     let clock = WallClock::start();
     // A few chunks in flight: enough to keep reading while we write, small
     // enough to bound memory when the output is slower than the input.
-    let (tx, rx) = mpsc::sync_channel::<Chunk>(4);
+    let (tx, rx) = mpsc::sync_channel::<Event>(4);
     let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<u8>>();
+    watch_signals(tx.clone())?;
     thread::Builder::new()
         .name("logdedup-reader".into())
         .spawn(move || read_inputs(inputs, tx, recycle_rx))
         .context("starting the reader thread")?;
 
-    let mut ready: Option<Chunk> = None;
+    let mut stopping: Option<(Stop, Time)> = None;
+    let mut ready: Option<Event> = None;
     loop {
-        let chunk = match ready.take() {
-            Some(chunk) => chunk,
-            None => match filter.next_deadline() {
-                Some(deadline) => {
-                    // +1 ms: the clock counts whole milliseconds, so waking at
-                    // the exact instant could find the deadline not yet reached.
-                    let wait = clock.now().until(deadline) + Duration::from_millis(1);
-                    match rx.recv_timeout(wait) {
-                        Ok(chunk) => chunk,
-                        Err(RecvTimeoutError::Timeout) => {
-                            filter.tick(clock.now())?;
-                            filter.flush()?;
-                            continue;
+        let event = match ready.take() {
+            Some(event) => event,
+            None => {
+                let wake = [filter.next_deadline(), stopping.map(|(_, end)| end)]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                match wake {
+                    Some(at) => {
+                        // +1 ms: the clock counts whole milliseconds, so waking
+                        // at the exact instant could find `at` not yet reached.
+                        let wait = clock.now().until(at) + Duration::from_millis(1);
+                        match rx.recv_timeout(wait) {
+                            Ok(event) => event,
+                            Err(RecvTimeoutError::Timeout) => {
+                                let now = clock.now();
+                                if let Some((stop, end)) = stopping {
+                                    if now >= end {
+                                        filter.finish(now)?;
+                                        return Ok((filter, Ending::Stopped(stop)));
+                                    }
+                                }
+                                filter.tick(now)?;
+                                filter.flush()?;
+                                continue;
+                            }
+                            Err(RecvTimeoutError::Disconnected) => Event::End,
                         }
-                        Err(RecvTimeoutError::Disconnected) => Chunk::End,
+                    }
+                    None => rx.recv().unwrap_or(Event::End),
+                }
+            }
+        };
+        match event {
+            Event::Data(buf) => {
+                let now = clock.now();
+                filter.push(&buf, now)?;
+                let _ = recycle_tx.send(buf);
+                if let Some((stop, end)) = stopping {
+                    // A producer that never pauses must not stretch the grace period.
+                    if now >= end {
+                        filter.finish(now)?;
+                        return Ok((filter, Ending::Stopped(stop)));
                     }
                 }
-                None => rx.recv().unwrap_or(Chunk::End),
-            },
-        };
-        match chunk {
-            Chunk::Data(buf) => {
-                filter.push(&buf, clock.now())?;
-                let _ = recycle_tx.send(buf);
                 // Block-buffer while more input is ready; flush the moment
                 // the input goes idle, so a quiet stream is never held back.
                 match rx.try_recv() {
                     Ok(next) => ready = Some(next),
                     Err(TryRecvError::Empty) => filter.flush()?,
-                    Err(TryRecvError::Disconnected) => ready = Some(Chunk::End),
+                    Err(TryRecvError::Disconnected) => ready = Some(Event::End),
                 }
             }
-            Chunk::Failed(err) => {
+            Event::Failed(err) => {
                 // Nothing lost: what was read is decided and every window
                 // summarized before the error is reported.
                 filter.finish(clock.now())?;
                 return Err(err);
             }
-            Chunk::End => break,
+            Event::End => break,
+            Event::Signal(signal) => {
+                use signal_hook::consts::{SIGHUP, SIGINT, SIGUSR1};
+                let now = clock.now();
+                match signal {
+                    SIGHUP => match (options.reload)() {
+                        Ok(rules) => {
+                            let summary = format!(
+                                "logdedup: reloaded {} rules from {}\n",
+                                rules.rules().len(),
+                                rules.sources().join(", ")
+                            );
+                            filter.reload(Arc::new(rules), now)?;
+                            filter.flush()?;
+                            note(&summary);
+                        }
+                        Err(err) => note(&format!(
+                            "logdedup: reload failed, keeping the old rules: {err:#}\n"
+                        )),
+                    },
+                    SIGUSR1 => note(&format_stats(&filter)),
+                    _ => {
+                        let stop = if signal == SIGINT {
+                            Stop::Interrupt
+                        } else {
+                            Stop::Terminate
+                        };
+                        if stopping.is_some()
+                            || options.first_signal_ends
+                            || options.grace.is_zero()
+                        {
+                            filter.finish(now)?;
+                            return Ok((filter, Ending::Stopped(stop)));
+                        }
+                        filter.summarize_all(now)?;
+                        stopping = Some((stop, now.plus(options.grace)));
+                    }
+                }
+            }
         }
     }
     filter.finish(clock.now())?;
-    Ok(filter)
+    Ok((filter, Ending::Eof))
 }
 
 /// The `--stats` table.

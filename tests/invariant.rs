@@ -4,7 +4,7 @@
 //! lines.
 
 use logdedup::rules::load_str;
-use logdedup::stream::{Filter, Sink};
+use logdedup::stream::{Filter, FilterOptions, Sink};
 use logdedup::summary::{Style, SummaryFormatter, Template};
 use logdedup::time::{Time, TimeFormatter};
 use proptest::prelude::*;
@@ -109,7 +109,7 @@ fn run(rules: &str, lines: &[(Vec<u8>, i64)], final_nl: bool, separate: bool) ->
         Sink::new("out", Box::new(out.clone())),
         separate.then(|| Sink::new("summaries", Box::new(summaries.clone()))),
         Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
-        false,
+        FilterOptions::default(),
     );
     let mut last = 0;
     for (i, (line, t)) in lines.iter().enumerate() {
