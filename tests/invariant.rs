@@ -222,3 +222,79 @@ proptest! {
         prop_assert_eq!(inline.suppressed, separate.suppressed);
     }
 }
+
+/// Runs the filter over `input` cut into pieces of the given sizes (cycled),
+/// all at one fixed time, and returns (out, summaries, suppressed).
+fn run_chunked(
+    rules: &str,
+    input: &[u8],
+    sizes: &[usize],
+    max_line: usize,
+) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
+    let (out, summaries, suppressed) = (Shared::default(), Shared::default(), Shared::default());
+    let formatter = SummaryFormatter::new(
+        Style::Template(Template::parse("@@SUMMARY {rule} {key} {count}").unwrap()),
+        TimeFormatter::new("%s", true).unwrap(),
+    );
+    let mut filter = Filter::new(
+        set,
+        formatter,
+        Sink::new("out", Box::new(out.clone())),
+        Some(Sink::new("summaries", Box::new(summaries.clone()))),
+        Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
+        FilterOptions {
+            line_buffered: false,
+            max_line,
+        },
+    );
+    let mut rest = input;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = sizes[i % sizes.len()].clamp(1, rest.len());
+        filter.push(&rest[..n], Time(0)).unwrap();
+        rest = &rest[n..];
+        i += 1;
+    }
+    filter.finish(Time(0)).unwrap();
+    (out.bytes(), summaries.bytes(), suppressed.bytes())
+}
+
+/// Raw stream bytes: words, newlines and stray bytes in any order.
+fn raw_stream() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(WORDS).prop_map(<[u8]>::to_vec),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            any::<u8>().prop_map(|b| vec![b]),
+        ],
+        0..200,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The output must not depend on how the input arrives: one read, one
+    /// byte at a time, or any other cut give identical bytes everywhere,
+    /// including over-long lines cut at `max_line`.
+    #[test]
+    fn output_does_not_depend_on_how_input_is_split(
+        input in raw_stream(),
+        sizes in prop::collection::vec(1usize..40, 1..8),
+        max_line in 1usize..48,
+        pass_first in 0u8..3,
+        keyed in any::<bool>(),
+    ) {
+        let rules = rules_text(pass_first, 1000, keyed, 2);
+        let whole = run_chunked(&rules, &input, &[usize::MAX], max_line);
+        let bytewise = run_chunked(&rules, &input, &[1], max_line);
+        let cut = run_chunked(&rules, &input, &sizes, max_line);
+        prop_assert_eq!(&whole, &bytewise);
+        prop_assert_eq!(&whole, &cut);
+        // Nothing lost, whatever the line length limit.
+        prop_assert_eq!(whole.0.len() + whole.2.len(), input.len());
+    }
+}

@@ -48,42 +48,85 @@ pub struct Live {
     pub child: Child,
     pub stdin: Option<ChildStdin>,
     pub lines: Receiver<String>,
-    pub stderr: Option<std::process::ChildStderr>,
+    pub errors: Receiver<String>,
+}
+
+/// Sends each line read from `from` on a channel, until EOF.
+fn lines_to_channel(from: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            match line {
+                Ok(l) => {
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    rx
 }
 
 impl Live {
     pub fn spawn(args: &[&str]) -> Live {
+        Live::spawn_with_stdin(args, Stdio::piped())
+    }
+
+    pub fn spawn_with_stdin(args: &[&str], stdin: Stdio) -> Live {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("logdedup"))
             .args(args)
             .env_remove("LOGDEDUP_RULES")
             .env("TZ", "UTC")
-            .stdin(Stdio::piped())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn logdedup");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                match line {
-                    Ok(l) => {
-                        if tx.send(l).is_err() {
-                            break;
-                        }
-                    }
-                    Err(_) => break,
-                }
-            }
-        });
+        let lines = lines_to_channel(child.stdout.take().expect("stdout"));
+        let errors = lines_to_channel(child.stderr.take().expect("stderr"));
         let stdin = child.stdin.take();
-        let stderr = child.stderr.take();
         Live {
             child,
             stdin,
-            lines: rx,
-            stderr,
+            lines,
+            errors,
         }
+    }
+
+    /// Sends `signal` (a name such as `TERM`) to the child.
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// The next stderr line, or `None` if none comes within `limit`.
+    pub fn next_error(&self, limit: Duration) -> Option<String> {
+        self.errors.recv_timeout(limit).ok()
+    }
+
+    /// Waits for the child to exit by itself (stdin left as it is), up to
+    /// `limit`; `None` if it is still running then (it is killed).
+    pub fn exit_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        None
+    }
+
+    /// Every stdout line still to come, up to EOF.
+    pub fn rest(&self) -> Vec<String> {
+        self.lines.iter().collect()
     }
 
     pub fn send(&mut self, text: &str) {
@@ -107,11 +150,8 @@ impl Live {
         self.close_stdin();
         let status = self.child.wait().expect("wait");
         let rest: Vec<String> = self.lines.iter().collect();
-        let mut err = String::new();
-        if let Some(mut e) = self.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        (status, rest, err)
+        let err: Vec<String> = self.errors.iter().collect();
+        (status, rest, err.join("\n"))
     }
 }
 
