@@ -190,13 +190,13 @@ impl KeyTemplate {
             match part {
                 KeyPart::Named(name) if !regex.capture_names().any(|n| n == Some(name)) => {
                     return Err(format!(
-                        "key names capture group {{{name}}}, but pattern {:?} has no group (?P<{name}>...)",
+                        "key names capture group {{{name}}}, but pattern '{}' has no group (?P<{name}>...)",
                         regex.as_str()
                     ));
                 }
                 KeyPart::Index(n) if *n >= regex.captures_len() => {
                     return Err(format!(
-                        "key names capture group {{{n}}}, but pattern {:?} has only {} group(s)",
+                        "key names capture group {{{n}}}, but pattern '{}' has only {} group(s)",
                         regex.as_str(),
                         regex.captures_len() - 1
                     ));
@@ -482,11 +482,7 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
         Err(err) => {
             let span = err.span();
             let rule = span.as_ref().and_then(|s| rule_name_at(text, s.start));
-            return Err(loc.error(
-                span,
-                rule.as_deref(),
-                err.message().trim().replace('\n', " "),
-            ));
+            return Err(loc.error(span, rule.as_deref(), toml_message(err.message())));
         }
     };
 
@@ -641,6 +637,31 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
     Ok(())
 }
 
+/// Rewords a toml/serde message for rule authors: one line, TOML's words
+/// instead of Rust's, and a hint for the usual mistakes.
+fn toml_message(raw: &str) -> String {
+    let mut text = raw.trim().replace('\n', ": ");
+    for (rust, toml) in [
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected usize", "expected a whole number >= 0"),
+        ("invalid type: map", "invalid type: table"),
+        ("invalid type: sequence", "invalid type: array"),
+        ("expected a boolean", "expected true or false"),
+    ] {
+        text = text.replace(rust, toml);
+    }
+    if text.contains("expected a sequence") && text.contains("invalid type: table") {
+        text.push_str(" (write [[rule]] / [[test]], with double brackets)");
+    }
+    if text.starts_with("invalid escape sequence") {
+        text.push_str(" (write patterns in single quotes, e.g. 'socket\\.send', where backslashes stay as written)");
+    }
+    if text.starts_with("invalid basic string") || text.starts_with("invalid literal string") {
+        text.push_str(" (is a closing quote missing?)");
+    }
+    text
+}
+
 /// Finds the name of the `[[rule]]` table that contains byte `offset`.
 fn rule_name_at(text: &str, offset: usize) -> Option<String> {
     let names: RuleNamesOnly = toml::from_str(text).ok()?;
@@ -660,13 +681,18 @@ fn compile_pattern(pattern: &str, ignore_case: bool) -> Result<Regex, String> {
     let regex = RegexBuilder::new(pattern)
         .case_insensitive(ignore_case)
         .build()
-        .map_err(|e| format!("invalid pattern {pattern:?}: {}", regex_error_line(&e)))?;
+        .map_err(|e| format!("invalid pattern '{pattern}': {}", regex_error_line(&e)))?;
     // A pattern that matches an empty line and an arbitrary word matches
-    // every line: it would swallow the whole stream.
+    // every line; one that matches every unrelated probe line matches
+    // every non-empty line. Either would swallow the whole stream.
+    const PROBES: [&[u8]; 4] = [b"-", b"X", b"zq9 unrelated", b"\xff 7"];
     if regex.is_match(b"") && regex.is_match(b"zq9 unrelated") {
         return Err(format!(
-            "pattern {pattern:?} matches every line (it can match the empty string)"
+            "pattern '{pattern}' matches every line (it can match the empty string)"
         ));
+    }
+    if PROBES.iter().all(|probe| regex.is_match(probe)) {
+        return Err(format!("pattern '{pattern}' matches every non-empty line"));
     }
     Ok(regex)
 }
@@ -887,7 +913,7 @@ mod tests {
             ),
             (
                 "[[rule]]\nname = \"a\"\npattern = '(x'\n",
-                "r.toml:3:11: rule \"a\": invalid pattern \"(x\": unclosed group",
+                "r.toml:3:11: rule \"a\": invalid pattern '(x': unclosed group",
             ),
             (
                 "[[rule]]\nname = \"a\"\npattern = '.*'\n",
