@@ -917,7 +917,7 @@ mod tests {
             ),
             (
                 "[[rule]]\nname = \"a\"\npattern = '.*'\n",
-                "r.toml:3:11: rule \"a\": pattern \".*\" matches every line",
+                "r.toml:3:11: rule \"a\": pattern '.*' matches every line",
             ),
             (
                 "[[rule]]\nname = \"a\"\npatterns = []\n",
