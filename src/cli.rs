@@ -7,7 +7,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::rules::{RuleSource, DEFAULT_PACK};
+use crate::records::{Framing, PYTHON_TRACEBACK};
+use crate::rules::{framing_regex, RuleSource, DEFAULT_PACK};
 use crate::summary::{Style, SummaryFormatter, Template};
 use crate::time::{parse_duration, TimeFormatter, DEFAULT_TIME_FORMAT};
 
@@ -79,6 +80,21 @@ pub struct Cli {
     #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_grace)]
     pub grace: Duration,
 
+    /// What window deadlines run on: the wall clock, or the timestamps parsed
+    /// from the records (for replaying old logs; see [input] timestamp).
+    #[arg(long, value_enum, default_value_t = ClockArg::Wall)]
+    pub clock: ClockArg,
+
+    /// Record framing: lines matching REGEX start a record, the others
+    /// continue it (overrides [input] in rule files).
+    #[arg(long, value_name = "REGEX", conflicts_with = "continuation")]
+    pub record_start: Option<String>,
+
+    /// Record framing: lines matching REGEX continue the previous record;
+    /// 'python-traceback' knows Python's traceback layout.
+    #[arg(long, value_name = "REGEX|python-traceback")]
+    pub continuation: Option<String>,
+
     /// Longest line matched whole (e.g. 1048576, 64K, 1M). A longer line is
     /// matched on its first BYTES and streamed through in pieces, never held.
     #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
@@ -92,6 +108,16 @@ pub enum FormatArg {
     Text,
     /// One JSON object per line: time, level, rule, key, message, note, count, first, last, window.
     Json,
+}
+
+/// Clocks for `--clock`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClockArg {
+    /// Wall-clock time: summaries appear on time on a live stream.
+    Wall,
+    /// Time parsed from each record: replaying a file gives the summaries
+    /// the live run gave.
+    Log,
 }
 
 fn parse_window(text: &str) -> Result<Duration, String> {
@@ -180,6 +206,12 @@ pub struct Config {
     pub grace: Duration,
     /// `--max-line`.
     pub max_line: usize,
+    /// `--clock log`.
+    pub log_clock: bool,
+    /// `--utc`: also how zone-less log timestamps are read.
+    pub utc: bool,
+    /// `--record-start` / `--continuation`.
+    pub framing: Option<Framing>,
 }
 
 impl Cli {
@@ -194,6 +226,16 @@ impl Cli {
             }
         };
         let time = TimeFormatter::new(&self.time_format, self.utc)?;
+        let framing = match (&self.record_start, &self.continuation) {
+            (Some(re), _) => Some(Framing::RecordStart(
+                framing_regex(re).map_err(|m| anyhow::anyhow!("--record-start: {m}"))?,
+            )),
+            (None, Some(c)) if c == PYTHON_TRACEBACK => Some(Framing::PythonTraceback),
+            (None, Some(re)) => Some(Framing::Continuation(
+                framing_regex(re).map_err(|m| anyhow::anyhow!("--continuation: {m}"))?,
+            )),
+            (None, None) => None,
+        };
         let style = match (self.format, self.template) {
             (FormatArg::Json, Some(_)) => bail!("--template applies to --format text only"),
             (FormatArg::Json, None) => Style::Json,
@@ -231,6 +273,9 @@ impl Cli {
             line_buffered: self.line_buffered,
             grace: self.grace,
             max_line: self.max_line,
+            log_clock: self.clock == ClockArg::Log,
+            utc: self.utc,
+            framing,
         })
     }
 }

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use crate::records::{Disposition, Frame, Framer, Framing};
 use crate::rules::{MatchScratch, RuleSet};
 use crate::time::Time;
 
@@ -20,6 +21,21 @@ pub enum Verdict {
     PassMatched(usize),
     /// Rule `0` matched and the record is held back and counted.
     Suppress(usize),
+    /// A continuation line of a record that passed: write it.
+    Continue,
+    /// A continuation line of a record rule `0` suppressed: hold it back
+    /// too (the record was counted once, at its first line).
+    ContinueSuppressed(usize),
+}
+
+impl Verdict {
+    /// Whether the line is written to the output.
+    pub fn passes(self) -> bool {
+        matches!(
+            self,
+            Verdict::Pass | Verdict::PassMatched(_) | Verdict::Continue
+        )
+    }
 }
 
 /// One window's closing report: `count` records of `rule` (and `key`) were suppressed.
@@ -77,6 +93,10 @@ pub struct Engine {
     scratch: MatchScratch,
     /// No window closes before this time; lets `feed` skip the expiry scan.
     next_due: Option<Time>,
+    framer: Framer,
+    /// Framing from the command line, which overrides the rule files'.
+    framing_override: Option<Framing>,
+    records: u64,
 }
 
 /// A record's bytes as patterns see them: without its `\n` and a `\r` before it.
@@ -86,16 +106,40 @@ pub fn line_content(line: &[u8]) -> &[u8] {
 }
 
 impl Engine {
-    /// An engine with no open windows.
+    /// An engine with no open windows, framing records as the rule files'
+    /// `[input]` says.
     pub fn new(rules: Arc<RuleSet>) -> Engine {
+        Engine::with_framing(rules, None)
+    }
+
+    /// An engine whose framing is `framing` when given (the command line),
+    /// else the rule files'.
+    pub fn with_framing(rules: Arc<RuleSet>, framing: Option<Framing>) -> Engine {
         let states = rules.rules().iter().map(|_| RuleState::default()).collect();
         let scratch = rules.scratch();
+        let effective = framing
+            .clone()
+            .or_else(|| rules.input().framing.clone())
+            .unwrap_or(Framing::Lines);
         Engine {
             rules,
             states,
             scratch,
             next_due: None,
+            framer: Framer::new(effective),
+            framing_override: framing,
+            records: 0,
         }
+    }
+
+    /// How records are framed.
+    pub fn framing(&self) -> &Framing {
+        self.framer.framing()
+    }
+
+    /// Records seen so far (lines, when framing is off).
+    pub fn records(&self) -> u64 {
+        self.records
     }
 
     /// The rules this engine applies.
@@ -110,10 +154,18 @@ impl Engine {
         if self.next_due.is_some_and(|due| due <= now) {
             self.tick(now, out);
         }
-        let Some((rule_id, key)) = self
-            .rules
-            .match_line(line_content(record), &mut self.scratch)
-        else {
+        let content = line_content(record);
+        if let (Frame::Continuation, Some(disposition)) = self.framer.classify(content) {
+            return match disposition {
+                Disposition::Pass => Verdict::Continue,
+                Disposition::Suppress(rule) => Verdict::ContinueSuppressed(rule),
+            };
+        }
+        // A new record (or the continuation of a record whose rule does not
+        // take continuations, which then stands on its own).
+        self.records += 1;
+        let Some((rule_id, key)) = self.rules.match_line(content, &mut self.scratch) else {
+            self.framer.started(Some(Disposition::Pass));
             return Verdict::Pass;
         };
         let rule = &self.rules.rules()[rule_id];
@@ -158,6 +210,8 @@ impl Engine {
         };
         window.matched += 1;
         if window.matched <= rule.pass_first {
+            self.framer
+                .started(rule.multiline.then_some(Disposition::Pass));
             return Verdict::PassMatched(rule_id);
         }
         if window.suppressed == 0 {
@@ -166,6 +220,8 @@ impl Engine {
         window.suppressed += 1;
         window.last = now;
         state.stats.suppressed += 1;
+        self.framer
+            .started(rule.multiline.then_some(Disposition::Suppress(rule_id)));
         Verdict::Suppress(rule_id)
     }
 
@@ -274,6 +330,22 @@ impl Engine {
             .map(|r| old_states.remove(&r.name).unwrap_or_default())
             .collect();
         self.scratch = rules.scratch();
+        if self.framing_override.is_none() {
+            let framing = rules.input().framing.clone().unwrap_or(Framing::Lines);
+            if framing.describe() != self.framer.framing().describe() {
+                self.framer = Framer::new(framing);
+            } else {
+                // Same framing: keep the per-source record state, but rule
+                // numbers may have moved, so continuations of a suppressed
+                // record are re-pointed to the new rule ids.
+                let names: Vec<String> =
+                    self.rules.rules().iter().map(|r| r.name.clone()).collect();
+                self.framer.renumber(|old| {
+                    let name = names.get(old)?;
+                    rules.rules().iter().position(|r| &r.name == name)
+                });
+            }
+        }
         self.rules = rules;
         self.next_due = self
             .states
@@ -611,5 +683,87 @@ mod tests {
         let s = tick(&mut e, 10);
         assert_eq!((s[0].rule, s[0].count, s[0].at), (1, 3, Time(10 * SEC)));
         assert_eq!(at(&mut e, 11, "gone").0, Verdict::Pass);
+    }
+
+    fn framed() -> Engine {
+        engine(
+            "[input]\ncontinuation = \"python-traceback\"\n\
+             [[rule]]\nname = \"alone\"\npattern = 'socket'\nmultiline = false\n\
+             [[rule]]\nname = \"whole\"\npattern = 'ERROR lost'\n",
+        )
+    }
+
+    const TRACEBACK: [&str; 3] = [
+        "Traceback (most recent call last):",
+        "  File \"bot.py\", line 9, in main",
+        "OSError: Connection lost",
+    ];
+
+    #[test]
+    fn suppressed_record_takes_its_continuations_and_counts_once() {
+        let mut e = framed();
+        assert_eq!(at(&mut e, 0, "ERROR lost").0, Verdict::Suppress(1));
+        for line in TRACEBACK {
+            assert_eq!(
+                at(&mut e, 0, line).0,
+                Verdict::ContinueSuppressed(1),
+                "{line}"
+            );
+        }
+        assert_eq!(at(&mut e, 0, "INFO next").0, Verdict::Pass);
+        assert_eq!(e.stats()[1].suppressed, 1);
+        assert_eq!(e.records(), 2);
+    }
+
+    #[test]
+    fn traceback_after_a_single_line_rule_is_a_record_of_its_own_and_passes() {
+        let mut e = framed();
+        assert_eq!(at(&mut e, 0, "socket").0, Verdict::Suppress(0));
+        assert_eq!(
+            at(&mut e, 0, TRACEBACK[0]).0,
+            Verdict::Pass,
+            "crash traceback must pass"
+        );
+        assert_eq!(at(&mut e, 0, TRACEBACK[1]).0, Verdict::Continue);
+        assert_eq!(at(&mut e, 0, TRACEBACK[2]).0, Verdict::Continue);
+    }
+
+    #[test]
+    fn passing_record_passes_its_continuations() {
+        let mut e = framed();
+        assert_eq!(at(&mut e, 0, "ERROR bot crashed").0, Verdict::Pass);
+        for line in TRACEBACK {
+            assert_eq!(at(&mut e, 0, line).0, Verdict::Continue);
+        }
+    }
+
+    #[test]
+    fn pass_first_record_passes_whole() {
+        let mut e = engine(
+            "[input]\ncontinuation = '^ '\n[[rule]]\nname = \"n\"\npattern = 'noise'\npass_first = 1\n",
+        );
+        assert_eq!(at(&mut e, 0, "noise").0, Verdict::PassMatched(0));
+        assert_eq!(at(&mut e, 0, " detail").0, Verdict::Continue);
+        assert_eq!(at(&mut e, 0, "noise").0, Verdict::Suppress(0));
+        assert_eq!(at(&mut e, 0, " detail").0, Verdict::ContinueSuppressed(0));
+    }
+
+    #[test]
+    fn reload_repoints_an_open_suppressed_record() {
+        let mut e = framed();
+        at(&mut e, 0, "ERROR lost");
+        at(&mut e, 0, TRACEBACK[0]);
+        let new = load_str(
+            "new.toml",
+            "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"whole\"\npattern = 'ERROR lost'\n",
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        e.reload(Arc::new(new), Time(0), &mut out);
+        assert_eq!(
+            at(&mut e, 0, TRACEBACK[1]).0,
+            Verdict::ContinueSuppressed(0)
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod records;
 pub mod rules;
 pub mod stream;
 pub mod summary;

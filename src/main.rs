@@ -8,7 +8,9 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use chrono::Datelike;
 use logdedup::cli::{Cli, Config};
+use logdedup::records::{LogClock, TimestampSpec};
 use logdedup::rules;
 use logdedup::stream::{self, Ending, Filter, FilterOptions, RunOptions};
 
@@ -41,6 +43,14 @@ fn setup(cli: Cli) -> Result<Ready> {
     let rules_env = std::env::var("LOGDEDUP_RULES").ok();
     let config = cli.into_config(rules_env.as_deref())?;
     let rules = rules::load(&config.rule_sources, config.default_window)?;
+    let log_clock = config.log_clock.then(|| {
+        let spec = rules
+            .input()
+            .timestamp
+            .clone()
+            .unwrap_or(TimestampSpec::Auto);
+        LogClock::new(spec, config.utc, chrono::Local::now().year())
+    });
     let inputs = stream::open_inputs(&config.inputs)?;
     let (out, summary_sink, suppressed_sink) = stream::open_sinks(&config)?;
     let filter = Filter::new(
@@ -52,6 +62,8 @@ fn setup(cli: Cli) -> Result<Ready> {
         FilterOptions {
             line_buffered: config.line_buffered,
             max_line: config.max_line,
+            framing: config.framing.clone(),
+            log_clock,
         },
     );
     Ok(Ready {

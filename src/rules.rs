@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
+use crate::records::{Framing, TimestampPreset, TimestampSpec, PYTHON_TRACEBACK};
 use crate::time::parse_duration;
 
 /// The rule packs compiled into the binary, by name (`builtin:NAME`).
@@ -248,8 +249,20 @@ pub struct Rule {
     pub key: Option<KeyTemplate>,
     /// The rule's patterns; a line matching any of them belongs to the rule.
     pub patterns: Vec<Regex>,
+    /// Whether the rule's records may carry continuation lines (with
+    /// framing on). `false`: whatever follows a match is a new record.
+    pub multiline: bool,
     /// Where the rule was defined, for messages: `FILE:LINE`.
     pub origin: String,
+}
+
+/// Stream settings from `[input]`: framing and how to read log times.
+#[derive(Clone, Debug, Default)]
+pub struct InputSettings {
+    /// `record_start` or `continuation`, if a file set one.
+    pub framing: Option<Framing>,
+    /// `timestamp`, if a file set one.
+    pub timestamp: Option<TimestampSpec>,
 }
 
 /// One `[[test]]` case of a rule file.
@@ -283,6 +296,7 @@ impl TestOutcome {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    input: InputSettings,
     tests: Vec<RuleTest>,
     /// One automaton over every pattern of every rule: the common case, a
     /// line that matches nothing, costs a single scan.
@@ -302,6 +316,11 @@ impl RuleSet {
     /// The rules in priority order (load order, then order in the file).
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The `[input]` settings of the loaded files.
+    pub fn input(&self) -> &InputSettings {
+        &self.input
     }
 
     /// The `[[test]]` cases of every loaded file.
@@ -382,10 +401,20 @@ impl RuleSet {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     defaults: Option<RawDefaults>,
+    input: Option<Spanned<RawInput>>,
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
     #[serde(default)]
     test: Vec<Spanned<RawTest>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    record_start: Option<Spanned<String>>,
+    continuation: Option<Spanned<String>>,
+    /// A preset name, or a table `{ pattern = ..., format = ... }`.
+    timestamp: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -412,6 +441,7 @@ struct RawRule {
     key: Option<Spanned<String>>,
     ignore_case: Option<bool>,
     max_keys: Option<Spanned<u64>>,
+    multiline: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -513,6 +543,10 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
         }
     }
 
+    if let Some(input) = raw.input {
+        parse_input(&loc, input, out)?;
+    }
+
     if raw.rule.is_empty() {
         return Err(loc.error(None, None, "defines no [[rule]]"));
     }
@@ -611,6 +645,7 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
             max_keys,
             key,
             patterns,
+            multiline: rule.multiline.unwrap_or(true),
             origin: origin_line,
         });
     }
@@ -635,6 +670,136 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
         ));
     }
     Ok(())
+}
+
+/// Validates `[input]` and merges it into `out`: two files may not set
+/// the same setting differently.
+fn parse_input(loc: &Locator, input: Spanned<RawInput>, out: &mut Builder) -> Result<()> {
+    let table_start = input.span().start;
+    let input = input.into_inner();
+    let err = |span: Range<usize>, msg: String| loc.error(Some(span), None, msg);
+    let framing = match (input.record_start, input.continuation) {
+        (Some(_), Some(c)) => {
+            return Err(err(
+                c.span(),
+                "[input] sets both record_start and continuation; use one".into(),
+            ))
+        }
+        (Some(r), None) => Some(
+            framing_regex(r.get_ref())
+                .map(Framing::RecordStart)
+                .map_err(|m| err(r.span(), format!("[input] record_start: {m}")))?,
+        ),
+        (None, Some(c)) if c.get_ref() == PYTHON_TRACEBACK => Some(Framing::PythonTraceback),
+        (None, Some(c)) => Some(
+            framing_regex(c.get_ref())
+                .map(Framing::Continuation)
+                .map_err(|m| err(c.span(), format!("[input] continuation: {m}")))?,
+        ),
+        (None, None) => None,
+    };
+    let here = loc.line_of(table_start);
+    if let Some(framing) = framing {
+        match &out.framing {
+            Some((existing, origin)) if existing.describe() != framing.describe() => {
+                return Err(loc.error(
+                    Some(table_start..table_start),
+                    None,
+                    format!(
+                        "[input] sets {}, but {origin} already set {}",
+                        framing.describe(),
+                        existing.describe()
+                    ),
+                ))
+            }
+            Some(_) => {}
+            None => out.framing = Some((framing, here.clone())),
+        }
+    }
+    if let Some(ts) = input.timestamp {
+        let span = ts.span();
+        let (spec, text) = timestamp_spec(ts.into_inner()).map_err(|m| err(span.clone(), m))?;
+        match &out.timestamp {
+            Some((_, existing, origin)) if *existing != text => {
+                return Err(err(
+                    span,
+                    format!("[input] timestamp = {text}, but {origin} already set {existing}"),
+                ))
+            }
+            Some(_) => {}
+            None => out.timestamp = Some((spec, text, here)),
+        }
+    }
+    Ok(())
+}
+
+/// Compiles a framing regex (`record_start`, `continuation`).
+pub fn framing_regex(pattern: &str) -> Result<Regex, String> {
+    if pattern.is_empty() {
+        return Err("pattern is empty".into());
+    }
+    Regex::new(pattern)
+        .map_err(|e| format!("invalid pattern '{pattern}': {}", regex_error_line(&e)))
+}
+
+/// Reads `[input] timestamp`: a preset name or `{ pattern, format }`.
+/// Returns the spec and a canonical text of it, to compare across files.
+fn timestamp_spec(value: toml::Value) -> Result<(TimestampSpec, String), String> {
+    match value {
+        toml::Value::String(name) => TimestampPreset::from_name(&name)
+            .map(|p| (TimestampSpec::Preset(p), format!("{name:?}")))
+            .ok_or_else(|| {
+                format!(
+                    "[input] timestamp: unknown preset {name:?} (known: {})",
+                    TimestampPreset::NAMES
+                )
+            }),
+        toml::Value::Table(table) => {
+            let mut pattern = None;
+            let mut format = None;
+            for (key, value) in table {
+                match (key.as_str(), value) {
+                    ("pattern", toml::Value::String(p)) => pattern = Some(p),
+                    ("format", toml::Value::String(f)) => format = Some(f),
+                    ("pattern" | "format", other) => {
+                        return Err(format!(
+                            "[input] timestamp.{key} must be a string, not {}",
+                            other.type_str()
+                        ))
+                    }
+                    (other, _) => {
+                        return Err(format!(
+                            "[input] timestamp: unknown field `{other}`, expected `pattern` and `format`"
+                        ))
+                    }
+                }
+            }
+            let (Some(pattern), Some(format)) = (pattern, format) else {
+                return Err("[input] timestamp needs both `pattern` and `format`".into());
+            };
+            let regex =
+                framing_regex(&pattern).map_err(|m| format!("[input] timestamp.pattern: {m}"))?;
+            if chrono::format::StrftimeItems::new(&format)
+                .any(|item| matches!(item, chrono::format::Item::Error))
+            {
+                return Err(format!(
+                    "[input] timestamp.format {format:?} has an unknown or incomplete % specifier"
+                ));
+            }
+            let text = format!("{{ pattern = '{pattern}', format = {format:?} }}");
+            Ok((
+                TimestampSpec::Custom {
+                    pattern: regex,
+                    format,
+                },
+                text,
+            ))
+        }
+        other => Err(format!(
+            "[input] timestamp must be a preset name or {{ pattern = ..., format = ... }}, not {}",
+            other.type_str()
+        )),
+    }
 }
 
 /// Rewords a toml/serde message for rule authors: one line, TOML's words
@@ -723,6 +888,10 @@ struct Builder {
     /// files are loaded (a test may name a rule from another file).
     pending_tests: Vec<(RuleTest, Option<Place>)>,
     sources: Vec<String>,
+    /// `[input] record_start` / `continuation`, with where it was set.
+    framing: Option<(Framing, String)>,
+    /// `[input] timestamp`, with where it was set.
+    timestamp: Option<(TimestampSpec, String, String)>,
 }
 
 impl Builder {
@@ -749,6 +918,10 @@ impl Builder {
             .build_many(&self.any_patterns)
             .context("building the combined matcher over all rules")?;
         Ok(RuleSet {
+            input: InputSettings {
+                framing: self.framing.map(|(f, _)| f),
+                timestamp: self.timestamp.map(|(t, _, _)| t),
+            },
             rules: self.rules,
             tests,
             any,
@@ -969,8 +1142,28 @@ mod tests {
                 "r.toml:6:8: [[test]] expects rule \"b\"",
             ),
             (
-                "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_start = 'x'\n",
-                "unknown field `input`",
+                "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_start = 'x'\ncontinuation = 'y'\n",
+                "r.toml:6:16: [input] sets both",
+            ),
+            (
+                "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ncontinuation = '(x'\n",
+                "r.toml:5:16: [input] continuation: invalid pattern '(x'",
+            ),
+            (
+                "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = \"python3\"\n",
+                "r.toml:5:13: [input] timestamp: unknown preset \"python3\"",
+            ),
+            (
+                "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = { pattern = '^(\\S+)' }\n",
+                "r.toml:5:13: [input] timestamp needs both",
+            ),
+            (
+                "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = { pattern = '^(\\S+)', format = \"%Q\" }\n",
+                "has an unknown or incomplete % specifier",
+            ),
+            (
+                "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_begin = 'x'\n",
+                "r.toml:5:1: unknown field `record_begin`",
             ),
         ];
         for (text, want) in cases {

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Config, InputSource, SummaryTarget};
 use crate::engine::{Engine, RuleStats, Summary, Verdict};
+use crate::records::{Framing, LogClock};
 use crate::rules::RuleSet;
 use crate::summary::SummaryFormatter;
 use crate::time::Time;
@@ -67,13 +68,18 @@ pub struct Counters {
 }
 
 /// Per-run settings of a [`Filter`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct FilterOptions {
     /// Flush after every line.
     pub line_buffered: bool,
     /// Longest line matched whole; a longer one is decided on its first
     /// `max_line` bytes and streamed through (or suppressed) in pieces.
     pub max_line: usize,
+    /// Record framing from the command line; `None`: the rule files'.
+    pub framing: Option<Framing>,
+    /// `--clock log`: windows run on the times parsed from the records
+    /// instead of the wall-clock times passed in.
+    pub log_clock: Option<LogClock>,
 }
 
 impl Default for FilterOptions {
@@ -81,6 +87,8 @@ impl Default for FilterOptions {
         FilterOptions {
             line_buffered: false,
             max_line: DEFAULT_MAX_LINE,
+            framing: None,
+            log_clock: None,
         }
     }
 }
@@ -112,6 +120,10 @@ pub struct Filter {
     /// after a final line without `\n` gets one first.
     out_at_line_start: bool,
     due: Vec<Summary>,
+    log_clock: Option<LogClock>,
+    /// In log-clock mode, the time used before any timestamp is seen: the
+    /// wall-clock time of the first push.
+    log_start: Option<Time>,
     /// Formatted summaries for `out` not yet written (see `write_due`).
     held: Vec<u8>,
     line_buf: Vec<u8>,
@@ -130,11 +142,13 @@ impl Filter {
         options: FilterOptions,
     ) -> Filter {
         Filter {
-            engine: Engine::new(rules),
+            engine: Engine::with_framing(rules, options.framing.clone()),
             formatter,
             out,
             summary_sink,
             suppressed_sink,
+            log_clock: options.log_clock.clone(),
+            log_start: None,
             options: FilterOptions {
                 max_line: options.max_line.max(1),
                 ..options
@@ -154,7 +168,12 @@ impl Filter {
     /// rest (or for [`Filter::finish`]). The result never depends on how the
     /// stream is cut into pushes.
     pub fn push(&mut self, mut data: &[u8], now: Time) -> Result<()> {
-        self.tick(now)?;
+        if self.log_start.is_none() {
+            self.log_start = Some(now);
+        }
+        if self.log_clock.is_none() {
+            self.tick(now)?;
+        }
         while !data.is_empty() {
             if let Some(mode) = self.long_line {
                 data = self.continue_long_line(mode, data)?;
@@ -197,16 +216,42 @@ impl Filter {
         Ok(())
     }
 
-    /// Writes the summaries of windows that have closed by `now`.
+    /// Writes the summaries of windows that have closed by `now` (a wall
+    /// clock time; in log-clock mode only records move time on).
     pub fn tick(&mut self, now: Time) -> Result<()> {
+        if self.log_clock.is_some() {
+            return Ok(());
+        }
         self.engine.tick(now, &mut self.due);
         self.write_due()
+    }
+
+    /// The time to close windows at when the stream stops at wall time
+    /// `wall`: in log-clock mode, the last log time seen.
+    fn stop_time(&self, wall: Time) -> Time {
+        match &self.log_clock {
+            Some(clock) => clock.last().or(self.log_start).unwrap_or(wall),
+            None => wall,
+        }
+    }
+
+    /// The time of one line: `wall`, or in log-clock mode its own timestamp
+    /// (or the last one seen).
+    fn line_time(&mut self, line: &[u8], wall: Time) -> Time {
+        match &mut self.log_clock {
+            Some(clock) => clock
+                .time_of(crate::engine::line_content(line))
+                .or(self.log_start)
+                .unwrap_or(wall),
+            None => wall,
+        }
     }
 
     /// Closes every open window now and writes their summaries (on a
     /// shutdown signal: nothing counted may wait for a grace period that
     /// might end in SIGKILL). Matching lines after this open new windows.
     pub fn summarize_all(&mut self, now: Time) -> Result<()> {
+        let now = self.stop_time(now);
         self.engine.finish(now, &mut self.due);
         self.write_due()?;
         self.flush()
@@ -214,13 +259,23 @@ impl Filter {
 
     /// Swaps in new rules between two lines; see [`Engine::reload`].
     pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time) -> Result<()> {
+        let now = self.stop_time(now);
         self.engine.reload(rules, now, &mut self.due);
         self.write_due()
     }
 
-    /// The earliest time a window closes, for the timer.
+    /// The earliest wall-clock time a window closes, for the timer; `None`
+    /// in log-clock mode, where only records move time on.
     pub fn next_deadline(&self) -> Option<Time> {
+        if self.log_clock.is_some() {
+            return None;
+        }
         self.engine.next_deadline()
+    }
+
+    /// Records seen so far.
+    pub fn records(&self) -> u64 {
+        self.engine.records()
     }
 
     /// End of input: decides a final line without `\n`, summarizes every
@@ -231,6 +286,7 @@ impl Filter {
             self.line(&line, now)?;
         }
         self.long_line = None;
+        let now = self.stop_time(now);
         self.engine.finish(now, &mut self.due);
         self.write_due()?;
         self.flush()
@@ -265,22 +321,18 @@ impl Filter {
 
     fn line(&mut self, line: &[u8], now: Time) -> Result<()> {
         self.counters.lines_in += 1;
-        let verdict = self.engine.feed(line, now, &mut self.due);
+        let now = self.line_time(line, now);
+        let verdict: Verdict = self.engine.feed(line, now, &mut self.due);
         self.write_due()?;
-        match verdict {
-            Verdict::Pass | Verdict::PassMatched(_) => {
-                self.out.write_all(line)?;
-                self.out_at_line_start = line.ends_with(b"\n");
-                self.counters.lines_out += 1;
-                if self.options.line_buffered {
-                    self.out.flush()?;
-                }
+        if verdict.passes() {
+            self.out.write_all(line)?;
+            self.out_at_line_start = line.ends_with(b"\n");
+            self.counters.lines_out += 1;
+            if self.options.line_buffered {
+                self.out.flush()?;
             }
-            Verdict::Suppress(_) => {
-                if let Some(sink) = &mut self.suppressed_sink {
-                    sink.write_all(line)?;
-                }
-            }
+        } else if let Some(sink) = &mut self.suppressed_sink {
+            sink.write_all(line)?;
         }
         Ok(())
     }
@@ -289,21 +341,19 @@ impl Filter {
     /// those; the rest follows in [`Filter::continue_long_line`].
     fn long_line_head(&mut self, head: &[u8], now: Time) -> Result<()> {
         self.counters.lines_in += 1;
+        let now = self.line_time(head, now);
         let verdict = self.engine.feed(head, now, &mut self.due);
         self.write_due()?;
-        match verdict {
-            Verdict::Pass | Verdict::PassMatched(_) => {
-                self.out.write_all(head)?;
-                self.out_at_line_start = false;
-                self.counters.lines_out += 1;
-                self.long_line = Some(LongLine::Pass);
+        if verdict.passes() {
+            self.out.write_all(head)?;
+            self.out_at_line_start = false;
+            self.counters.lines_out += 1;
+            self.long_line = Some(LongLine::Pass);
+        } else {
+            if let Some(sink) = &mut self.suppressed_sink {
+                sink.write_all(head)?;
             }
-            Verdict::Suppress(_) => {
-                if let Some(sink) = &mut self.suppressed_sink {
-                    sink.write_all(head)?;
-                }
-                self.long_line = Some(LongLine::Suppress);
-            }
+            self.long_line = Some(LongLine::Suppress);
         }
         Ok(())
     }

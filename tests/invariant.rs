@@ -79,10 +79,30 @@ fn stream() -> impl Strategy<Value = (Vec<(Vec<u8>, i64)>, bool)> {
 }
 
 fn rules_text(pass_first: u8, window_ms: u16, keyed: bool, max_keys: u8) -> String {
+    framed_rules_text(pass_first, window_ms, keyed, max_keys, None)
+}
+
+/// The rule set of the properties; `framing: Some(multiline)` turns on
+/// record framing (a line whose text starts with a space continues the
+/// record before it) with `multiline` on the "noise" rule.
+fn framed_rules_text(
+    pass_first: u8,
+    window_ms: u16,
+    keyed: bool,
+    max_keys: u8,
+    framing: Option<bool>,
+) -> String {
     let key = if keyed { "key = \"{dc}\"\n" } else { "" };
+    let (input, multiline) = match framing {
+        Some(multiline) => (
+            "[input]\ncontinuation = '^\\d*\\|? '\n",
+            format!("multiline = {multiline}\n"),
+        ),
+        None => ("", String::new()),
+    };
     format!(
-        "[[rule]]\nname = \"dc\"\npattern = 'lost.*?(?P<dc>dc\\d)?$'\n{key}pass_first = {pass_first}\nwindow = \"{window_ms}ms\"\nmax_keys = {max_keys}\n\
-         [[rule]]\nname = \"noise\"\npattern = 'noise'\nignore_case = true\nwindow = \"{}ms\"\n\
+        "{input}[[rule]]\nname = \"dc\"\npattern = 'lost.*?(?P<dc>dc\\d)?$'\n{key}pass_first = {pass_first}\nwindow = \"{window_ms}ms\"\nmax_keys = {max_keys}\n\
+         [[rule]]\nname = \"noise\"\npattern = 'noise'\nignore_case = true\nwindow = \"{}ms\"\n{multiline}\
          [[rule]]\nname = \"sock\"\npattern = 'socket\\.send\\(\\)'\n",
         window_ms / 2 + 1
     )
@@ -92,6 +112,8 @@ struct Run {
     out: Vec<u8>,
     summaries: Vec<u8>,
     suppressed: Vec<u8>,
+    /// Records the rules suppressed, by the engine's own count.
+    suppressed_records: u64,
 }
 
 /// Runs the filter over `lines`, each pushed at its own time, with summaries
@@ -125,6 +147,7 @@ fn run(rules: &str, lines: &[(Vec<u8>, i64)], final_nl: bool, separate: bool) ->
         out: out.bytes(),
         summaries: summaries.bytes(),
         suppressed: suppressed.bytes(),
+        suppressed_records: filter.rule_stats().iter().map(|s| s.suppressed).sum(),
     }
 }
 
@@ -244,8 +267,8 @@ fn run_chunked(
         Some(Sink::new("summaries", Box::new(summaries.clone()))),
         Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
         FilterOptions {
-            line_buffered: false,
             max_line,
+            ..FilterOptions::default()
         },
     );
     let mut rest = input;
@@ -296,5 +319,38 @@ proptest! {
         prop_assert_eq!(&whole, &cut);
         // Nothing lost, whatever the line length limit.
         prop_assert_eq!(whole.0.len() + whole.2.len(), input.len());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// With record framing on, whole records are suppressed: the output is
+    /// still the input minus the suppressed lines, every suppressed record
+    /// is counted once in the summaries, and a record never counts twice.
+    #[test]
+    fn framed_records_lose_nothing_and_count_once(
+        (lines, final_nl) in stream(),
+        pass_first in 0u8..3,
+        window_ms in 1u16..2000,
+        keyed in any::<bool>(),
+        multiline in any::<bool>(),
+    ) {
+        let rules = framed_rules_text(pass_first, window_ms, keyed, 3, Some(multiline));
+        let input = input_bytes(&lines, final_nl);
+        let run = run(&rules, &lines, final_nl, true);
+        prop_assert_eq!(&run.out, &minus(&input, &run.suppressed));
+        prop_assert_eq!(summary_total(&run.summaries), run.suppressed_records);
+        let suppressed_lines = split_lines(&run.suppressed).len() as u64;
+        prop_assert!(run.suppressed_records <= suppressed_lines);
+        // Every suppressed line that is not a continuation starts a record.
+        let starts = split_lines(&run.suppressed)
+            .iter()
+            .filter(|l| {
+                let text = l.splitn(2, |&b| b == b'|').nth(1).unwrap_or(l);
+                !text.starts_with(b" ")
+            })
+            .count() as u64;
+        prop_assert!(starts <= run.suppressed_records);
     }
 }

@@ -58,7 +58,7 @@ const CASES: &[Case] = &[
     file(
         "unknown top-level key",
         "colour = \"red\"\n\n[[rule]]\nname = \"a\"\npattern = 'x'\n",
-        "{path}:1:1: unknown field `colour`, expected one of `defaults`, `rule`, `test`",
+        "{path}:1:1: unknown field `colour`, expected one of `defaults`, `input`, `rule`, `test`",
     ),
     // Typo in [defaults].
     file(
@@ -70,13 +70,13 @@ const CASES: &[Case] = &[
     file(
         "unknown key in the second [[rule]]",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[rule]]\nname = \"b\"\npatern = 'y'\n",
-        "{path}:7:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`",
+        "{path}:7:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
     ),
     // Typo written before the `name` of its rule.
     file(
         "unknown key before the rule's name",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[rule]]\npatern = 'y'\nname = \"b\"\n",
-        "{path}:6:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`",
+        "{path}:6:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
     ),
     // [[test]] takes `rule`, not `expect`.
     file(
@@ -84,11 +84,41 @@ const CASES: &[Case] = &[
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[test]]\nline = \"x\"\nexpect = \"a\"\n",
         "{path}:7:1: unknown field `expect`, expected `line` or `rule`",
     ),
-    // [input] is not supported (yet).
+    // A typo in [input].
     file(
-        "[input] table",
-        "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[input]\nrecord_start = '^x'\n",
-        "{path}:5:2: unknown field `input`, expected one of `defaults`, `rule`, `test`",
+        "unknown key in [input]",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[input]\nrecord_begin = '^x'\n",
+        "{path}:6:1: unknown field `record_begin`, expected one of `record_start`, `continuation`, `timestamp`",
+    ),
+    // Framing set twice in one table.
+    file(
+        "record_start and continuation together",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_start = '^x'\ncontinuation = 'python-traceback'\n",
+        "{path}:6:16: [input] sets both record_start and continuation; use one",
+    ),
+    // A bad framing regex.
+    file(
+        "invalid record_start",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_start = '^(\\d'\n",
+        "{path}:5:16: [input] record_start: invalid pattern '^(\\d': unclosed group",
+    ),
+    // An unknown timestamp preset.
+    file(
+        "unknown timestamp preset",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = \"apache\"\n",
+        "{path}:5:13: [input] timestamp: unknown preset \"apache\" (known: python, pyrogram, iso8601 (rfc3339, docker, heroku), syslog (journalctl), loguru (home-assistant))",
+    ),
+    // A custom timestamp without its format.
+    file(
+        "timestamp without format",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = { pattern = '^(\\S+)' }\n",
+        "{path}:5:13: [input] timestamp needs both `pattern` and `format`",
+    ),
+    // multiline must be a boolean.
+    file(
+        "multiline as a string",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\nmultiline = \"no\"\n",
+        "{path}:4:13: rule \"a\": invalid type: string \"no\", expected true or false",
     ),
     // ---- wrong types -------------------------------------------------------
     // A number as the name: no rule name to report.
