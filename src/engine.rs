@@ -151,6 +151,22 @@ impl Engine {
     /// `now`. Summaries of windows that closed by `now` are pushed to `out`
     /// first, so they come before the record in the output.
     pub fn feed(&mut self, record: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
+        self.decide(record, now, out, false)
+    }
+
+    /// [`Engine::feed`] for a record the buffer search picked out as likely
+    /// to match: the same decision, reached with one scan fewer.
+    pub fn feed_candidate(&mut self, record: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
+        self.decide(record, now, out, true)
+    }
+
+    fn decide(
+        &mut self,
+        record: &[u8],
+        now: Time,
+        out: &mut Vec<Summary>,
+        candidate: bool,
+    ) -> Verdict {
         if self.next_due.is_some_and(|due| due <= now) {
             self.tick(now, out);
         }
@@ -164,7 +180,12 @@ impl Engine {
         // A new record (or the continuation of a record whose rule does not
         // take continuations, which then stands on its own).
         self.records += 1;
-        let Some((rule_id, key)) = self.rules.match_line(content, &mut self.scratch) else {
+        let matched = if candidate {
+            self.rules.match_each_rule(content, &mut self.scratch)
+        } else {
+            self.rules.match_line(content, &mut self.scratch)
+        };
+        let Some((rule_id, key)) = matched else {
             self.framer.started(Some(Disposition::Pass));
             return Verdict::Pass;
         };
@@ -223,6 +244,28 @@ impl Engine {
         self.framer
             .started(rule.multiline.then_some(Disposition::Suppress(rule_id)));
         Verdict::Suppress(rule_id)
+    }
+
+    /// Decides a record that the caller knows no rule matches (the buffer
+    /// search found nothing on it): only framing can hold it back, as a
+    /// continuation of a suppressed record. Same result as [`Engine::feed`].
+    pub fn feed_unmatched(&mut self, record: &[u8]) -> Verdict {
+        if let (Frame::Continuation, Some(disposition)) = self.framer.classify(line_content(record))
+        {
+            return match disposition {
+                Disposition::Pass => Verdict::Continue,
+                Disposition::Suppress(rule) => Verdict::ContinueSuppressed(rule),
+            };
+        }
+        self.records += 1;
+        self.framer.started(Some(Disposition::Pass));
+        Verdict::Pass
+    }
+
+    /// Counts `n` records that no rule matches, with framing off: they all
+    /// pass and need no other bookkeeping.
+    pub fn count_unmatched(&mut self, n: u64) {
+        self.records += n;
     }
 
     /// Closes every window whose deadline is at or before `now`, pushing a

@@ -222,10 +222,7 @@ fn collector_prefix() -> &'static Regex {
 pub fn split_collector_prefix(line: &[u8]) -> (&[u8], &[u8]) {
     // Cheap test first: every prefix starts with a letter or digit and
     // the common case, a plain log line, is rejected without a regex.
-    let Some(&first) = line.first() else {
-        return (&[], line);
-    };
-    if !first.is_ascii_alphanumeric() {
+    if !may_have_collector_prefix(line) {
         return (&[], line);
     }
     let Some(caps) = collector_prefix().captures(line) else {
@@ -237,6 +234,34 @@ pub fn split_collector_prefix(line: &[u8]) -> (&[u8], &[u8]) {
         .find_map(|name| caps.name(name))
         .map_or(&[][..], |m| &line[m.start()..m.end()]);
     (source, &line[end..])
+}
+
+/// A cheap test that rules out the prefixes for almost every plain log
+/// line, so the prefix regex runs only on lines that may carry one.
+fn may_have_collector_prefix(line: &[u8]) -> bool {
+    let Some(&first) = line.first() else {
+        return false;
+    };
+    if !first.is_ascii_alphanumeric() {
+        return false;
+    }
+    // Heroku / docker --timestamps: `YYYY-MM-DDT...`
+    if line.len() > 20 && line[4] == b'-' && line[10] == b'T' {
+        return true;
+    }
+    // journald: `Mon DD HH:MM:SS `
+    if line.len() > 16 && line[3] == b' ' && line[9] == b':' && first.is_ascii_uppercase() {
+        return true;
+    }
+    // docker compose: `name-N` then only spaces up to `| `.
+    let head = &line[..line.len().min(80)];
+    let Some(bar) = memchr::memchr(b'|', head) else {
+        return false;
+    };
+    let Some(space) = memchr::memchr(b' ', &head[..bar]) else {
+        return false;
+    };
+    space > 0 && head[space..bar].iter().all(|&b| b == b' ') && head.get(bar + 1) == Some(&b' ')
 }
 
 fn exception_line() -> &'static Regex {
@@ -264,17 +289,30 @@ fn python_traceback_continues(state: Traceback, line: &[u8]) -> (bool, Traceback
         b"The above exception was the direct cause of the following exception:",
     ];
     let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
-    let indented = matches!(trimmed.first(), Some(b' ' | b'\t'))
-        || ["│", "╭", "╰", "┃", "┏", "┗"]
-            .iter()
-            .any(|b| trimmed.starts_with(b.as_bytes()));
-    let blank = trimmed.iter().all(u8::is_ascii_whitespace);
-    if trimmed.starts_with(HEADER) || trimmed.starts_with(b"Traceback (most recent call first):") {
-        return (state != Traceback::Raised, Traceback::Frames);
-    }
-    if SEPARATORS.iter().any(|s| trimmed.starts_with(s)) {
-        return (state != Traceback::Outside, Traceback::Chained);
-    }
+    // Dispatch on the first byte: most lines are log lines starting with a
+    // digit, a bracket or a level name, and are settled in a comparison or two.
+    let Some(&first) = trimmed.first() else {
+        return (state != Traceback::Outside, state);
+    };
+    let indented = match first {
+        b' ' | b'\t' => true,
+        // `│ ╭ ╰ ┃ ┏ ┗` (rich's boxes) all start with 0xE2 0x94 / 0x95.
+        0xE2 => matches!(trimmed.get(1), Some(0x94 | 0x95)),
+        b'T' | b'D' => {
+            if trimmed.starts_with(HEADER)
+                || trimmed.starts_with(b"Traceback (most recent call first):")
+            {
+                return (state != Traceback::Raised, Traceback::Frames);
+            }
+            if SEPARATORS.iter().any(|s| trimmed.starts_with(s)) {
+                return (state != Traceback::Outside, Traceback::Chained);
+            }
+            false
+        }
+        _ => false,
+    };
+    let blank =
+        (first.is_ascii_whitespace() || indented) && trimmed.iter().all(u8::is_ascii_whitespace);
     match state {
         _ if blank => (state != Traceback::Outside, state),
         _ if indented => (

@@ -7,7 +7,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
-use regex_automata::{meta, util::syntax, Input};
+use regex_automata::{meta, util::prefilter::Prefilter, util::syntax, Input};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -303,6 +303,10 @@ pub struct RuleSet {
     any: meta::Regex,
     /// Files the rules came from, in load order.
     sources: Vec<String>,
+    /// A literal search for the prefixes of all patterns, to find in a whole
+    /// buffer the few lines that may match; `None` when some pattern has no
+    /// literal prefix to search for.
+    buffer: Option<Prefilter>,
 }
 
 /// Scratch space for [`RuleSet::match_line`], reused so matching allocates nothing.
@@ -333,6 +337,13 @@ impl RuleSet {
         &self.sources
     }
 
+    /// A search over whole buffers of lines: any line that some rule
+    /// matches contains a hit (the reverse need not hold, so each hit is
+    /// confirmed on its line). `None` if a pattern has no literal prefix.
+    pub fn buffer_matcher(&self) -> Option<&Prefilter> {
+        self.buffer.as_ref()
+    }
+
     /// Fresh scratch space sized for this rule set.
     pub fn scratch(&self) -> MatchScratch {
         MatchScratch {
@@ -355,6 +366,17 @@ impl RuleSet {
         if !self.any.is_match(Input::new(line)) {
             return None;
         }
+        self.match_each_rule(line, scratch)
+    }
+
+    /// [`RuleSet::match_line`] without the combined pre-check, for a line
+    /// the buffer search already picked out: most such lines do match, so
+    /// the pre-check would only scan them twice.
+    pub fn match_each_rule<'s>(
+        &self,
+        line: &[u8],
+        scratch: &'s mut MatchScratch,
+    ) -> Option<(usize, &'s [u8])> {
         for (id, rule) in self.rules.iter().enumerate() {
             let Some(template) = &rule.key else {
                 if rule.patterns.iter().any(|p| p.is_match(line)) {
@@ -917,6 +939,18 @@ impl Builder {
             .configure(meta::Config::new().utf8_empty(false))
             .build_many(&self.any_patterns)
             .context("building the combined matcher over all rules")?;
+        // Literal prefixes of every pattern: any line a rule matches holds one
+        // of them, so a literal search over a whole buffer finds every line
+        // worth matching. No prefilter (a pattern with no literal prefix,
+        // such as `\w+ lost`): lines are matched one by one.
+        let buffer = regex_automata::util::syntax::parse_many_with(
+            &self.any_patterns,
+            &syntax::Config::new().utf8(false),
+        )
+        .ok()
+        .and_then(|hirs| {
+            Prefilter::from_hirs_prefix(regex_automata::MatchKind::LeftmostFirst, &hirs)
+        });
         Ok(RuleSet {
             input: InputSettings {
                 framing: self.framing.map(|(f, _)| f),
@@ -926,6 +960,7 @@ impl Builder {
             tests,
             any,
             sources: self.sources,
+            buffer,
         })
     }
 }

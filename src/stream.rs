@@ -174,10 +174,22 @@ impl Filter {
         if self.log_clock.is_none() {
             self.tick(now)?;
         }
+        let fast = !self.options.line_buffered && self.log_clock.is_none();
         while !data.is_empty() {
             if let Some(mode) = self.long_line {
                 data = self.continue_long_line(mode, data)?;
                 continue;
+            }
+            // Whole lines that cannot exceed --max-line: search the buffer.
+            if fast && self.partial.is_empty() && data.len() <= self.options.max_line {
+                let rules = Arc::clone(self.engine.rules());
+                if let Some(matcher) = rules.buffer_matcher() {
+                    if let Some(last) = memchr::memrchr(b'\n', data) {
+                        self.lines_fast(matcher, &data[..=last], now)?;
+                        data = &data[last + 1..];
+                        continue;
+                    }
+                }
             }
             let room = self.options.max_line - self.partial.len();
             // Looking one byte past the room tells a line of exactly
@@ -213,6 +225,76 @@ impl Filter {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The fast path over `region`, whole lines only: a literal search over
+    /// the buffer finds the lines some rule may match; the lines before each are
+    /// passed in one write without being looked at one by one (with framing
+    /// on, each is still framed, cheaply, as it may continue a suppressed
+    /// record). Gives exactly what [`Filter::line`] would, line by line.
+    fn lines_fast(
+        &mut self,
+        matcher: &regex_automata::util::prefilter::Prefilter,
+        region: &[u8],
+        now: Time,
+    ) -> Result<()> {
+        let framing = self.engine.framing().is_on();
+        let mut pos = 0; // start of the next line to decide
+        let mut pass_from = 0; // start of the passing span not yet written
+        let mut held_lines = 0u64;
+        while pos < region.len() {
+            let hit = matcher.find(region, regex_automata::Span::from(pos..region.len()));
+            let candidate = hit.map_or(region.len(), |m| {
+                memchr::memrchr(b'\n', &region[pos..m.start]).map_or(pos, |i| pos + i + 1)
+            });
+            if framing {
+                let mut start = pos;
+                while start < candidate {
+                    let end = memchr::memchr(b'\n', &region[start..candidate])
+                        .map_or(candidate, |i| start + i + 1);
+                    let line = &region[start..end];
+                    if !self.engine.feed_unmatched(line).passes() {
+                        self.out.write_all(&region[pass_from..start])?;
+                        if let Some(sink) = &mut self.suppressed_sink {
+                            sink.write_all(line)?;
+                        }
+                        held_lines += 1;
+                        pass_from = end;
+                    }
+                    start = end;
+                }
+            } else {
+                let lines = memchr::memchr_iter(b'\n', &region[pos..candidate]).count();
+                self.engine.count_unmatched(lines as u64);
+            }
+            let Some(m) = hit else {
+                break;
+            };
+            let end =
+                memchr::memchr(b'\n', &region[m.start..]).map_or(region.len(), |i| m.start + i + 1);
+            let line = &region[candidate..end];
+            let verdict = self.engine.feed_candidate(line, now, &mut self.due);
+            if !self.due.is_empty() {
+                self.out.write_all(&region[pass_from..candidate])?;
+                pass_from = candidate;
+                self.write_due()?;
+            }
+            if !verdict.passes() {
+                self.out.write_all(&region[pass_from..candidate])?;
+                if let Some(sink) = &mut self.suppressed_sink {
+                    sink.write_all(line)?;
+                }
+                held_lines += 1;
+                pass_from = end;
+            }
+            pos = end;
+        }
+        self.out.write_all(&region[pass_from..])?;
+        let lines = memchr::memchr_iter(b'\n', region).count() as u64;
+        self.counters.lines_in += lines;
+        self.counters.lines_out += lines - held_lines;
+        self.out_at_line_start = true;
         Ok(())
     }
 
