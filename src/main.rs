@@ -64,6 +64,7 @@ fn setup(cli: Cli) -> Result<Ready> {
             max_line: config.max_line,
             framing: config.framing.clone(),
             log_clock,
+            per_line: false,
         },
     );
     Ok(Ready {

@@ -80,6 +80,9 @@ pub struct FilterOptions {
     /// `--clock log`: windows run on the times parsed from the records
     /// instead of the wall-clock times passed in.
     pub log_clock: Option<LogClock>,
+    /// Decide every line on its own, without the buffer search: the simple
+    /// reference path the fast path is tested against.
+    pub per_line: bool,
 }
 
 impl Default for FilterOptions {
@@ -89,6 +92,7 @@ impl Default for FilterOptions {
             max_line: DEFAULT_MAX_LINE,
             framing: None,
             log_clock: None,
+            per_line: false,
         }
     }
 }
@@ -174,7 +178,8 @@ impl Filter {
         if self.log_clock.is_none() {
             self.tick(now)?;
         }
-        let fast = !self.options.line_buffered && self.log_clock.is_none();
+        let fast =
+            !self.options.line_buffered && !self.options.per_line && self.log_clock.is_none();
         while !data.is_empty() {
             if let Some(mode) = self.long_line {
                 data = self.continue_long_line(mode, data)?;

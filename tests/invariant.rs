@@ -354,3 +354,90 @@ proptest! {
         prop_assert!(starts <= run.suppressed_records);
     }
 }
+
+/// Patterns for random rule sets: literals, anchors, classes that can span
+/// lines in a buffer (`[^"]`, `\s`), case folding, groups, no literal prefix.
+const PATTERNS: &[&str] = &[
+    "noise",
+    "^noise",
+    "noise$",
+    "(?i)lost",
+    r"dc\d",
+    r"socket\.send\(\)",
+    r"\bERROR\b.*lost",
+    r#"[^"]*" due"#,
+    r"\w+ lost",
+    r"lost\s*$",
+    r"(noise|dc1)",
+    r"\A\d+\|",
+    r"plain\z",
+    r"\xff",
+];
+
+fn random_rules() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec((prop::sample::select(PATTERNS), 0u8..3, any::<bool>()), 1..4),
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(|(rules, framing)| {
+            let mut text = String::new();
+            if framing.is_some() {
+                text.push_str("[input]\ncontinuation = '^\\d*\\|? '\n");
+            }
+            for (i, (pattern, pass_first, multiline)) in rules.iter().enumerate() {
+                text.push_str(&format!(
+                    "[[rule]]\nname = \"r{i}\"\npattern = '{pattern}'\npass_first = {pass_first}\nmultiline = {multiline}\n"
+                ));
+            }
+            text
+        })
+}
+
+/// Runs `input` in `chunk`-byte pushes, fast or per line.
+fn run_mode(
+    rules: &str,
+    input: &[u8],
+    chunk: usize,
+    per_line: bool,
+) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
+    let (out, summaries, suppressed) = (Shared::default(), Shared::default(), Shared::default());
+    let formatter = SummaryFormatter::new(
+        Style::Template(Template::parse("@@SUMMARY {rule} {count}").unwrap()),
+        TimeFormatter::new("%s", true).unwrap(),
+    );
+    let mut filter = Filter::new(
+        set,
+        formatter,
+        Sink::new("out", Box::new(out.clone())),
+        Some(Sink::new("summaries", Box::new(summaries.clone()))),
+        Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
+        FilterOptions {
+            per_line,
+            ..FilterOptions::default()
+        },
+    );
+    for (i, piece) in input.chunks(chunk.max(1)).enumerate() {
+        filter.push(piece, Time(i as i64 * 7)).unwrap();
+    }
+    filter.finish(Time(input.len() as i64 * 7)).unwrap();
+    (out.bytes(), summaries.bytes(), suppressed.bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// The buffer search is only an optimization: on any input and rule set
+    /// it gives byte for byte what deciding each line alone gives.
+    #[test]
+    fn fast_path_equals_per_line_reference(
+        rules in random_rules(),
+        (lines, final_nl) in stream(),
+        chunk in 1usize..300,
+    ) {
+        let input = input_bytes(&lines, final_nl);
+        let reference = run_mode(&rules, &input, chunk, true);
+        let fast = run_mode(&rules, &input, chunk, false);
+        prop_assert_eq!(reference, fast, "rules:\n{}", rules);
+    }
+}

@@ -43,3 +43,8 @@ fn shipped_rule_packs_pass_their_tests() {
 fn example_rule_files_pass_their_tests() {
     assert!(check_dir("examples") >= 1);
 }
+
+#[test]
+fn benchmark_rule_files_pass_their_tests() {
+    assert!(check_dir("scripts") >= 1);
+}

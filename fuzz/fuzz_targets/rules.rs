@@ -1,0 +1,65 @@
+//! Rule files: arbitrary text must load or fail with an error, never panic.
+//! A rule set that loads must run its own `[[test]]` cases, and `rule_for`
+//! must agree with the rules' own patterns (the combined matcher is only a
+//! fast path: it may never hide a match, nor invent one).
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logdedup::engine::line_content;
+use logdedup::rules::{load_str, RuleSet};
+use std::time::Duration;
+
+/// Lines every loaded rule set is tried on, besides ones taken from the input.
+const PROBES: &[&[u8]] = &[
+    b"",
+    b"\n",
+    b"\r\n",
+    b"x",
+    b"zq9 unrelated",
+    b"Connection lost\n",
+    b"socket.send() raised exception.\r\n",
+    b"Reconnecting to DC4",
+    b"\xff\xfe\x00 invalid utf-8",
+    b"ERROR ERROR error",
+];
+
+/// The name of the first rule with a pattern matching `line`, worked out
+/// rule by rule without the combined matcher.
+fn slow_rule_for<'a>(set: &'a RuleSet, line: &[u8]) -> Option<&'a str> {
+    let content = line_content(line);
+    set.rules()
+        .iter()
+        .find(|r| r.patterns.iter().any(|p| p.is_match(content)))
+        .map(|r| r.name.as_str())
+}
+
+fn check(set: &RuleSet, line: &[u8]) {
+    let fast = set.rule_for(line);
+    let slow = slow_rule_for(set, line);
+    assert_eq!(
+        fast,
+        slow,
+        "rule_for({:?}) disagrees with the rules' own patterns",
+        String::from_utf8_lossy(line)
+    );
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let Ok(set) = load_str("fuzz.toml", &text, Duration::from_secs(30)) else {
+        return;
+    };
+    assert!(!set.rules().is_empty(), "a loaded rule set has rules");
+    for outcome in set.run_tests() {
+        let _ = outcome.passed();
+        check(&set, outcome.test.line.as_bytes());
+    }
+    for probe in PROBES {
+        check(&set, probe);
+    }
+    // Lines of the rule file itself: they often contain the patterns' words.
+    for line in data.split_inclusive(|&b| b == b'\n').take(32) {
+        check(&set, line);
+    }
+});
