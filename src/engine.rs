@@ -75,14 +75,66 @@ struct Window {
     last: Time,
 }
 
+/// Hashes window keys. Keys come from log lines, which an outsider may
+/// shape, so keyed rules use std's randomly seeded SipHash; a rule without
+/// a key has one window under the empty key and needs no hashing at all,
+/// which matters on the hot path of every matching line.
+#[derive(Clone, Debug, Default)]
+struct KeyHashing {
+    random: std::collections::hash_map::RandomState,
+    keyed: bool,
+}
+
+enum KeyHasher {
+    Sip(std::collections::hash_map::DefaultHasher),
+    Constant,
+}
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        match self {
+            KeyHasher::Sip(h) => h.finish(),
+            KeyHasher::Constant => 0,
+        }
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        if let KeyHasher::Sip(h) = self {
+            h.write(bytes);
+        }
+    }
+}
+
+impl std::hash::BuildHasher for KeyHashing {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        if self.keyed {
+            KeyHasher::Sip(self.random.build_hasher())
+        } else {
+            KeyHasher::Constant
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct RuleState {
-    windows: HashMap<Box<[u8]>, Window>,
+    windows: HashMap<Box<[u8]>, Window, KeyHashing>,
     /// Windows in opening order. All windows of a rule share one duration, so
     /// this is also deadline order: the front is the next to close. Entries
     /// whose window has since closed are skipped when they reach the front.
     expiry: VecDeque<(Time, Box<[u8]>)>,
     stats: RuleStats,
+}
+
+impl RuleState {
+    fn new(keyed: bool) -> RuleState {
+        RuleState {
+            windows: HashMap::with_hasher(KeyHashing {
+                keyed,
+                ..KeyHashing::default()
+            }),
+            ..RuleState::default()
+        }
+    }
 }
 
 /// The windowing engine over one [`RuleSet`].
@@ -115,7 +167,7 @@ impl Engine {
     /// An engine whose framing is `framing` when given (the command line),
     /// else the rule files'.
     pub fn with_framing(rules: Arc<RuleSet>, framing: Option<Framing>) -> Engine {
-        let states = rules.rules().iter().map(|_| RuleState::default()).collect();
+        let states = rules.rules().iter().map(|r| RuleState::new(r.key.is_some())).collect();
         let scratch = rules.scratch();
         let effective = framing
             .clone()
@@ -370,7 +422,17 @@ impl Engine {
         self.states = rules
             .rules()
             .iter()
-            .map(|r| old_states.remove(&r.name).unwrap_or_default())
+            .map(|r| {
+                let keyed = r.key.is_some();
+                let mut state = old_states.remove(&r.name).unwrap_or_else(|| RuleState::new(keyed));
+                if state.windows.hasher().keyed != keyed {
+                    // The rule gained or lost its key: rehash with the right hasher.
+                    let mut windows = RuleState::new(keyed).windows;
+                    windows.extend(state.windows.drain());
+                    state.windows = windows;
+                }
+                state
+            })
             .collect();
         self.scratch = rules.scratch();
         if self.framing_override.is_none() {

@@ -142,14 +142,13 @@ impl Framer {
                 continues
             }
         };
+        // (For python-traceback, a line that does not continue leads to the
+        // same next state from any state, so `next` above is already right.)
         if continues && source.has_record {
             (Frame::Continuation, source.disposition)
         } else {
             source.has_record = true;
             source.disposition = None;
-            if matches!(self.framing, Framing::PythonTraceback) && !continues {
-                source.traceback = python_traceback_continues(Traceback::Outside, body).1;
-            }
             (Frame::Start, None)
         }
     }
@@ -175,6 +174,10 @@ impl Framer {
     }
 
     fn source_index(&mut self, id: &[u8]) -> usize {
+        // The common case: one stream, no collector prefix.
+        if self.sources.first().is_some_and(|s| s.id == id) {
+            return 0;
+        }
         if let Some(i) = self.sources.iter().position(|s| s.id == id) {
             return i;
         }

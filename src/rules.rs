@@ -939,18 +939,7 @@ impl Builder {
             .configure(meta::Config::new().utf8_empty(false))
             .build_many(&self.any_patterns)
             .context("building the combined matcher over all rules")?;
-        // Literal prefixes of every pattern: any line a rule matches holds one
-        // of them, so a literal search over a whole buffer finds every line
-        // worth matching. No prefilter (a pattern with no literal prefix,
-        // such as `\w+ lost`): lines are matched one by one.
-        let buffer = regex_automata::util::syntax::parse_many_with(
-            &self.any_patterns,
-            &syntax::Config::new().utf8(false),
-        )
-        .ok()
-        .and_then(|hirs| {
-            Prefilter::from_hirs_prefix(regex_automata::MatchKind::LeftmostFirst, &hirs)
-        });
+        let buffer = buffer_prefilter(&self.any_patterns);
         Ok(RuleSet {
             input: InputSettings {
                 framing: self.framing.map(|(f, _)| f),
@@ -963,6 +952,38 @@ impl Builder {
             buffer,
         })
     }
+}
+
+/// A literal search that finds, in a buffer of many lines, every line some
+/// pattern may match: for each pattern, the literals every match starts
+/// with, or ends with, whichever set is more selective (longer). A line a
+/// pattern matches contains one of its literals either way. `None` when a
+/// pattern has no finite literal set (then lines are matched one by one).
+fn buffer_prefilter(patterns: &[String]) -> Option<Prefilter> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
+    let hirs = regex_automata::util::syntax::parse_many_with(patterns, &syntax::Config::new().utf8(false)).ok()?;
+    let mut needles: Vec<Vec<u8>> = Vec::new();
+    for hir in &hirs {
+        let usable = |mut seq: Seq, prefix: bool| -> Option<Seq> {
+            if prefix {
+                seq.optimize_for_prefix_by_preference();
+            } else {
+                seq.optimize_for_suffix_by_preference();
+            }
+            // An empty literal would make every position a hit.
+            (seq.is_finite() && seq.min_literal_len().is_some_and(|n| n > 0)).then_some(seq)
+        };
+        let prefixes = usable(Extractor::new().kind(ExtractKind::Prefix).extract(hir), true);
+        let suffixes = usable(Extractor::new().kind(ExtractKind::Suffix).extract(hir), false);
+        let best = match (prefixes, suffixes) {
+            (Some(p), Some(s)) if s.min_literal_len() > p.min_literal_len() => s,
+            (Some(p), _) => p,
+            (None, Some(s)) => s,
+            (None, None) => return None,
+        };
+        needles.extend(best.literals()?.iter().map(|lit| lit.as_bytes().to_vec()));
+    }
+    Prefilter::new(regex_automata::MatchKind::LeftmostFirst, &needles)
 }
 
 /// Loads rules from `sources` in order. `default_window` is `--window`.
