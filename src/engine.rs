@@ -167,7 +167,11 @@ impl Engine {
     /// An engine whose framing is `framing` when given (the command line),
     /// else the rule files'.
     pub fn with_framing(rules: Arc<RuleSet>, framing: Option<Framing>) -> Engine {
-        let states = rules.rules().iter().map(|r| RuleState::new(r.key.is_some())).collect();
+        let states = rules
+            .rules()
+            .iter()
+            .map(|r| RuleState::new(r.key.is_some()))
+            .collect();
         let scratch = rules.scratch();
         let effective = framing
             .clone()
@@ -424,7 +428,9 @@ impl Engine {
             .iter()
             .map(|r| {
                 let keyed = r.key.is_some();
-                let mut state = old_states.remove(&r.name).unwrap_or_else(|| RuleState::new(keyed));
+                let mut state = old_states
+                    .remove(&r.name)
+                    .unwrap_or_else(|| RuleState::new(keyed));
                 if state.windows.hasher().keyed != keyed {
                     // The rule gained or lost its key: rehash with the right hasher.
                     let mut windows = RuleState::new(keyed).windows;

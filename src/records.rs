@@ -256,15 +256,22 @@ fn may_have_collector_prefix(line: &[u8]) -> bool {
     if line.len() > 16 && line[3] == b' ' && line[9] == b':' && first.is_ascii_uppercase() {
         return true;
     }
-    // docker compose: `name-N` then only spaces up to `| `.
-    let head = &line[..line.len().min(80)];
-    let Some(bar) = memchr::memchr(b'|', head) else {
+    // docker compose: `name-N`, padding spaces, `| `. One forward scan over
+    // the name: plain log lines fail at their first space or colon.
+    let name_end = line
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .unwrap_or(line.len());
+    let name = &line[..name_end];
+    let ends_in_index = name
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .is_some_and(|i| i + 1 < name.len() && matches!(name[i], b'-' | b'_'));
+    if !ends_in_index {
         return false;
-    };
-    let Some(space) = memchr::memchr(b' ', &head[..bar]) else {
-        return false;
-    };
-    space > 0 && head[space..bar].iter().all(|&b| b == b' ') && head.get(bar + 1) == Some(&b' ')
+    }
+    let spaces = line[name_end..].iter().take_while(|&&b| b == b' ').count();
+    spaces > 0 && line[name_end + spaces..].starts_with(b"| ")
 }
 
 fn exception_line() -> &'static Regex {

@@ -961,7 +961,9 @@ impl Builder {
 /// pattern has no finite literal set (then lines are matched one by one).
 fn buffer_prefilter(patterns: &[String]) -> Option<Prefilter> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
-    let hirs = regex_automata::util::syntax::parse_many_with(patterns, &syntax::Config::new().utf8(false)).ok()?;
+    let hirs =
+        regex_automata::util::syntax::parse_many_with(patterns, &syntax::Config::new().utf8(false))
+            .ok()?;
     let mut needles: Vec<Vec<u8>> = Vec::new();
     for hir in &hirs {
         let usable = |mut seq: Seq, prefix: bool| -> Option<Seq> {
@@ -973,8 +975,14 @@ fn buffer_prefilter(patterns: &[String]) -> Option<Prefilter> {
             // An empty literal would make every position a hit.
             (seq.is_finite() && seq.min_literal_len().is_some_and(|n| n > 0)).then_some(seq)
         };
-        let prefixes = usable(Extractor::new().kind(ExtractKind::Prefix).extract(hir), true);
-        let suffixes = usable(Extractor::new().kind(ExtractKind::Suffix).extract(hir), false);
+        let prefixes = usable(
+            Extractor::new().kind(ExtractKind::Prefix).extract(hir),
+            true,
+        );
+        let suffixes = usable(
+            Extractor::new().kind(ExtractKind::Suffix).extract(hir),
+            false,
+        );
         let best = match (prefixes, suffixes) {
             (Some(p), Some(s)) if s.min_literal_len() > p.min_literal_len() => s,
             (Some(p), _) => p,
