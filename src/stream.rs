@@ -247,6 +247,7 @@ impl Filter {
         let framing = self.engine.framing().is_on();
         let mut pos = 0; // start of the next line to decide
         let mut pass_from = 0; // start of the passing span not yet written
+        let mut lines = 0u64;
         let mut held_lines = 0u64;
         while pos < region.len() {
             let hit = matcher.find(region, regex_automata::Span::from(pos..region.len()));
@@ -259,19 +260,18 @@ impl Filter {
                     let end = memchr::memchr(b'\n', &region[start..candidate])
                         .map_or(candidate, |i| start + i + 1);
                     let line = &region[start..end];
+                    lines += 1;
                     if !self.engine.feed_unmatched(line).passes() {
-                        self.out.write_all(&region[pass_from..start])?;
-                        if let Some(sink) = &mut self.suppressed_sink {
-                            sink.write_all(line)?;
-                        }
+                        self.hold(&region[pass_from..start], line)?;
                         held_lines += 1;
                         pass_from = end;
                     }
                     start = end;
                 }
             } else {
-                let lines = memchr::memchr_iter(b'\n', &region[pos..candidate]).count();
-                self.engine.count_unmatched(lines as u64);
+                let n = memchr::memchr_iter(b'\n', &region[pos..candidate]).count() as u64;
+                self.engine.count_unmatched(n);
+                lines += n;
             }
             let Some(m) = hit else {
                 break;
@@ -279,6 +279,7 @@ impl Filter {
             let end =
                 memchr::memchr(b'\n', &region[m.start..]).map_or(region.len(), |i| m.start + i + 1);
             let line = &region[candidate..end];
+            lines += 1;
             let verdict = self.engine.feed_candidate(line, now, &mut self.due);
             if !self.due.is_empty() {
                 self.out.write_all(&region[pass_from..candidate])?;
@@ -286,20 +287,28 @@ impl Filter {
                 self.write_due()?;
             }
             if !verdict.passes() {
-                self.out.write_all(&region[pass_from..candidate])?;
-                if let Some(sink) = &mut self.suppressed_sink {
-                    sink.write_all(line)?;
-                }
+                self.hold(&region[pass_from..candidate], line)?;
                 held_lines += 1;
                 pass_from = end;
             }
             pos = end;
         }
         self.out.write_all(&region[pass_from..])?;
-        let lines = memchr::memchr_iter(b'\n', region).count() as u64;
         self.counters.lines_in += lines;
         self.counters.lines_out += lines - held_lines;
         self.out_at_line_start = true;
+        Ok(())
+    }
+
+    /// Writes the passing span before a held-back line, then the line to
+    /// the audit trail (if any).
+    fn hold(&mut self, passing: &[u8], line: &[u8]) -> Result<()> {
+        if !passing.is_empty() {
+            self.out.write_all(passing)?;
+        }
+        if let Some(sink) = &mut self.suppressed_sink {
+            sink.write_all(line)?;
+        }
         Ok(())
     }
 
