@@ -126,6 +126,30 @@ struct RuleState {
 }
 
 impl RuleState {
+    /// Takes the oldest entry off the expiry queue and, if its window is
+    /// still open, closes it with its summary dated `at(deadline)`. `None`
+    /// when the queue is empty; else whether an open window was closed
+    /// (an entry whose window already closed is just dropped).
+    fn close_oldest(
+        &mut self,
+        rule: usize,
+        keyed: bool,
+        at: impl FnOnce(Time) -> Time,
+        out: &mut Vec<Summary>,
+    ) -> Option<bool> {
+        let (deadline, key) = self.expiry.pop_front()?;
+        if !self
+            .windows
+            .get(&key)
+            .is_some_and(|w| w.deadline == deadline)
+        {
+            return Some(false);
+        }
+        let window = self.windows.remove(&key)?;
+        close(rule, Some(&key), &window, at(deadline), keyed, self, out);
+        Some(true)
+    }
+
     fn new(keyed: bool) -> RuleState {
         RuleState {
             windows: HashMap::with_hasher(KeyHashing {
@@ -330,22 +354,12 @@ impl Engine {
         let start = out.len();
         for (rule_id, state) in self.states.iter_mut().enumerate() {
             let keyed = self.rules.rules()[rule_id].key.is_some();
-            while let Some((deadline, _)) = state.expiry.front() {
-                if *deadline > now {
-                    break;
-                }
-                let Some((deadline, key)) = state.expiry.pop_front() else {
-                    break;
-                };
-                let live = state
-                    .windows
-                    .get(&key)
-                    .is_some_and(|w| w.deadline == deadline);
-                if live {
-                    if let Some(window) = state.windows.remove(&key) {
-                        close(rule_id, Some(&key), &window, deadline, keyed, state, out);
-                    }
-                }
+            while state
+                .expiry
+                .front()
+                .is_some_and(|(deadline, _)| *deadline <= now)
+            {
+                state.close_oldest(rule_id, keyed, |deadline| deadline, out);
             }
         }
         out[start..].sort_by_key(|s| (s.at, s.rule));
@@ -363,25 +377,10 @@ impl Engine {
         let start = out.len();
         for (rule_id, state) in self.states.iter_mut().enumerate() {
             let keyed = self.rules.rules()[rule_id].key.is_some();
-            while let Some((deadline, key)) = state.expiry.pop_front() {
-                let live = state
-                    .windows
-                    .get(&key)
-                    .is_some_and(|w| w.deadline == deadline);
-                if live {
-                    if let Some(window) = state.windows.remove(&key) {
-                        close(
-                            rule_id,
-                            Some(&key),
-                            &window,
-                            now.min(deadline),
-                            keyed,
-                            state,
-                            out,
-                        );
-                    }
-                }
-            }
+            while state
+                .close_oldest(rule_id, keyed, |deadline| now.min(deadline), out)
+                .is_some()
+            {}
             state.windows.clear();
         }
         out[start..].sort_by_key(|s| (s.at, s.rule));
@@ -402,25 +401,10 @@ impl Engine {
                 continue;
             }
             let keyed = rule.key.is_some();
-            while let Some((deadline, key)) = state.expiry.pop_front() {
-                if state
-                    .windows
-                    .get(&key)
-                    .is_some_and(|w| w.deadline == deadline)
-                {
-                    if let Some(window) = state.windows.remove(&key) {
-                        close(
-                            rule_id,
-                            Some(&key),
-                            &window,
-                            now.min(deadline),
-                            keyed,
-                            &mut state,
-                            out,
-                        );
-                    }
-                }
-            }
+            while state
+                .close_oldest(rule_id, keyed, |deadline| now.min(deadline), out)
+                .is_some()
+            {}
         }
         out[start..].sort_by_key(|s| (s.at, s.rule));
         self.states = rules
@@ -514,23 +498,8 @@ fn evict_oldest(
     state: &mut RuleState,
     out: &mut Vec<Summary>,
 ) {
-    while let Some((deadline, key)) = state.expiry.pop_front() {
-        let live = state
-            .windows
-            .get(&key)
-            .is_some_and(|w| w.deadline == deadline);
-        if live {
-            if let Some(window) = state.windows.remove(&key) {
-                close(
-                    rule,
-                    Some(&key),
-                    &window,
-                    now.min(deadline),
-                    keyed,
-                    state,
-                    out,
-                );
-            }
+    while let Some(closed) = state.close_oldest(rule, keyed, |deadline| now.min(deadline), out) {
+        if closed {
             return;
         }
     }

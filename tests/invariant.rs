@@ -8,29 +8,12 @@ use logdedup::stream::{Filter, FilterOptions, Sink};
 use logdedup::summary::{Style, SummaryFormatter, Template};
 use logdedup::time::{Time, TimeFormatter};
 use proptest::prelude::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A `Write` into a shared buffer the test can read afterwards.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
+mod common;
 
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn bytes(&self) -> Vec<u8> {
-        self.0.lock().unwrap().clone()
-    }
-}
+use common::Shared;
 
 /// Building blocks of lines: some match the rules below, some nearly do.
 const WORDS: &[&[u8]] = &[
@@ -116,38 +99,71 @@ struct Run {
     suppressed_records: u64,
 }
 
+/// A filter over `rules` writing into in-memory sinks: lines to `out`,
+/// summaries (`@@SUMMARY {rule} {key} {count}`) to `summaries` when
+/// `separate` (else inline), suppressed lines to `suppressed`.
+struct Harness {
+    filter: Filter,
+    out: Shared,
+    summaries: Shared,
+    suppressed: Shared,
+}
+
+impl Harness {
+    fn new(rules: &str, separate: bool, options: FilterOptions) -> Harness {
+        let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
+        let (out, summaries, suppressed) =
+            (Shared::default(), Shared::default(), Shared::default());
+        let formatter = SummaryFormatter::new(
+            Style::Template(Template::parse("@@SUMMARY {rule} {key} {count}").unwrap()),
+            TimeFormatter::new("%s", true).unwrap(),
+        );
+        let filter = Filter::new(
+            set,
+            formatter,
+            Sink::new("out", Box::new(out.clone())),
+            separate.then(|| Sink::new("summaries", Box::new(summaries.clone()))),
+            Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
+            options,
+        );
+        Harness {
+            filter,
+            out,
+            summaries,
+            suppressed,
+        }
+    }
+
+    /// (out, summaries, suppressed) bytes so far.
+    fn bytes(&self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        (
+            self.out.bytes(),
+            self.summaries.bytes(),
+            self.suppressed.bytes(),
+        )
+    }
+}
+
 /// Runs the filter over `lines`, each pushed at its own time, with summaries
 /// going to a separate sink when `separate` (else inline, in `out`).
 fn run(rules: &str, lines: &[(Vec<u8>, i64)], final_nl: bool, separate: bool) -> Run {
-    let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
-    let (out, summaries, suppressed) = (Shared::default(), Shared::default(), Shared::default());
-    let formatter = SummaryFormatter::new(
-        Style::Template(Template::parse("@@SUMMARY {rule} {count}").unwrap()),
-        TimeFormatter::new("%s", true).unwrap(),
-    );
-    let mut filter = Filter::new(
-        set,
-        formatter,
-        Sink::new("out", Box::new(out.clone())),
-        separate.then(|| Sink::new("summaries", Box::new(summaries.clone()))),
-        Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
-        FilterOptions::default(),
-    );
+    let mut h = Harness::new(rules, separate, FilterOptions::default());
     let mut last = 0;
     for (i, (line, t)) in lines.iter().enumerate() {
         let mut bytes = line.clone();
         if i + 1 < lines.len() || final_nl {
             bytes.push(b'\n');
         }
-        filter.push(&bytes, Time(*t)).unwrap();
+        h.filter.push(&bytes, Time(*t)).unwrap();
         last = *t;
     }
-    filter.finish(Time(last + 1)).unwrap();
+    h.filter.finish(Time(last + 1)).unwrap();
+    let (out, summaries, suppressed) = h.bytes();
     Run {
-        out: out.bytes(),
-        summaries: summaries.bytes(),
-        suppressed: suppressed.bytes(),
-        suppressed_records: filter.rule_stats().iter().map(|s| s.suppressed).sum(),
+        out,
+        summaries,
+        suppressed,
+        suppressed_records: h.filter.rule_stats().iter().map(|s| s.suppressed).sum(),
     }
 }
 
@@ -254,18 +270,9 @@ fn run_chunked(
     sizes: &[usize],
     max_line: usize,
 ) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
-    let (out, summaries, suppressed) = (Shared::default(), Shared::default(), Shared::default());
-    let formatter = SummaryFormatter::new(
-        Style::Template(Template::parse("@@SUMMARY {rule} {key} {count}").unwrap()),
-        TimeFormatter::new("%s", true).unwrap(),
-    );
-    let mut filter = Filter::new(
-        set,
-        formatter,
-        Sink::new("out", Box::new(out.clone())),
-        Some(Sink::new("summaries", Box::new(summaries.clone()))),
-        Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
+    let mut h = Harness::new(
+        rules,
+        true,
         FilterOptions {
             max_line,
             ..FilterOptions::default()
@@ -275,12 +282,12 @@ fn run_chunked(
     let mut i = 0;
     while !rest.is_empty() {
         let n = sizes[i % sizes.len()].clamp(1, rest.len());
-        filter.push(&rest[..n], Time(0)).unwrap();
+        h.filter.push(&rest[..n], Time(0)).unwrap();
         rest = &rest[n..];
         i += 1;
     }
-    filter.finish(Time(0)).unwrap();
-    (out.bytes(), summaries.bytes(), suppressed.bytes())
+    h.filter.finish(Time(0)).unwrap();
+    h.bytes()
 }
 
 /// Raw stream bytes: words, newlines and stray bytes in any order.
@@ -400,28 +407,19 @@ fn run_mode(
     chunk: usize,
     per_line: bool,
 ) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
-    let (out, summaries, suppressed) = (Shared::default(), Shared::default(), Shared::default());
-    let formatter = SummaryFormatter::new(
-        Style::Template(Template::parse("@@SUMMARY {rule} {count}").unwrap()),
-        TimeFormatter::new("%s", true).unwrap(),
-    );
-    let mut filter = Filter::new(
-        set,
-        formatter,
-        Sink::new("out", Box::new(out.clone())),
-        Some(Sink::new("summaries", Box::new(summaries.clone()))),
-        Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
+    let mut h = Harness::new(
+        rules,
+        true,
         FilterOptions {
             per_line,
             ..FilterOptions::default()
         },
     );
     for (i, piece) in input.chunks(chunk.max(1)).enumerate() {
-        filter.push(piece, Time(i as i64 * 7)).unwrap();
+        h.filter.push(piece, Time(i as i64 * 7)).unwrap();
     }
-    filter.finish(Time(input.len() as i64 * 7)).unwrap();
-    (out.bytes(), summaries.bytes(), suppressed.bytes())
+    h.filter.finish(Time(input.len() as i64 * 7)).unwrap();
+    h.bytes()
 }
 
 proptest! {

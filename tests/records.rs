@@ -3,14 +3,13 @@
 
 mod common;
 
-use common::{logdedup, Live, RuleDir};
+use common::{logdedup, Live, RuleDir, Shared};
 use logdedup::records::{LogClock, TimestampSpec};
 use logdedup::rules::{load, RuleSource};
 use logdedup::stream::{Filter, FilterOptions, Sink};
 use logdedup::summary::{Style, SummaryFormatter, Template};
 use logdedup::time::{Time, TimeFormatter};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 const SOCKET: &str =
@@ -349,19 +348,6 @@ fn replaying_a_file_with_log_clock_gives_the_expected_summaries_in_place() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
 }
 
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn filter(out: &Shared, log_clock: bool) -> Filter {
     let rules = Arc::new(
         load(
@@ -419,8 +405,8 @@ fn live_paced_run_equals_log_clock_replay() {
         .unwrap();
     replay.finish(Time(epoch + 86_400_000)).unwrap();
 
-    let live_text = String::from_utf8(live_out.0.lock().unwrap().clone()).unwrap();
-    let replay_text = String::from_utf8(replay_out.0.lock().unwrap().clone()).unwrap();
+    let live_text = String::from_utf8(live_out.bytes()).unwrap();
+    let replay_text = String::from_utf8(replay_out.bytes()).unwrap();
     assert_eq!(live_text, replay_text);
     assert_eq!(live_text.matches("SUMMARY").count(), 7);
 }

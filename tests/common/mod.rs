@@ -155,6 +155,27 @@ impl Live {
     }
 }
 
+/// A `Write` into a shared buffer the test can read afterwards.
+#[derive(Clone, Default)]
+pub struct Shared(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    /// Everything written so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().expect("lock").clone()
+    }
+}
+
 /// The seed's asyncio line in Python logging's default format.
 pub const SOCKET_LINE: &str =
     "2022-01-07 15:23:27,046 - asyncio - WARNING - socket.send() raised exception.\n";
