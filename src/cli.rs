@@ -14,7 +14,7 @@ use crate::time::{parse_duration, TimeFormatter, DEFAULT_TIME_FORMAT};
 
 const AFTER_HELP: &str = "\
 Examples:
-  python bot.py 2>&1 | logdedup | tee -a bot.log
+  python -u bot.py 2>&1 | logdedup | tee -a bot.log
   logdedup -r my-rules.toml -w 1m app.log
   logdedup --format json --summary-to stderr < bot.log
 
@@ -22,7 +22,11 @@ Lines no rule matches pass through untouched and at once. Lines a rule
 matches are counted, and once per window one summary line stands in for them:
   2025-11-20 16:32:54 | DEBUG | Pyrogram socket error (occurred 150 times) - this is normal during network fluctuations
 
-Exit status: 0 success, 1 I/O error while running, 2 usage or rule-file error.";
+Signals: SIGINT/SIGTERM write pending summaries, pass input for --grace, then
+exit; SIGHUP reloads the rule files; SIGUSR1 prints --stats.
+
+Exit status: 0 success (also when stdout is closed early), 1 I/O error while
+running, 2 usage or rule-file error, 130/143 ended by SIGINT/SIGTERM.";
 
 /// Collapse floods of repeated log lines into one summary line per rule per
 /// window; every other line passes through untouched and immediately.

@@ -449,6 +449,26 @@ impl Engine {
             .min();
     }
 
+    /// Moves every open window from time `from` to time `to`, keeping its
+    /// length: for records that had to be given a stand-in time before the
+    /// stream revealed its own clock (`--clock log`, before the first
+    /// timestamp). Counters and order are unchanged.
+    pub fn shift_times(&mut self, from: Time, to: Time) {
+        let delta = to.millis().saturating_sub(from.millis());
+        let shift = |t: Time| Time(t.millis().saturating_add(delta));
+        for state in &mut self.states {
+            for window in state.windows.values_mut() {
+                window.deadline = shift(window.deadline);
+                window.first = shift(window.first);
+                window.last = shift(window.last);
+            }
+            for (deadline, _) in state.expiry.iter_mut() {
+                *deadline = shift(*deadline);
+            }
+        }
+        self.next_due = self.next_due.map(shift);
+    }
+
     /// The earliest time a window closes, for the I/O shell's timer.
     pub fn next_deadline(&self) -> Option<Time> {
         self.next_due

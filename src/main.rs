@@ -12,7 +12,7 @@ use chrono::Datelike;
 use logdedup::cli::{Cli, Config};
 use logdedup::records::{LogClock, TimestampSpec};
 use logdedup::rules;
-use logdedup::stream::{self, Ending, Filter, FilterOptions, RunOptions};
+use logdedup::stream::{self, Ending, Filter, FilterOptions, RunOptions, StdoutClosed};
 
 /// Usage, rule-file and start-up errors: nothing was read or written.
 const EXIT_USAGE: u8 = 2;
@@ -52,7 +52,7 @@ fn setup(cli: Cli) -> Result<Ready> {
         LogClock::new(spec, config.utc, chrono::Local::now().year())
     });
     let inputs = stream::open_inputs(&config.inputs)?;
-    let (out, summary_sink, suppressed_sink) = stream::open_sinks(&config)?;
+    let (out, summary_sink, suppressed_sink) = stream::open_sinks(&config, &inputs)?;
     let filter = Filter::new(
         Arc::new(rules),
         config.formatter.clone(),
@@ -91,15 +91,10 @@ fn run(ready: Ready) -> Result<Ending> {
     Ok(ending)
 }
 
-/// Reports `err` on one line and picks the exit status. A closed downstream
-/// pipe (`logdedup big.log | head`) is not an error: exit 0, quietly.
+/// Reports `err` on one line and picks the exit status. A closed standard
+/// output (`logdedup big.log | head`) is not an error: exit 0, quietly.
 fn fail(err: &anyhow::Error, code: u8) -> ExitCode {
-    let broken_pipe = err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    });
-    if broken_pipe {
+    if err.chain().any(|cause| cause.is::<StdoutClosed>()) {
         return ExitCode::SUCCESS;
     }
     let _ = writeln!(io::stderr(), "logdedup: {err:#}");

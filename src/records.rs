@@ -8,7 +8,7 @@
 //! another service's lines come in between.
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use regex::bytes::Regex;
+use regex::bytes::{CaptureLocations, Regex};
 use std::sync::OnceLock;
 
 use crate::time::Time;
@@ -100,6 +100,7 @@ pub struct Framer {
     sources: Vec<Source>,
     current: usize,
     clock: u64,
+    slots: CaptureLocations,
 }
 
 impl Framer {
@@ -110,6 +111,7 @@ impl Framer {
             sources: Vec::new(),
             current: 0,
             clock: 0,
+            slots: prefix_slots(),
         }
     }
 
@@ -126,7 +128,7 @@ impl Framer {
         if !self.framing.is_on() {
             return (Frame::Start, None);
         }
-        let (source_id, body) = split_collector_prefix(line);
+        let (source_id, body) = split_collector_prefix(line, &mut self.slots);
         self.clock += 1;
         let index = self.source_index(source_id);
         let source = &mut self.sources[index];
@@ -203,10 +205,16 @@ impl Framer {
     }
 }
 
-fn collector_prefix() -> &'static Regex {
-    static PREFIX: OnceLock<Regex> = OnceLock::new();
+/// The collector-prefix regex and the indices of its source groups.
+struct CollectorPrefix {
+    regex: Regex,
+    sources: [usize; 3],
+}
+
+fn collector_prefix() -> &'static CollectorPrefix {
+    static PREFIX: OnceLock<CollectorPrefix> = OnceLock::new();
     PREFIX.get_or_init(|| {
-        Regex::new(concat!(
+        let regex = Regex::new(concat!(
             // docker compose: `bot-1  | ` (v2) or `bot_1  | ` (v1)
             r"^(?:(?P<compose>[A-Za-z0-9][\w.-]*[-_]\d+)\s+\| ",
             // journald / syslog: `Mar 14 03:22:41 host python3[2211]: `
@@ -216,27 +224,38 @@ fn collector_prefix() -> &'static Regex {
             // docker logs --timestamps: `2025-11-20T16:32:54.123456789Z `
             r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z )",
         ))
-        .expect("collector prefix regex is valid")
+        .expect("collector prefix regex is valid");
+        let index = |name: &str| regex.capture_names().position(|n| n == Some(name)).unwrap_or(0);
+        let sources = [index("compose"), index("journal"), index("heroku")];
+        CollectorPrefix { regex, sources }
     })
+}
+
+/// Capture slots for [`split_collector_prefix`], made once per user so
+/// the per-line split allocates nothing.
+pub fn prefix_slots() -> CaptureLocations {
+    collector_prefix().regex.capture_locations()
 }
 
 /// Splits a collector prefix off `line`: (source id, the rest). Lines
 /// without a known prefix have an empty source id.
-pub fn split_collector_prefix(line: &[u8]) -> (&[u8], &[u8]) {
-    // Cheap test first: every prefix starts with a letter or digit and
-    // the common case, a plain log line, is rejected without a regex.
+pub fn split_collector_prefix<'l>(
+    line: &'l [u8],
+    slots: &mut CaptureLocations,
+) -> (&'l [u8], &'l [u8]) {
     if !may_have_collector_prefix(line) {
         return (&[], line);
     }
-    let Some(caps) = collector_prefix().captures(line) else {
+    let prefix = collector_prefix();
+    let Some(whole) = prefix.regex.captures_read(slots, line) else {
         return (&[], line);
     };
-    let end = caps.get(0).map_or(0, |m| m.end());
-    let source = ["compose", "journal", "heroku"]
+    let source = prefix
+        .sources
         .iter()
-        .find_map(|name| caps.name(name))
-        .map_or(&[][..], |m| &line[m.start()..m.end()]);
-    (source, &line[end..])
+        .find_map(|&i| slots.get(i))
+        .map_or(&[][..], |(start, end)| &line[start..end]);
+    (source, &line[whole.end()..])
 }
 
 /// A cheap test that rules out the prefixes for almost every plain log
@@ -437,6 +456,7 @@ pub struct LogClock {
     /// Year assumed for syslog stamps, which carry none.
     year: i32,
     last: Option<Time>,
+    slots: CaptureLocations,
 }
 
 impl LogClock {
@@ -449,6 +469,7 @@ impl LogClock {
             utc,
             year,
             last: None,
+            slots: prefix_slots(),
         }
     }
 
@@ -457,7 +478,7 @@ impl LogClock {
     /// `None` until the first timestamp is seen.
     pub fn time_of(&mut self, line: &[u8]) -> Option<Time> {
         let parsed = self.parse(line).or_else(|| {
-            let (source, body) = split_collector_prefix(line);
+            let (source, body) = split_collector_prefix(line, &mut self.slots);
             if source.is_empty() && body.len() == line.len() {
                 None
             } else {

@@ -455,8 +455,8 @@ struct RawRule {
     name: Spanned<String>,
     pattern: Option<Spanned<String>>,
     patterns: Option<Spanned<Vec<Spanned<String>>>>,
-    message: Option<String>,
-    note: Option<String>,
+    message: Option<Spanned<String>>,
+    note: Option<Spanned<String>>,
     level: Option<Spanned<String>>,
     window: Option<Spanned<String>>,
     pass_first: Option<u64>,
@@ -616,7 +616,7 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
             let regex = compile_pattern(p.get_ref(), ignore_case).map_err(|m| err(p.span(), m))?;
             patterns.push(regex);
             out.any_patterns.push(if ignore_case {
-                format!("(?i:{})", p.get_ref())
+                format!("(?i){}", p.get_ref())
             } else {
                 p.get_ref().clone()
             });
@@ -655,11 +655,32 @@ fn parse_file(origin: &str, text: &str, default_window: Duration, out: &mut Buil
             None => None,
         };
 
+        // A summary is one line: a line break in its text would break the
+        // output's line structure (and any log shipper parsing it).
+        for (field, value) in [
+            ("message", &rule.message),
+            ("note", &rule.note),
+            ("level", &rule.level),
+        ] {
+            if let Some(v) = value {
+                if v.get_ref().contains(['\n', '\r']) {
+                    return Err(err(
+                        v.span(),
+                        format!("{field} must be one line (it contains a line break)"),
+                    ));
+                }
+            }
+        }
         let origin_line = loc.line_of(rule_start);
         out.names.insert(name.clone(), origin_line.clone());
         out.rules.push(Rule {
-            message: rule.message.unwrap_or_else(|| name.clone()),
-            note: rule.note.filter(|n| !n.trim().is_empty()),
+            message: rule
+                .message
+                .map_or_else(|| name.clone(), Spanned::into_inner),
+            note: rule
+                .note
+                .map(Spanned::into_inner)
+                .filter(|n| !n.trim().is_empty()),
             name,
             level,
             window,
@@ -1007,8 +1028,7 @@ pub fn load(sources: &[RuleSource], default_window: Duration) -> Result<RuleSet>
             }
             RuleSource::Path(path) => {
                 for file in rule_files(path)? {
-                    let text = std::fs::read_to_string(&file)
-                        .with_context(|| format!("{}: cannot read rule file", file.display()))?;
+                    let text = read_rule_file(&file)?;
                     let origin = file.display().to_string();
                     parse_file(&origin, &text, default_window, &mut builder)?;
                     builder.sources.push(origin);
@@ -1028,6 +1048,34 @@ pub fn load_str(origin: &str, text: &str, default_window: Duration) -> Result<Ru
     parse_file(origin, text, default_window, &mut builder)?;
     builder.sources.push(origin.to_owned());
     builder.finish()
+}
+
+/// Longest rule file accepted: far above any real one, and a bound for
+/// a path such as /dev/zero that would otherwise be read forever.
+const MAX_RULE_FILE: u64 = 4 << 20;
+
+fn read_rule_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("{}: cannot open rule file", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}: cannot read rule file", path.display()))?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        bail!(
+            "{}: rule file is larger than {} MiB",
+            path.display(),
+            MAX_RULE_FILE >> 20
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{}: rule file is not UTF-8 (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// The text of built-in pack `name`, or an error listing the packs there are.
@@ -1226,6 +1274,10 @@ mod tests {
                 "has an unknown or incomplete % specifier",
             ),
             (
+                "[[rule]]\nname = \"a\"\npattern = 'x'\nnote = \"\"\"two\nlines\"\"\"\n",
+                "r.toml:4:8: rule \"a\": note must be one line",
+            ),
+            (
                 "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_begin = 'x'\n",
                 "r.toml:5:1: unknown field `record_begin`",
             ),
@@ -1254,6 +1306,18 @@ mod tests {
         assert_eq!(set.rules()[0].window, Duration::from_secs(7));
         assert_eq!(set.rules()[0].level, "INFO");
         assert_eq!(set.rules()[0].message, "a");
+    }
+
+    #[test]
+    fn ignore_case_works_with_verbose_patterns() {
+        // A `#` comment in (?x) mode must not swallow the case-folding wrapper.
+        let set = load_str(
+            "r.toml",
+            "[[rule]]\nname = \"a\"\npattern = '(?x)lost # the word'\nignore_case = true\n",
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(set.rule_for(b"LOST"), Some("a"));
     }
 
     #[test]

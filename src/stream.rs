@@ -28,10 +28,27 @@ use crate::time::Time;
 /// loops until its buffer is full holds back lines on a slow stream.
 pub const CHUNK_SIZE: usize = 64 * 1024;
 
+/// Standard output was closed by the reader (`logdedup big.log | head`):
+/// the run ends at once, quietly and successfully.
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
 /// A writer with the path (or stream name) it writes to, for error messages.
 pub struct Sink {
     name: String,
     writer: Box<dyn Write + Send>,
+    /// A broken pipe here means the reader is done ([`StdoutClosed`]), not
+    /// an error: true for standard output only. A closed audit or summary
+    /// pipe is an error, or lines would vanish without a word.
+    closing_is_normal: bool,
 }
 
 impl Sink {
@@ -40,19 +57,31 @@ impl Sink {
         Sink {
             name: name.into(),
             writer,
+            closing_is_normal: false,
         }
     }
 
+    /// Wraps standard output (see [`StdoutClosed`]).
+    pub fn stdout(writer: Box<dyn Write + Send>) -> Sink {
+        Sink {
+            closing_is_normal: true,
+            ..Sink::new("standard output", writer)
+        }
+    }
+
+    fn error(&self, err: io::Error) -> anyhow::Error {
+        if self.closing_is_normal && err.kind() == io::ErrorKind::BrokenPipe {
+            return anyhow::Error::new(StdoutClosed);
+        }
+        anyhow::Error::new(err).context(format!("writing to {}", self.name))
+    }
+
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        self.writer
-            .write_all(bytes)
-            .with_context(|| format!("writing to {}", self.name))
+        self.writer.write_all(bytes).map_err(|e| self.error(e))
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.writer
-            .flush()
-            .with_context(|| format!("writing to {}", self.name))
+        self.writer.flush().map_err(|e| self.error(e))
     }
 }
 
@@ -334,13 +363,24 @@ impl Filter {
     /// The time of one line: `wall`, or in log-clock mode its own timestamp
     /// (or the last one seen).
     fn line_time(&mut self, line: &[u8], wall: Time) -> Time {
-        match &mut self.log_clock {
-            Some(clock) => clock
-                .time_of(crate::engine::line_content(line))
-                .or(self.log_start)
-                .unwrap_or(wall),
-            None => wall,
+        let Some(clock) = &mut self.log_clock else {
+            return wall;
+        };
+        let before_first = clock.last().is_none();
+        let Some(t) = clock.time_of(crate::engine::line_content(line)) else {
+            // No timestamp seen yet: a stand-in time, moved to the first
+            // real one when it comes (below).
+            return self.log_start.unwrap_or(wall);
+        };
+        if before_first {
+            if let Some(start) = self.log_start {
+                // Records before the first timestamp take the first one, as
+                // later records without one take the last: their windows
+                // move from the stand-in to the log's own time.
+                self.engine.shift_times(start, t);
+            }
         }
+        t
     }
 
     /// Closes every open window now and writes their summaries (on a
@@ -356,8 +396,11 @@ impl Filter {
     /// Swaps in new rules between two lines; see [`Engine::reload`].
     pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time) -> Result<()> {
         let now = self.stop_time(now);
+        // The summaries of removed rules name rules of the old set: format
+        // them against it, before the new one takes over.
+        let old = Arc::clone(self.engine.rules());
         self.engine.reload(rules, now, &mut self.due);
-        self.write_due()
+        self.write_due_with(&old)
     }
 
     /// The earliest wall-clock time a window closes, for the timer; `None`
@@ -492,6 +535,12 @@ impl Filter {
             return Ok(());
         }
         let rules = Arc::clone(self.engine.rules());
+        self.write_due_with(&rules)
+    }
+
+    /// [`Filter::write_due`] with the rule set the summaries' rule numbers
+    /// refer to.
+    fn write_due_with(&mut self, rules: &RuleSet) -> Result<()> {
         for summary in self.due.drain(..) {
             let rule = &rules.rules()[summary.rule];
             self.counters.summaries += 1;
@@ -562,6 +611,41 @@ enum Event {
 pub struct OpenInput {
     name: String,
     reader: Box<dyn Read + Send>,
+    /// (device, inode) of a regular file, to refuse writing into an input.
+    identity: Option<(u64, u64)>,
+}
+
+impl OpenInput {
+    /// The input's name in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// (device, inode) of a regular file, else `None`.
+fn file_identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    meta.is_file().then(|| (meta.dev(), meta.ino()))
+}
+
+/// Fails if an output (`what`, a regular file) is one of the inputs: the
+/// filter would read back what it writes, growing the file until the disk
+/// is full.
+pub fn refuse_output_into_input(
+    inputs: &[OpenInput],
+    what: &str,
+    meta: &std::fs::Metadata,
+) -> Result<()> {
+    let Some(id) = file_identity(meta) else {
+        return Ok(());
+    };
+    if let Some(input) = inputs.iter().find(|i| i.identity == Some(id)) {
+        anyhow::bail!(
+            "{what} is the input file {}: it would read back its own output",
+            input.name
+        );
+    }
+    Ok(())
 }
 
 /// Opens every input before any is read, so a missing file is reported
@@ -577,17 +661,27 @@ pub fn open_inputs(inputs: &[InputSource]) -> Result<Vec<OpenInput>> {
                     .as_fd()
                     .try_clone_to_owned()
                     .context("opening standard input")?;
+                let file = File::from(fd);
+                let identity = file.metadata().ok().as_ref().and_then(file_identity);
                 Ok(OpenInput {
                     name: "standard input".into(),
-                    reader: Box::new(File::from(fd)),
+                    reader: Box::new(file),
+                    identity,
                 })
             }
             InputSource::File(path) => {
                 let file =
                     File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+                let meta = file
+                    .metadata()
+                    .with_context(|| format!("{}: cannot open", path.display()))?;
+                if meta.is_dir() {
+                    anyhow::bail!("{}: is a directory", path.display());
+                }
                 Ok(OpenInput {
                     name: path.display().to_string(),
                     reader: Box::new(file),
+                    identity: file_identity(&meta),
                 })
             }
         })
@@ -632,15 +726,40 @@ fn read_inputs(inputs: Vec<OpenInput>, tx: SyncSender<Event>, recycled: Receiver
 
 /// Builds the filter's sinks from the configuration: stdout (a raw handle in
 /// a big buffer), and the summary and suppressed-line files if any.
-pub fn open_sinks(config: &Config) -> Result<(Sink, Option<Sink>, Option<Sink>)> {
+pub fn open_sinks(
+    config: &Config,
+    inputs: &[OpenInput],
+) -> Result<(Sink, Option<Sink>, Option<Sink>)> {
     let stdout = io::stdout()
         .as_fd()
         .try_clone_to_owned()
         .context("opening standard output")?;
-    let out = Sink::new(
-        "standard output",
-        Box::new(io::BufWriter::with_capacity(CHUNK_SIZE, File::from(stdout))),
-    );
+    if let Ok(meta) = File::from(stdout.try_clone().context("opening standard output")?).metadata()
+    {
+        refuse_output_into_input(inputs, "standard output", &meta)?;
+    }
+    for (option, path) in [
+        (
+            "--summary-to",
+            match &config.summary_to {
+                SummaryTarget::File(p) => Some(p),
+                _ => None,
+            },
+        ),
+        ("--suppressed-to", config.suppressed_to.as_ref()),
+    ] {
+        if let Some(meta) = path.and_then(|p| std::fs::metadata(p).ok()) {
+            let what = format!(
+                "{option} {}",
+                path.map_or(String::new(), |p| p.display().to_string())
+            );
+            refuse_output_into_input(inputs, &what, &meta)?;
+        }
+    }
+    let out = Sink::stdout(Box::new(io::BufWriter::with_capacity(
+        CHUNK_SIZE,
+        File::from(stdout),
+    )));
     let summary = match &config.summary_to {
         SummaryTarget::Stdout => None,
         SummaryTarget::Stderr => Some(Sink::new("standard error", Box::new(io::stderr()))),
@@ -856,10 +975,14 @@ pub fn run(
 pub fn format_stats(filter: &Filter) -> String {
     let c = filter.counters();
     let stats = filter.rule_stats();
-    let suppressed: u64 = stats.iter().map(|s| s.suppressed).sum();
+    let records: u64 = stats.iter().map(|s| s.suppressed).sum();
     let mut text = format!(
-        "logdedup: {} lines in, {} passed, {} suppressed, {} summaries\n",
-        c.lines_in, c.lines_out, suppressed, c.summaries
+        "logdedup: {} lines in, {} passed, {} suppressed ({} records), {} summaries\n",
+        c.lines_in,
+        c.lines_out,
+        c.lines_in - c.lines_out,
+        records,
+        c.summaries
     );
     let width = filter
         .rules()
@@ -868,10 +991,10 @@ pub fn format_stats(filter: &Filter) -> String {
         .map(|r| r.name.len())
         .max()
         .unwrap_or(4)
-        .max(4);
+        .max(14);
     text.push_str(&format!(
         "{:<width$}  {:>10}  {:>10}  {:>9}\n",
-        "rule", "matched", "suppressed", "summaries"
+        "rule (records)", "matched", "suppressed", "summaries"
     ));
     for (rule, s) in filter.rules().rules().iter().zip(&stats) {
         text.push_str(&format!(

@@ -74,25 +74,41 @@ impl TimeFormatter {
         if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
             bail!("invalid --time-format {pattern:?}: unknown or incomplete % specifier");
         }
-        Ok(TimeFormatter {
+        let formatter = TimeFormatter {
             pattern: pattern.to_owned(),
             utc,
-        })
+        };
+        // Some specifiers parse but cannot be printed (`%#z`): find out now,
+        // not at the first summary hours into a run.
+        if formatter.try_format(Time(0)).is_none() {
+            bail!("invalid --time-format {pattern:?}: it cannot be used to print a time");
+        }
+        Ok(formatter)
     }
 
-    /// Formats `t`; times outside chrono's range fall back to raw milliseconds.
+    /// Formats `t`; a time chrono cannot print falls back to milliseconds.
     pub fn format(&self, t: Time) -> String {
-        let Some(utc) = DateTime::<Utc>::from_timestamp_millis(t.0) else {
-            return t.0.to_string();
-        };
-        if self.utc {
-            utc.format(&self.pattern).to_string()
+        self.try_format(t).unwrap_or_else(|| t.0.to_string())
+    }
+
+    fn try_format(&self, t: Time) -> Option<String> {
+        use std::fmt::Write as _;
+        let utc = DateTime::<Utc>::from_timestamp_millis(t.0)?;
+        let mut text = String::new();
+        // `write!` rather than `to_string()`: chrono reports an unprintable
+        // specifier as a fmt::Error, which to_string() turns into a panic.
+        let written = if self.utc {
+            write!(text, "{}", utc.format(&self.pattern))
         } else {
-            Local
-                .from_utc_datetime(&utc.naive_utc())
-                .format(&self.pattern)
-                .to_string()
-        }
+            write!(
+                text,
+                "{}",
+                Local
+                    .from_utc_datetime(&utc.naive_utc())
+                    .format(&self.pattern)
+            )
+        };
+        written.ok().map(|()| text)
     }
 }
 
@@ -118,6 +134,11 @@ mod tests {
     #[test]
     fn time_format_is_validated_and_applied() {
         assert!(TimeFormatter::new("%Y-%m-%d %Q", true).is_err());
+        assert!(
+            TimeFormatter::new("%#z", true).is_err(),
+            "parses but cannot print"
+        );
+        assert!(TimeFormatter::new("%#z", false).is_err());
         let f = TimeFormatter::new(DEFAULT_TIME_FORMAT, true).unwrap();
         // 2025-11-20 16:32:54 UTC
         assert_eq!(f.format(Time(1_763_656_374_000)), "2025-11-20 16:32:54");

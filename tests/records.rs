@@ -410,3 +410,34 @@ fn live_paced_run_equals_log_clock_replay() {
     assert_eq!(live_text, replay_text);
     assert_eq!(live_text.matches("SUMMARY").count(), 7);
 }
+
+/// A matching line before the first timestamp takes the first timestamp's
+/// time: it must not pin a window to some other clock for the whole replay.
+#[test]
+fn log_clock_lines_before_the_first_timestamp_take_the_first_one() {
+    let mut input = String::from("socket.send() raised exception.\n");
+    for t in 0..120 {
+        input.push_str(&format!(
+            "2025-11-20 16:{:02}:{:02},000 - asyncio - WARNING - socket.send() raised exception.\n",
+            30 + t / 60,
+            t % 60
+        ));
+    }
+    let out = logdedup()
+        .args([
+            "--clock",
+            "log",
+            "--utc",
+            "--template",
+            "{first} {count}",
+            "--time-format",
+            "%H:%M:%S",
+        ])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "16:30:00 31\n16:30:30 30\n16:31:00 30\n16:31:30 30\n"
+    );
+}

@@ -182,7 +182,7 @@ fn sigusr1_prints_statistics_and_goes_on() {
     let line = live.next_error(WAIT).expect("stats printed");
     assert_eq!(
         line,
-        "logdedup: 5 lines in, 1 passed, 4 suppressed, 0 summaries"
+        "logdedup: 5 lines in, 1 passed, 4 suppressed (4 records), 0 summaries"
     );
     live.send("still here\n");
     assert_eq!(live.next_line(WAIT).as_deref(), Some("still here"));
@@ -223,4 +223,31 @@ except subprocess.TimeoutExpired:
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn sighup_summarizes_a_removed_rule_under_its_own_name() {
+    let dir = RuleDir::new();
+    let rules = dir.file(
+        "r.toml",
+        "[[rule]]\nname = \"a\"\npattern = 'aaa'\n[[rule]]\nname = \"b\"\npattern = 'bbb'\n",
+    );
+    let mut live = Live::spawn(&[
+        "-r",
+        rules.to_str().unwrap(),
+        "--template",
+        "{rule} {count}",
+    ]);
+    live.send("bbb\nbbb\nhello\n");
+    assert_eq!(live.next_line(WAIT).as_deref(), Some("hello"));
+    // "b" goes away; "c" takes its place in the list.
+    dir.file(
+        "r.toml",
+        "[[rule]]\nname = \"a\"\npattern = 'aaa'\n[[rule]]\nname = \"c\"\npattern = 'ccc'\n",
+    );
+    live.signal("HUP");
+    assert_eq!(live.next_line(WAIT).as_deref(), Some("b 2"));
+    let (status, rest, err) = live.wait();
+    assert!(status.success(), "{err}");
+    assert!(rest.is_empty(), "{rest:?}");
 }
