@@ -100,7 +100,9 @@ pub struct Framer {
     sources: Vec<Source>,
     current: usize,
     clock: u64,
-    slots: CaptureLocations,
+    /// Made on first use: most streams never show a collector prefix, and
+    /// building the prefix regex costs start-up time.
+    slots: Option<CaptureLocations>,
 }
 
 impl Framer {
@@ -111,7 +113,7 @@ impl Framer {
             sources: Vec::new(),
             current: 0,
             clock: 0,
-            slots: prefix_slots(),
+            slots: None,
         }
     }
 
@@ -214,7 +216,9 @@ struct CollectorPrefix {
 fn collector_prefix() -> &'static CollectorPrefix {
     static PREFIX: OnceLock<CollectorPrefix> = OnceLock::new();
     PREFIX.get_or_init(|| {
+        // ASCII classes: the Unicode ones would cost milliseconds to build.
         let regex = Regex::new(concat!(
+            "(?-u)",
             // docker compose: `bot-1  | ` (v2) or `bot_1  | ` (v1)
             r"^(?:(?P<compose>[A-Za-z0-9][\w.-]*[-_]\d+)\s+\| ",
             // journald / syslog: `Mar 14 03:22:41 host python3[2211]: `
@@ -231,22 +235,19 @@ fn collector_prefix() -> &'static CollectorPrefix {
     })
 }
 
-/// Capture slots for [`split_collector_prefix`], made once per user so
-/// the per-line split allocates nothing.
-pub fn prefix_slots() -> CaptureLocations {
-    collector_prefix().regex.capture_locations()
-}
-
 /// Splits a collector prefix off `line`: (source id, the rest). Lines
-/// without a known prefix have an empty source id.
+/// without a known prefix have an empty source id. `slots` are capture
+/// slots kept by the caller (made here on first use), so the per-line split
+/// allocates nothing.
 pub fn split_collector_prefix<'l>(
     line: &'l [u8],
-    slots: &mut CaptureLocations,
+    slots: &mut Option<CaptureLocations>,
 ) -> (&'l [u8], &'l [u8]) {
     if !may_have_collector_prefix(line) {
         return (&[], line);
     }
     let prefix = collector_prefix();
+    let slots = slots.get_or_insert_with(|| prefix.regex.capture_locations());
     let Some(whole) = prefix.regex.captures_read(slots, line) else {
         return (&[], line);
     };
@@ -456,7 +457,7 @@ pub struct LogClock {
     /// Year assumed for syslog stamps, which carry none.
     year: i32,
     last: Option<Time>,
-    slots: CaptureLocations,
+    slots: Option<CaptureLocations>,
 }
 
 impl LogClock {
@@ -469,7 +470,7 @@ impl LogClock {
             utc,
             year,
             last: None,
-            slots: prefix_slots(),
+            slots: None,
         }
     }
 
