@@ -330,6 +330,10 @@ impl Engine {
     /// search found nothing on it): only framing can hold it back, as a
     /// continuation of a suppressed record. Same result as [`Engine::feed`].
     pub fn feed_unmatched(&mut self, record: &[u8]) -> Verdict {
+        if self.framer.plain_passing_start(record) {
+            self.records += 1;
+            return Verdict::Pass;
+        }
         if let (Frame::Continuation, Some(disposition)) = self.framer.classify(line_content(record))
         {
             return match disposition {

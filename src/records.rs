@@ -157,6 +157,34 @@ impl Framer {
         }
     }
 
+    /// The common case, settled without the general machinery: with
+    /// python-traceback framing and no collector prefix seen, a line that
+    /// starts with `[` or a digit (a timestamped log line) and has no prefix
+    /// starts a passing record whatever came before. Returns false, having
+    /// changed nothing, for any other line; call [`Framer::classify`] then.
+    pub fn plain_passing_start(&mut self, line: &[u8]) -> bool {
+        if !matches!(self.framing, Framing::PythonTraceback) || self.sources.len() > 1 {
+            return false;
+        }
+        let plain = match line.first() {
+            Some(b'[') => true,
+            Some(b) if b.is_ascii_digit() => !may_have_collector_prefix(line),
+            _ => false,
+        };
+        if !plain {
+            return false;
+        }
+        self.clock += 1;
+        let index = self.source_index(&[]);
+        let source = &mut self.sources[index];
+        source.last_seen = self.clock;
+        source.has_record = true;
+        source.traceback = Traceback::Outside;
+        source.disposition = Some(Disposition::Pass);
+        self.current = index;
+        true
+    }
+
     /// Records what was decided for the record the last classified line
     /// started. `None`: its continuations start records of their own (a
     /// rule with `multiline = false`).

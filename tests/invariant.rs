@@ -30,6 +30,16 @@ const WORDS: &[&[u8]] = &[
     b"lost",
     b"Connection lost",
     b"\0",
+    // Record framing material: traceback layout, timestamps, prefixes.
+    b"Traceback (most recent call last):",
+    b"  File \"x.py\", line 1, in f",
+    b"OSError: lost",
+    b"During handling of the above exception, another exception occurred:",
+    b"[20-Nov-25 16:32:54 - INFO] ",
+    b"2025-11-20 16:32:54,000 ",
+    b"bot-1  | ",
+    b"Mar 14 03:22:41 host python3[22]: ",
+    b"\xe2\x94\x82",
 ];
 
 fn line() -> impl Strategy<Value = Vec<u8>> {
@@ -384,12 +394,14 @@ const PATTERNS: &[&str] = &[
 fn random_rules() -> impl Strategy<Value = String> {
     (
         prop::collection::vec((prop::sample::select(PATTERNS), 0u8..3, any::<bool>()), 1..4),
-        prop::option::of(any::<bool>()),
+        0u8..3,
     )
         .prop_map(|(rules, framing)| {
             let mut text = String::new();
-            if framing.is_some() {
-                text.push_str("[input]\ncontinuation = '^\\d*\\|? '\n");
+            match framing {
+                1 => text.push_str("[input]\ncontinuation = '^\\d*\\|? '\n"),
+                2 => text.push_str("[input]\ncontinuation = \"python-traceback\"\n"),
+                _ => {}
             }
             for (i, (pattern, pass_first, multiline)) in rules.iter().enumerate() {
                 text.push_str(&format!(
@@ -431,9 +443,13 @@ proptest! {
     fn fast_path_equals_per_line_reference(
         rules in random_rules(),
         (lines, final_nl) in stream(),
+        raw in raw_stream(),
+        use_raw in any::<bool>(),
         chunk in 1usize..300,
     ) {
-        let input = input_bytes(&lines, final_nl);
+        // Numbered lines, or raw bytes whose lines start with anything
+        // (tracebacks, indentation, prefixes, timestamps).
+        let input = if use_raw { raw } else { input_bytes(&lines, final_nl) };
         let reference = run_mode(&rules, &input, chunk, true);
         let fast = run_mode(&rules, &input, chunk, false);
         prop_assert_eq!(reference, fast, "rules:\n{}", rules);
