@@ -251,11 +251,8 @@ impl Engine {
             self.tick(now, out);
         }
         let content = line_content(record);
-        if let (Frame::Continuation, Some(disposition)) = self.framer.classify(content) {
-            return match disposition {
-                Disposition::Pass => Verdict::Continue,
-                Disposition::Suppress(rule) => Verdict::ContinueSuppressed(rule),
-            };
+        if let Some(verdict) = self.continuation(content) {
+            return verdict;
         }
         // A new record (or the continuation of a record whose rule does not
         // take continuations, which then stands on its own).
@@ -334,16 +331,25 @@ impl Engine {
             self.records += 1;
             return Verdict::Pass;
         }
-        if let (Frame::Continuation, Some(disposition)) = self.framer.classify(line_content(record))
-        {
-            return match disposition {
-                Disposition::Pass => Verdict::Continue,
-                Disposition::Suppress(rule) => Verdict::ContinueSuppressed(rule),
-            };
+        if let Some(verdict) = self.continuation(line_content(record)) {
+            return verdict;
         }
         self.records += 1;
         self.framer.started(Some(Disposition::Pass));
         Verdict::Pass
+    }
+
+    /// Frames `content`: the verdict if it continues a record that takes
+    /// continuations, else `None` (it starts a record; the caller decides it
+    /// and reports the decision to the framer).
+    fn continuation(&mut self, content: &[u8]) -> Option<Verdict> {
+        match self.framer.classify(content) {
+            (Frame::Continuation, Some(Disposition::Pass)) => Some(Verdict::Continue),
+            (Frame::Continuation, Some(Disposition::Suppress(rule))) => {
+                Some(Verdict::ContinueSuppressed(rule))
+            }
+            _ => None,
+        }
     }
 
     /// Counts `n` records that no rule matches, with framing off: they all

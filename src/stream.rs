@@ -412,11 +412,6 @@ impl Filter {
         self.engine.next_deadline()
     }
 
-    /// Records seen so far.
-    pub fn records(&self) -> u64 {
-        self.engine.records()
-    }
-
     /// End of input: decides a final line without `\n`, summarizes every
     /// open window and flushes.
     pub fn finish(&mut self, now: Time) -> Result<()> {
@@ -613,13 +608,6 @@ pub struct OpenInput {
     reader: Box<dyn Read + Send>,
     /// (device, inode) of a regular file, to refuse writing into an input.
     identity: Option<(u64, u64)>,
-}
-
-impl OpenInput {
-    /// The input's name in messages.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 /// (device, inode) of a regular file, else `None`.
