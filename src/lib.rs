@@ -2,9 +2,12 @@
 //! per window, passing every other line through untouched and at once.
 //!
 //! The library holds the pieces the binary is built from, so that tests,
-//! benches and fuzz targets reach them: [`rules`] (TOML → compiled rules),
-//! [`engine`] (the pure windowing core), [`summary`] (formatting) and
-//! [`stream`] (the I/O shell).
+//! benches and fuzz targets reach them. A line goes through them once,
+//! downward: [`stream`] (the I/O shell) hands bytes to [`records`]
+//! (framing, log time), [`rules`] names the rule and key, [`engine`] (the
+//! pure windowing core) counts and decides, [`summary`] formats what it
+//! reports, and the shell writes. [`cli`] turns the command line into the
+//! shell's settings; ARCHITECTURE.md has the map.
 
 pub mod cli;
 pub mod engine;
@@ -12,4 +15,5 @@ pub mod records;
 pub mod rules;
 pub mod stream;
 pub mod summary;
+pub mod template;
 pub mod time;

@@ -3,74 +3,16 @@
 //! Formatting happens only when a window closes, never per input line, so it
 //! is free to allocate.
 
-use anyhow::{bail, Result};
+mod template;
+
+use template::Part;
+pub use template::{Template, PLACEHOLDERS};
+
 use serde_json::json;
 
 use crate::engine::Summary;
 use crate::rules::Rule;
 use crate::time::{format_duration, TimeFormatter};
-
-/// Placeholders a `--template` may use.
-pub const PLACEHOLDERS: &[&str] = &[
-    "time", "level", "rule", "key", "message", "note", "count", "times", "first", "last", "window",
-];
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Part {
-    Literal(String),
-    Field(&'static str),
-}
-
-/// A parsed `--template`.
-#[derive(Clone, Debug)]
-pub struct Template {
-    parts: Vec<Part>,
-}
-
-impl Template {
-    /// Parses `{placeholder}`s; `{{` and `}}` stand for literal braces. An
-    /// unknown placeholder is an error rather than text printed as is.
-    pub fn parse(text: &str) -> Result<Template> {
-        let mut parts = Vec::new();
-        let mut literal = String::new();
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            if rest.starts_with("{{") || rest.starts_with("}}") {
-                literal.push(c);
-                rest = &rest[2..];
-            } else if c == '{' {
-                let Some(end) = rest.find('}') else {
-                    bail!("--template {text:?}: unclosed '{{'");
-                };
-                let name = &rest[1..end];
-                let Some(field) = PLACEHOLDERS.iter().find(|p| **p == name) else {
-                    bail!(
-                        "--template {text:?}: unknown placeholder {{{name}}} (known: {})",
-                        PLACEHOLDERS
-                            .iter()
-                            .map(|p| format!("{{{p}}}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    );
-                };
-                if !literal.is_empty() {
-                    parts.push(Part::Literal(std::mem::take(&mut literal)));
-                }
-                parts.push(Part::Field(field));
-                rest = &rest[end + 1..];
-            } else if c == '}' {
-                bail!("--template {text:?}: unmatched '}}' (write '}}}}' for a brace)");
-            } else {
-                literal.push(c);
-                rest = &rest[c.len_utf8()..];
-            }
-        }
-        if !literal.is_empty() {
-            parts.push(Part::Literal(literal));
-        }
-        Ok(Template { parts })
-    }
-}
 
 /// How summary lines look.
 #[derive(Clone, Debug)]

@@ -1,18 +1,23 @@
-//! Command-line definitions (clap derive) and their translation into a
-//! validated [`Config`]. Nothing past this module sees clap.
+//! The filter, `logdedup [OPTIONS] [FILE]...`: its options (clap derive)
+//! and their translation into the shell's [`Settings`], then the run.
+//! Nothing past this module sees clap.
 
 use anyhow::{bail, Result};
-use clap::{Parser, ValueEnum};
+use chrono::Datelike;
+use clap::{Args, ValueEnum};
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::records::{Framing, PYTHON_TRACEBACK};
-use crate::rules::{framing_regex, RuleSource, DEFAULT_PACK};
+use super::{Failure, Outcome};
+use crate::records::{Framing, LogClock, TimestampSpec, PYTHON_TRACEBACK};
+use crate::rules::{self, framing_regex, RuleSource, DEFAULT_PACK};
+use crate::stream::{self, FilterOptions, InputSource, Settings, SignalWatch, Target};
 use crate::summary::{Style, SummaryFormatter, Template};
 use crate::time::{parse_duration, TimeFormatter, DEFAULT_TIME_FORMAT};
 
-const AFTER_HELP: &str = "\
+pub(super) const AFTER_HELP: &str = "\
 Examples:
   python -u bot.py 2>&1 | logdedup | tee -a bot.log
   logdedup -r my-rules.toml -w 1m app.log
@@ -26,13 +31,14 @@ Signals: SIGINT/SIGTERM write pending summaries, pass input for --grace, then
 exit; SIGHUP reloads the rule files; SIGUSR1 prints --stats.
 
 Exit status: 0 success (also when stdout is closed early), 1 I/O error while
-running, 2 usage or rule-file error, 130/143 ended by SIGINT/SIGTERM.";
+running, 2 usage or rule-file error, 130/143 ended by SIGINT/SIGTERM.
 
-/// Collapse floods of repeated log lines into one summary line per rule per
-/// window; every other line passes through untouched and immediately.
-#[derive(Debug, Parser)]
-#[command(name = "logdedup", version, after_help = AFTER_HELP)]
-pub struct Cli {
+A file whose name is also a command (rules, check, test, ...) is read as a
+file when written as ./rules or after --: logdedup -- rules";
+
+/// The filter's options (the top-level command line).
+#[derive(Debug, Args)]
+pub struct FilterArgs {
     /// Files to read, in order ('-' or none: standard input).
     #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
@@ -56,7 +62,7 @@ pub struct Cli {
 
     /// Text summary template. Placeholders: {time} {level} {rule} {key}
     /// {message} {note} {count} {times} {first} {last} {window}; '{{' and '}}' for braces.
-    #[arg(long, value_name = "STR", conflicts_with = "format")]
+    #[arg(long, value_name = "STR")]
     pub template: Option<String>,
 
     /// strftime format of summary timestamps.
@@ -68,8 +74,8 @@ pub struct Cli {
     pub utc: bool,
 
     /// Append every suppressed line, byte for byte, to PATH (an audit trail).
-    #[arg(long, value_name = "PATH")]
-    pub suppressed_to: Option<PathBuf>,
+    #[arg(long, value_name = "PATH|stderr")]
+    pub suppressed_to: Option<String>,
 
     /// At exit, print per-rule counts and lines in/out on stderr.
     #[arg(long)]
@@ -167,60 +173,24 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     }
 }
 
-/// One input, in the order given.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InputSource {
-    /// Standard input.
-    Stdin,
-    /// A file path.
-    File(PathBuf),
-}
-
-/// Where summaries are written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SummaryTarget {
-    /// Into the output stream, in order.
-    Stdout,
-    /// To standard error.
-    Stderr,
-    /// Appended to a file.
-    File(PathBuf),
-}
-
-/// Everything a run needs, validated.
+/// A validated filter command line: what to load, and the shell's settings.
 #[derive(Clone, Debug)]
-pub struct Config {
-    /// Inputs, read one after the other as one stream.
-    pub inputs: Vec<InputSource>,
+pub struct Plan {
     /// Rule sources in load order.
     pub rule_sources: Vec<RuleSource>,
     /// `--window`: the window for rules that set none.
     pub default_window: Duration,
-    /// Where summaries go.
-    pub summary_to: SummaryTarget,
-    /// How summaries look.
-    pub formatter: SummaryFormatter,
-    /// `--suppressed-to`.
-    pub suppressed_to: Option<PathBuf>,
-    /// `--stats`.
-    pub stats: bool,
-    /// `--line-buffered`.
-    pub line_buffered: bool,
-    /// `--grace`.
-    pub grace: Duration,
-    /// `--max-line`.
-    pub max_line: usize,
     /// `--clock log`.
     pub log_clock: bool,
     /// `--utc`: also how zone-less log timestamps are read.
     pub utc: bool,
-    /// `--record-start` / `--continuation`.
-    pub framing: Option<Framing>,
+    /// Everything the shell needs.
+    pub settings: Settings,
 }
 
-impl Cli {
+impl FilterArgs {
     /// Validates the arguments; `rules_env` is `$LOGDEDUP_RULES` if set.
-    pub fn into_config(self, rules_env: Option<&str>) -> Result<Config> {
+    pub fn plan(self, rules_env: Option<&str>) -> Result<Plan> {
         let rule_sources = if !self.rules.is_empty() {
             self.rules.iter().map(|r| RuleSource::parse(r)).collect()
         } else {
@@ -246,12 +216,12 @@ impl Cli {
             (FormatArg::Text, Some(t)) => Style::Template(Template::parse(&t)?),
             (FormatArg::Text, None) => Style::Default,
         };
-        let summary_to = match self.summary_to.as_str() {
-            "stdout" | "-" => SummaryTarget::Stdout,
-            "stderr" => SummaryTarget::Stderr,
-            "" => bail!("--summary-to needs stdout, stderr or a file path"),
-            path => SummaryTarget::File(PathBuf::from(path)),
-        };
+        let summary_to = Target::parse(&self.summary_to, "--summary-to")?;
+        let suppressed_to = self
+            .suppressed_to
+            .as_deref()
+            .map(|t| Target::parse(t, "--suppressed-to"))
+            .transpose()?;
         let inputs = if self.files.is_empty() {
             vec![InputSource::Stdin]
         } else {
@@ -261,27 +231,56 @@ impl Cli {
                     if f == "-" {
                         InputSource::Stdin
                     } else {
-                        InputSource::File(PathBuf::from(f))
+                        InputSource::File(f.into())
                     }
                 })
                 .collect()
         };
-        Ok(Config {
-            inputs,
+        Ok(Plan {
             rule_sources,
             default_window: self.window,
-            summary_to,
-            formatter: SummaryFormatter::new(style, time),
-            suppressed_to: self.suppressed_to,
-            stats: self.stats,
-            line_buffered: self.line_buffered,
-            grace: self.grace,
-            max_line: self.max_line,
             log_clock: self.clock == ClockArg::Log,
             utc: self.utc,
-            framing,
+            settings: Settings {
+                inputs,
+                summary_to,
+                suppressed_to,
+                formatter: SummaryFormatter::new(style, time),
+                filter: FilterOptions {
+                    line_buffered: self.line_buffered,
+                    max_line: self.max_line,
+                    framing,
+                    log_clock: None,
+                    per_line: false,
+                },
+                grace: self.grace,
+                stats: self.stats,
+            },
         })
     }
+}
+
+/// Runs the filter: rules are loaded and every input and output opened
+/// before the first byte is read (failures there are usage errors).
+pub fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
+    let rules_env = std::env::var("LOGDEDUP_RULES").ok();
+    let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
+    let rules = rules::load(&plan.rule_sources, plan.default_window).map_err(Failure::Usage)?;
+    let mut settings = plan.settings;
+    if plan.log_clock {
+        let spec = rules
+            .input()
+            .timestamp
+            .clone()
+            .unwrap_or(TimestampSpec::Auto);
+        settings.filter.log_clock =
+            Some(LogClock::new(spec, plan.utc, chrono::Local::now().year()));
+    }
+    let prepared = stream::prepare(Arc::new(rules), settings).map_err(Failure::Usage)?;
+    let reload = || rules::load(&plan.rule_sources, plan.default_window);
+    stream::run(prepared, signals, std::io::stdin().is_terminal(), &reload)
+        .map(Outcome::Stream)
+        .map_err(Failure::Runtime)
 }
 
 #[cfg(test)]

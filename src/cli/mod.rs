@@ -1,0 +1,82 @@
+//! The command line: clap definitions and one file per command. With no
+//! subcommand, `logdedup [OPTIONS] [FILE]...` is the filter, exactly as
+//! pipes and scripts have always called it. Each command returns an
+//! [`Outcome`] or a [`Failure`]; which exit status that is, `main` decides.
+
+pub mod filter;
+pub mod rules;
+
+use clap::{Parser, Subcommand};
+
+use crate::stream;
+
+/// Collapse floods of repeated log lines into one summary line per rule per
+/// window; every other line passes through untouched and immediately.
+#[derive(Debug, Parser)]
+#[command(
+    name = "logdedup",
+    version,
+    after_help = filter::AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_help_heading = "Commands",
+)]
+pub struct Cli {
+    /// A command other than filtering.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The filter's options.
+    #[command(flatten)]
+    pub filter: filter::FilterArgs,
+}
+
+/// The commands beside the filter.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the built-in rule packs, or print one as TOML.
+    Rules(rules::RulesArgs),
+}
+
+/// How a command ended, when it did its job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done; nothing to report.
+    Success,
+    /// A filter run ended this way.
+    Stream(stream::Outcome),
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments, rule files or inputs: nothing was read or written.
+    Usage(anyhow::Error),
+    /// An I/O error while running.
+    Runtime(anyhow::Error),
+}
+
+/// Whether `arg` (the first argument) names a command rather than the filter.
+pub fn is_command_name(arg: &std::ffi::OsStr) -> bool {
+    use clap::CommandFactory;
+    let Some(arg) = arg.to_str() else {
+        return false;
+    };
+    arg == "help"
+        || Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == arg)
+}
+
+/// Runs the command `cli` names. `signals` are installed for the filter,
+/// which must not die of a signal that arrives while its rules load.
+pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcome, Failure> {
+    match cli.command {
+        None => {
+            let signals = match signals {
+                Some(s) => s,
+                None => stream::SignalWatch::install().map_err(Failure::Runtime)?,
+            };
+            filter::run(cli.filter, signals)
+        }
+        Some(Command::Rules(args)) => rules::run(args),
+    }
+}

@@ -1,0 +1,64 @@
+//! `logdedup rules [list | show NAME]`: the built-in rule packs.
+
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+use std::io::Write;
+
+use super::{Failure, Outcome};
+use crate::rules::{builtin_pack, load_str, BUILTIN_PACKS};
+
+/// Arguments of `logdedup rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// What to do (default: list).
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+}
+
+/// `rules list` or `rules show NAME`.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// The built-in packs: name, rules, on by default or not, what they suppress.
+    List,
+    /// Print a pack's TOML, ready to copy into a rule file of your own.
+    Show {
+        /// The pack's name (as in builtin:NAME).
+        name: String,
+    },
+}
+
+/// Runs `logdedup rules`.
+pub fn run(args: RulesArgs) -> Result<Outcome, Failure> {
+    let text = match args.action.unwrap_or(RulesAction::List) {
+        RulesAction::List => list(),
+        RulesAction::Show { name } => builtin_pack(&name).map_err(Failure::Usage)?.to_owned(),
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| Failure::Runtime(anyhow!(e).context("writing to standard output")))?;
+    Ok(Outcome::Success)
+}
+
+fn list() -> String {
+    let width = BUILTIN_PACKS
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(4);
+    let mut text = format!(
+        "{:<width$}  {:>5}  {:<7}  ABOUT\n",
+        "PACK", "RULES", "DEFAULT"
+    );
+    for pack in BUILTIN_PACKS {
+        let rules = load_str(pack.name, pack.text, std::time::Duration::from_secs(30))
+            .map_or(0, |set| set.rules().len());
+        text.push_str(&format!(
+            "{:<width$}  {:>5}  {:<7}  {}\n",
+            pack.name,
+            rules,
+            if pack.default { "yes" } else { "no" },
+            pack.about
+        ));
+    }
+    text
+}

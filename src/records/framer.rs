@@ -1,0 +1,439 @@
+//! Record framing: which lines continue the record before them (a Python
+//! traceback, say). Framing looks through the prefix a log collector puts on
+//! every line (see [`super::prefix`]), and keeps one record per source, so
+//! that `bot-1  | Traceback ...` continues the last record of `bot-1` even
+//! when another service's lines come in between.
+
+use regex::bytes::{CaptureLocations, Regex};
+use std::sync::OnceLock;
+
+use super::prefix::{may_have_collector_prefix, split_collector_prefix};
+
+/// How continuation lines are recognized.
+#[derive(Clone, Debug)]
+pub enum Framing {
+    /// Every line is a record of its own.
+    Lines,
+    /// Lines matching this regex start a record; the others continue the
+    /// previous one.
+    RecordStart(Regex),
+    /// Lines matching this regex continue the previous record.
+    Continuation(Regex),
+    /// Python's traceback layout (see [`python_traceback_continues`]).
+    PythonTraceback,
+}
+
+impl Framing {
+    /// Whether any framing is on.
+    pub fn is_on(&self) -> bool {
+        !matches!(self, Framing::Lines)
+    }
+
+    /// A short description for messages and `--stats`.
+    pub fn describe(&self) -> String {
+        match self {
+            Framing::Lines => "one line per record".into(),
+            Framing::RecordStart(r) => format!("record_start = '{}'", r.as_str()),
+            Framing::Continuation(r) => format!("continuation = '{}'", r.as_str()),
+            Framing::PythonTraceback => "continuation = \"python-traceback\"".into(),
+        }
+    }
+}
+
+/// The name of the built-in continuation preset.
+pub const PYTHON_TRACEBACK: &str = "python-traceback";
+
+/// Where a Python traceback stands, per source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Traceback {
+    /// Not in a traceback.
+    #[default]
+    Outside,
+    /// After `Traceback (most recent call last):` or a frame line.
+    Frames,
+    /// After the final `SomeError: message` line.
+    Raised,
+    /// After a "During handling..." / "The above exception..." separator.
+    Chained,
+}
+
+/// What the framer says about one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// The line starts a record.
+    Start,
+    /// The line continues the previous record from the same source.
+    Continuation,
+}
+
+/// Most sources tracked at once; past that the least recently seen is
+/// forgotten (its next line starts a record), so memory stays bounded.
+const MAX_SOURCES: usize = 64;
+
+#[derive(Clone, Debug)]
+struct Source {
+    id: Vec<u8>,
+    has_record: bool,
+    traceback: Traceback,
+    /// What the engine decided for the current record of this source.
+    disposition: Option<Disposition>,
+    last_seen: u64,
+}
+
+/// What happens to the continuation lines of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// They pass (the record passed).
+    Pass,
+    /// They are suppressed with the record, by this rule.
+    Suppress(usize),
+}
+
+/// Line-by-line record framing state.
+#[derive(Clone, Debug)]
+pub struct Framer {
+    framing: Framing,
+    sources: Vec<Source>,
+    current: usize,
+    clock: u64,
+    /// Made on first use: most streams never show a collector prefix, and
+    /// building the prefix regex costs start-up time.
+    slots: Option<CaptureLocations>,
+}
+
+impl Framer {
+    /// A framer with no records seen yet.
+    pub fn new(framing: Framing) -> Framer {
+        Framer {
+            framing,
+            sources: Vec::new(),
+            current: 0,
+            clock: 0,
+            slots: None,
+        }
+    }
+
+    /// The framing in use.
+    pub fn framing(&self) -> &Framing {
+        &self.framing
+    }
+
+    /// Classifies `line` (without its line ending) and returns, for a
+    /// continuation, the disposition of the record it continues. After a
+    /// [`Frame::Start`], the caller reports its decision with
+    /// [`Framer::started`].
+    pub fn classify(&mut self, line: &[u8]) -> (Frame, Option<Disposition>) {
+        if !self.framing.is_on() {
+            return (Frame::Start, None);
+        }
+        let (source_id, body) = split_collector_prefix(line, &mut self.slots);
+        self.clock += 1;
+        let index = self.source_index(source_id);
+        let source = &mut self.sources[index];
+        source.last_seen = self.clock;
+        self.current = index;
+        let continues = match &self.framing {
+            Framing::Lines => false,
+            Framing::RecordStart(re) => !re.is_match(body),
+            Framing::Continuation(re) => re.is_match(body),
+            Framing::PythonTraceback => {
+                let (continues, next) = python_traceback_continues(source.traceback, body);
+                source.traceback = next;
+                continues
+            }
+        };
+        // (For python-traceback, a line that does not continue leads to the
+        // same next state from any state, so `next` above is already right.)
+        if continues && source.has_record {
+            (Frame::Continuation, source.disposition)
+        } else {
+            source.has_record = true;
+            source.disposition = None;
+            (Frame::Start, None)
+        }
+    }
+
+    /// The common case, settled without the general machinery: with
+    /// python-traceback framing and no collector prefix seen, a line that
+    /// starts with `[` or a digit (a timestamped log line) and has no prefix
+    /// starts a passing record whatever came before. Returns false, having
+    /// changed nothing, for any other line; call [`Framer::classify`] then.
+    pub fn plain_passing_start(&mut self, line: &[u8]) -> bool {
+        if !matches!(self.framing, Framing::PythonTraceback) || self.sources.len() > 1 {
+            return false;
+        }
+        let plain = match line.first() {
+            Some(b'[') => true,
+            Some(b) if b.is_ascii_digit() => !may_have_collector_prefix(line),
+            _ => false,
+        };
+        if !plain {
+            return false;
+        }
+        self.clock += 1;
+        let index = self.source_index(&[]);
+        let source = &mut self.sources[index];
+        source.last_seen = self.clock;
+        source.has_record = true;
+        source.traceback = Traceback::Outside;
+        source.disposition = Some(Disposition::Pass);
+        self.current = index;
+        true
+    }
+
+    /// Records what was decided for the record the last classified line
+    /// started. `None`: its continuations start records of their own (a
+    /// rule with `multiline = false`).
+    pub fn started(&mut self, disposition: Option<Disposition>) {
+        if let Some(source) = self.sources.get_mut(self.current) {
+            source.disposition = disposition;
+        }
+    }
+
+    /// Re-points the rule of suppressed records after a reload moved rule
+    /// numbers; a record whose rule is gone passes its remaining lines.
+    pub fn renumber(&mut self, new_id: impl Fn(usize) -> Option<usize>) {
+        for source in &mut self.sources {
+            if let Some(Disposition::Suppress(old)) = source.disposition {
+                source.disposition =
+                    Some(new_id(old).map_or(Disposition::Pass, Disposition::Suppress));
+            }
+        }
+    }
+
+    fn source_index(&mut self, id: &[u8]) -> usize {
+        // The common case: one stream, no collector prefix.
+        if self.sources.first().is_some_and(|s| s.id == id) {
+            return 0;
+        }
+        if let Some(i) = self.sources.iter().position(|s| s.id == id) {
+            return i;
+        }
+        let fresh = Source {
+            id: id.to_vec(),
+            has_record: false,
+            traceback: Traceback::Outside,
+            disposition: None,
+            last_seen: self.clock,
+        };
+        if self.sources.len() < MAX_SOURCES {
+            self.sources.push(fresh);
+            return self.sources.len() - 1;
+        }
+        let oldest = self
+            .sources
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, s)| s.last_seen)
+            .map_or(0, |(i, _)| i);
+        self.sources[oldest] = fresh;
+        oldest
+    }
+}
+
+fn exception_line() -> &'static Regex {
+    static EXC: OnceLock<Regex> = OnceLock::new();
+    EXC.get_or_init(|| {
+        // `OSError: Connection lost`, `KeyboardInterrupt`,
+        // `pyrogram.errors.exceptions.flood_420.FloodWait: Telegram says: ...`
+        Regex::new(r"^[A-Za-z_][\w.]*(?::(?: .*)?)?$").expect("exception regex is valid")
+    })
+}
+
+/// Python's traceback layout as a little state machine: does `line` (after
+/// any collector prefix) continue the record, and what state follows.
+///
+/// Continuations: the `Traceback (most recent call last):` header, indented
+/// lines (frames, code, exception-group boxes, rich's wrapped message lines
+/// and its `│ ╭ ╰` boxes), the final `SomeError: message` line after the
+/// frames, the chained-exception separators with their blank lines. A new
+/// `Traceback` header right after a finished traceback, without a
+/// separator, is a new record: a second, unrelated error.
+fn python_traceback_continues(state: Traceback, line: &[u8]) -> (bool, Traceback) {
+    const HEADER: &[u8] = b"Traceback (most recent call last):";
+    const SEPARATORS: [&[u8]; 2] = [
+        b"During handling of the above exception, another exception occurred:",
+        b"The above exception was the direct cause of the following exception:",
+    ];
+    let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+    // Dispatch on the first byte: most lines are log lines starting with a
+    // digit, a bracket or a level name, and are settled in a comparison or two.
+    let Some(&first) = trimmed.first() else {
+        return (state != Traceback::Outside, state);
+    };
+    let indented = match first {
+        b' ' | b'\t' => true,
+        // `│ ╭ ╰ ┃ ┏ ┗` (rich's boxes) all start with 0xE2 0x94 / 0x95.
+        0xE2 => matches!(trimmed.get(1), Some(0x94 | 0x95)),
+        b'T' | b'D' => {
+            if trimmed.starts_with(HEADER)
+                || trimmed.starts_with(b"Traceback (most recent call first):")
+            {
+                return (state != Traceback::Raised, Traceback::Frames);
+            }
+            if SEPARATORS.iter().any(|s| trimmed.starts_with(s)) {
+                return (state != Traceback::Outside, Traceback::Chained);
+            }
+            false
+        }
+        _ => false,
+    };
+    let blank =
+        (first.is_ascii_whitespace() || indented) && trimmed.iter().all(u8::is_ascii_whitespace);
+    match state {
+        _ if blank => (state != Traceback::Outside, state),
+        _ if indented => (
+            true,
+            if state == Traceback::Outside {
+                state
+            } else {
+                Traceback::Frames
+            },
+        ),
+        Traceback::Frames if exception_line().is_match(trimmed) => (true, Traceback::Raised),
+        _ => (false, Traceback::Outside),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(framing: Framing, lines: &[&str]) -> Vec<Frame> {
+        let mut f = Framer::new(framing);
+        lines
+            .iter()
+            .map(|l| {
+                let (frame, _) = f.classify(l.as_bytes());
+                if frame == Frame::Start {
+                    f.started(Some(Disposition::Pass));
+                }
+                frame
+            })
+            .collect()
+    }
+
+    use Frame::{Continuation as C, Start as S};
+
+    #[test]
+    fn python_traceback_is_one_record_with_its_log_line() {
+        let lines = [
+            "2025-11-20 16:33:01,118 - pyrogram.session.session - ERROR - Connection lost",
+            "Traceback (most recent call last):",
+            "  File \"/usr/lib/python3.11/site-packages/pyrogram/session/session.py\", line 290, in send",
+            "    await self.connection.send(payload)",
+            "OSError: Connection lost",
+            "2025-11-20 16:33:02,000 - bot - INFO - next",
+        ];
+        assert_eq!(frames(Framing::PythonTraceback, &lines), [S, C, C, C, C, S]);
+    }
+
+    #[test]
+    fn chained_tracebacks_stay_together() {
+        let lines = [
+            "ERROR:bot:failed",
+            "Traceback (most recent call last):",
+            "  File \"a.py\", line 1, in f",
+            "KeyError: 'x'",
+            "",
+            "During handling of the above exception, another exception occurred:",
+            "",
+            "Traceback (most recent call last):",
+            "  File \"a.py\", line 3, in g",
+            "ValueError: bad",
+            "INFO:bot:next",
+        ];
+        assert_eq!(
+            frames(Framing::PythonTraceback, &lines),
+            [S, C, C, C, C, C, C, C, C, C, S]
+        );
+    }
+
+    #[test]
+    fn a_second_traceback_right_after_one_is_a_new_record() {
+        let lines = [
+            "ERROR:pyrogram:Connection lost",
+            "Traceback (most recent call last):",
+            "  File \"x.py\", line 1, in f",
+            "OSError: Connection lost",
+            "Traceback (most recent call last):",
+            "  File \"main.py\", line 31, in <module>",
+            "OSError: Connection lost",
+        ];
+        assert_eq!(
+            frames(Framing::PythonTraceback, &lines),
+            [S, C, C, C, S, C, C]
+        );
+    }
+
+    #[test]
+    fn blank_lines_outside_a_traceback_start_records() {
+        assert_eq!(
+            frames(Framing::PythonTraceback, &["INFO:a:b", "", "INFO:a:c"]),
+            [S, S, S]
+        );
+    }
+
+    #[test]
+    fn rich_wrapped_and_boxed_lines_continue() {
+        let lines = [
+            "[11/20/25 16:32:54] WARNING  a very long message that rich   handler.py:12",
+            "                    wrapped onto a second line",
+            "╭───────────── Traceback (most recent call last) ─────────────╮",
+            "│ /srv/bot/main.py:31 in <module>                             │",
+            "╰─────────────────────────────────────────────────────────────╯",
+            "[11/20/25 16:32:55] INFO     next",
+        ];
+        assert_eq!(frames(Framing::PythonTraceback, &lines), [S, C, C, C, C, S]);
+    }
+
+    #[test]
+    fn collector_prefixes_are_seen_through_per_source() {
+        let lines = [
+            "bot-1  | ERROR:pyrogram:Connection lost",
+            "web-1  | INFO: GET / 200",
+            "bot-1  | Traceback (most recent call last):",
+            "bot-1  |   File \"x.py\", line 1, in f",
+            "web-1  | INFO: GET /health 200",
+            "bot-1  | OSError: Connection lost",
+        ];
+        assert_eq!(frames(Framing::PythonTraceback, &lines), [S, S, C, C, S, C]);
+        let journal = [
+            "Mar 14 03:22:41 host python3[2211]: ERROR:bot:boom",
+            "Mar 14 03:22:41 host python3[2211]: Traceback (most recent call last):",
+            "Mar 14 03:22:41 host python3[2211]:   File \"x.py\", line 1, in f",
+            "Mar 14 03:22:41 host python3[2211]: RuntimeError: boom",
+        ];
+        assert_eq!(frames(Framing::PythonTraceback, &journal), [S, C, C, C]);
+        let heroku = [
+            "2022-01-07T15:23:27.046930+00:00 app[worker.1]: ERROR:bot:boom",
+            "2022-01-07T15:23:27.047000+00:00 app[worker.1]: Traceback (most recent call last):",
+        ];
+        assert_eq!(frames(Framing::PythonTraceback, &heroku), [S, C]);
+    }
+
+    #[test]
+    fn record_start_and_continuation_regexes() {
+        let start = Framing::RecordStart(Regex::new(r"^\d{4}-").unwrap());
+        assert_eq!(
+            frames(start, &["2025- a", "more", "  more", "2025- b"]),
+            [S, C, C, S]
+        );
+        let cont = Framing::Continuation(Regex::new(r"^\s").unwrap());
+        assert_eq!(frames(cont, &["a", " b", "c"]), [S, C, S]);
+        // No previous record: even a continuation-looking line starts one.
+        let cont = Framing::Continuation(Regex::new(r"^\s").unwrap());
+        assert_eq!(frames(cont, &[" a", " b"]), [S, C]);
+    }
+
+    #[test]
+    fn framing_off_makes_every_line_a_record() {
+        assert_eq!(
+            frames(
+                Framing::Lines,
+                &["a", " b", "Traceback (most recent call last):"]
+            ),
+            [S, S, S]
+        );
+    }
+}

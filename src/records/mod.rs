@@ -1,0 +1,17 @@
+//! Records and log time: which lines belong together as one record (a
+//! log line and its Python traceback, say), and what time a record was
+//! logged at. Both are pure functions of the lines seen so far.
+
+mod framer;
+mod logtime;
+mod prefix;
+
+pub use framer::{Disposition, Frame, Framer, Framing, PYTHON_TRACEBACK};
+pub use logtime::{parse_with_format, LogClock, TimestampPreset, TimestampSpec};
+pub use prefix::split_collector_prefix;
+
+/// A line's bytes as patterns see them: without its `\n` and a `\r` before it.
+pub fn line_content(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}

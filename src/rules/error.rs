@@ -1,0 +1,138 @@
+//! Rule-file errors that say where: `FILE:LINE:COL: rule "NAME": message`,
+//! on one line, in words a rule author knows (TOML's, not serde's).
+
+use anyhow::anyhow;
+use serde::Deserialize;
+use std::fmt;
+use std::ops::Range;
+use toml::Spanned;
+
+/// A rule-file error located in its file: `FILE:LINE:COL: rule "NAME": message`.
+#[derive(Debug)]
+pub struct RuleFileError {
+    /// The file (or `builtin:NAME`) the error is in.
+    pub origin: String,
+    /// 1-based line and column, when the error has a place.
+    pub position: Option<(usize, usize)>,
+    /// The rule the error belongs to, when there is one.
+    pub rule: Option<String>,
+    /// What is wrong, on one line.
+    pub message: String,
+}
+
+impl fmt::Display for RuleFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(rule) = &self.rule {
+            write!(f, "rule {rule:?}: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for RuleFileError {}
+
+/// Lenient twin of [`RawFile`], parsed only to name the rule an error is in.
+#[derive(Deserialize)]
+struct RuleNamesOnly {
+    #[serde(default)]
+    rule: Vec<Spanned<NameOnly>>,
+}
+
+#[derive(Deserialize)]
+struct NameOnly {
+    name: Option<String>,
+}
+
+/// Converts byte offsets of one file into 1-based line:column.
+pub(super) struct Locator<'a> {
+    pub origin: &'a str,
+    pub text: &'a str,
+}
+
+impl Locator<'_> {
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    pub fn error(
+        &self,
+        span: Option<Range<usize>>,
+        rule: Option<&str>,
+        message: impl Into<String>,
+    ) -> anyhow::Error {
+        anyhow!(RuleFileError {
+            origin: self.origin.to_owned(),
+            position: span.map(|s| self.position(s.start)),
+            rule: rule.map(str::to_owned),
+            message: message.into(),
+        })
+    }
+
+    pub fn line_of(&self, offset: usize) -> String {
+        format!("{}:{}", self.origin, self.position(offset).0)
+    }
+}
+
+/// Rewords a toml/serde message for rule authors: one line, TOML's words
+/// instead of Rust's, and a hint for the usual mistakes.
+pub(super) fn toml_message(raw: &str) -> String {
+    let mut text = raw.trim().replace('\n', ": ");
+    for (rust, toml) in [
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected usize", "expected a whole number >= 0"),
+        ("invalid type: map", "invalid type: table"),
+        ("invalid type: sequence", "invalid type: array"),
+        ("expected a boolean", "expected true or false"),
+    ] {
+        text = text.replace(rust, toml);
+    }
+    if text.contains("expected a sequence") && text.contains("invalid type: table") {
+        text.push_str(" (write [[rule]] / [[test]], with double brackets)");
+    }
+    if text.starts_with("invalid escape sequence") {
+        text.push_str(" (write patterns in single quotes, e.g. 'socket\\.send', where backslashes stay as written)");
+    }
+    if text.starts_with("invalid basic string") || text.starts_with("invalid literal string") {
+        text.push_str(" (is a closing quote missing?)");
+    }
+    text
+}
+
+/// Finds the name of the `[[rule]]` table that contains byte `offset`.
+pub(super) fn rule_name_at(text: &str, offset: usize) -> Option<String> {
+    let names: RuleNamesOnly = toml::from_str(text).ok()?;
+    names
+        .rule
+        .into_iter()
+        .find(|r| r.span().contains(&offset))
+        .and_then(|r| r.into_inner().name)
+}
+
+/// The one line of a regex error that says what is wrong.
+pub(super) fn regex_error_line(err: &regex::Error) -> String {
+    let text = err.to_string();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_owned)
+        .unwrap_or_else(|| text.lines().last().unwrap_or("").trim().to_owned())
+}
+
+/// Where a value was written: file, line, column.
+pub(super) struct Place {
+    pub origin: String,
+    pub line: usize,
+    pub col: usize,
+}

@@ -1,0 +1,216 @@
+//! Loading and validation of rule files.
+
+use super::*;
+
+fn err(text: &str) -> String {
+    match load_str("r.toml", text, Duration::from_secs(30)) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+#[test]
+fn builtin_pack_passes_its_own_tests() {
+    let set = load(&[RuleSource::parse(DEFAULT_PACK)], Duration::from_secs(30)).unwrap();
+    let outcomes = set.run_tests();
+    assert!(outcomes.len() >= 8);
+    for o in &outcomes {
+        assert!(
+            o.passed(),
+            "{}: {:?} expected {:?}, got {:?}",
+            o.test.origin,
+            o.test.line,
+            o.test.expect,
+            o.actual
+        );
+    }
+}
+
+#[test]
+fn rules_env_list_keeps_builtin_colons() {
+    assert_eq!(
+        RuleSource::parse_list("a.toml::builtin:pyrogram:/etc/x"),
+        vec![
+            RuleSource::Path("a.toml".into()),
+            RuleSource::Builtin("pyrogram".into()),
+            RuleSource::Path("/etc/x".into()),
+        ]
+    );
+}
+
+#[test]
+fn unknown_key_names_file_position_and_rule() {
+    let e = err("[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[rule]]\nname = \"b\"\npatern = 'y'\n");
+    assert!(
+        e.starts_with("r.toml:7:1: rule \"b\": unknown field `patern`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unescaped_parentheses_are_a_valid_but_different_pattern() {
+    // Not an error, but the built-in pack must not fall into it:
+    // `socket.send()` is "socket" any-char "send" and an empty group.
+    let set = load_str(
+        "r.toml",
+        "[[rule]]\nname = \"a\"\npattern = 'socket.send() raised'\n",
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    assert_eq!(set.rule_for(b"socket.send() raised"), None);
+}
+
+#[test]
+fn every_validation_error_is_reported_in_place() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[[rule]]\nname = \"a\"\n",
+            "r.toml:2:8: rule \"a\": missing `pattern`",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = ''\n",
+            "r.toml:3:11: rule \"a\": pattern is empty",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = '(x'\n",
+            "r.toml:3:11: rule \"a\": invalid pattern '(x': unclosed group",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = '.*'\n",
+            "r.toml:3:11: rule \"a\": pattern '.*' matches every line",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npatterns = []\n",
+            "r.toml:3:12: rule \"a\": `patterns` is empty",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\npatterns = ['y']\n",
+            "r.toml:4:12: rule \"a\": set either",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\nwindow = \"30\"\n",
+            "r.toml:4:10: rule \"a\": window: invalid duration",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\nkey = \"{dc}\"\n",
+            "r.toml:4:7: rule \"a\": key names capture group {dc}",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = '(x)'\nkey = \"{2}\"\n",
+            "r.toml:4:7: rule \"a\": key names capture group {2}",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[[rule]]\nname = \"a\"\npattern = 'y'\n",
+            "r.toml:5:8: rule \"a\": duplicate rule name (first defined at r.toml:1)",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\npass_first = -1\n",
+            "r.toml:4:14: rule \"a\": invalid value",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\nmax_keys = 0\n",
+            "r.toml:4:12: rule \"a\": max_keys must be at least 1",
+        ),
+        ("[[rule]]\nname = \"a\"\npattern = 'x\n", "r.toml:3:"),
+        (
+            "[defaults]\nwindw = \"1s\"\n[[rule]]\nname = \"a\"\npattern = 'x'\n",
+            "r.toml:2:1: unknown field `windw`",
+        ),
+        (
+            "[defaults]\nwindow = \"soon\"\n[[rule]]\nname = \"a\"\npattern = 'x'\n",
+            "r.toml:2:10: [defaults] window: invalid duration",
+        ),
+        (
+            "[defaults]\nlevel = \"INFO\"\n",
+            "r.toml: defines no [[rule]]",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[[test]]\nline = \"x\"\nrule = \"b\"\n",
+            "r.toml:6:8: [[test]] expects rule \"b\"",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_start = 'x'\ncontinuation = 'y'\n",
+            "r.toml:6:16: [input] sets both",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ncontinuation = '(x'\n",
+            "r.toml:5:16: [input] continuation: invalid pattern '(x'",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = \"python3\"\n",
+            "r.toml:5:13: [input] timestamp: unknown preset \"python3\"",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = { pattern = '^(\\S+)' }\n",
+            "r.toml:5:13: [input] timestamp needs both",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\ntimestamp = { pattern = '^(\\S+)', format = \"%Q\" }\n",
+            "has an unknown or incomplete % specifier",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\nnote = \"\"\"two\nlines\"\"\"\n",
+            "r.toml:4:8: rule \"a\": note must be one line",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_begin = 'x'\n",
+            "r.toml:5:1: unknown field `record_begin`",
+        ),
+    ];
+    for (text, want) in cases {
+        let got = err(text);
+        assert!(
+            got.contains(want),
+            "for:\n{text}\nwant: {want}\ngot:  {got}"
+        );
+    }
+}
+
+#[test]
+fn window_falls_back_from_rule_to_defaults_to_command_line() {
+    let text = "[defaults]\nwindow = \"5s\"\n[[rule]]\nname = \"a\"\npattern = 'x'\n[[rule]]\nname = \"b\"\npattern = 'y'\nwindow = \"1m\"\n";
+    let set = load_str("r.toml", text, Duration::from_secs(30)).unwrap();
+    assert_eq!(set.rules()[0].window, Duration::from_secs(5));
+    assert_eq!(set.rules()[1].window, Duration::from_secs(60));
+    let set = load_str(
+        "r.toml",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\n",
+        Duration::from_secs(7),
+    )
+    .unwrap();
+    assert_eq!(set.rules()[0].window, Duration::from_secs(7));
+    assert_eq!(set.rules()[0].level, "INFO");
+    assert_eq!(set.rules()[0].message, "a");
+}
+
+#[test]
+fn ignore_case_works_with_verbose_patterns() {
+    // A `#` comment in (?x) mode must not swallow the case-folding wrapper.
+    let set = load_str(
+        "r.toml",
+        "[[rule]]\nname = \"a\"\npattern = '(?x)lost # the word'\nignore_case = true\n",
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    assert_eq!(set.rule_for(b"LOST"), Some("a"));
+}
+
+#[test]
+fn ignore_case_applies_to_the_combined_matcher_too() {
+    let set = load_str(
+        "r.toml",
+        "[[rule]]\nname = \"a\"\npattern = 'Lost'\nignore_case = true\n",
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    assert_eq!(set.rule_for(b"CONNECTION LOST"), Some("a"));
+}
+
+#[test]
+fn key_template_parsing() {
+    assert!(KeyTemplate::parse("{a}-{{lit}}").is_ok());
+    assert!(KeyTemplate::parse("plain").is_err());
+    assert!(KeyTemplate::parse("{a").is_err());
+    assert!(KeyTemplate::parse("a}").is_err());
+    assert!(KeyTemplate::parse("{}").is_err());
+}

@@ -1,0 +1,237 @@
+//! The per-line pipeline, downward and once: the framer says whether a
+//! line starts a record or continues one; a record start goes to the
+//! matcher, which names the rule and key; the engine counts and decides;
+//! the verdict goes back to the shell that writes. The framer is told what
+//! was decided, so the record's continuation lines follow it.
+
+use std::sync::Arc;
+
+use crate::engine::{Decision, Engine, RuleStats, Summary, WindowSpec};
+use crate::records::{line_content, Disposition, Frame, Framer, Framing};
+use crate::rules::{MatchScratch, RuleSet};
+use crate::time::Time;
+
+/// What to do with one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// No rule matched: write it.
+    Pass,
+    /// Rule `0` matched but the record is within its window's `pass_first`: write it.
+    PassMatched(usize),
+    /// Rule `0` matched and the record is held back and counted.
+    Suppress(usize),
+    /// A continuation line of a record that passed: write it.
+    Continue,
+    /// A continuation line of a record rule `0` suppressed: hold it back
+    /// too (the record was counted once, at its first line).
+    ContinueSuppressed(usize),
+}
+
+impl Verdict {
+    /// Whether the line is written to the output.
+    pub fn passes(self) -> bool {
+        matches!(
+            self,
+            Verdict::Pass | Verdict::PassMatched(_) | Verdict::Continue
+        )
+    }
+}
+
+/// The engine's view of each rule.
+pub fn window_specs(rules: &RuleSet) -> Vec<WindowSpec> {
+    rules
+        .rules()
+        .iter()
+        .map(|r| WindowSpec {
+            window: r.window,
+            pass_first: r.pass_first,
+            max_keys: r.max_keys,
+            keyed: r.key.is_some(),
+        })
+        .collect()
+}
+
+/// Framer, matcher and engine, wired in that order.
+#[derive(Debug)]
+pub struct Decider {
+    rules: Arc<RuleSet>,
+    scratch: MatchScratch,
+    engine: Engine,
+    framer: Framer,
+    /// Framing from the command line, which overrides the rule files'.
+    framing_override: Option<Framing>,
+    records: u64,
+}
+
+impl Decider {
+    /// A decider over `rules`, framing records as `framing` says when
+    /// given (the command line), else as the rule files' `[input]` does.
+    pub fn new(rules: Arc<RuleSet>, framing: Option<Framing>) -> Decider {
+        let effective = framing
+            .clone()
+            .or_else(|| rules.input().framing.clone())
+            .unwrap_or(Framing::Lines);
+        Decider {
+            scratch: rules.scratch(),
+            engine: Engine::new(window_specs(&rules)),
+            rules,
+            framer: Framer::new(effective),
+            framing_override: framing,
+            records: 0,
+        }
+    }
+
+    /// How records are framed.
+    pub fn framing(&self) -> &Framing {
+        self.framer.framing()
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// Records seen so far (lines, when framing is off).
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Decides one line (its line ending is ignored for matching) seen at
+    /// `now`. Summaries of windows that closed by `now` are pushed to `out`
+    /// first, so they come before the line in the output.
+    pub fn feed(&mut self, line: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
+        self.decide(line, now, out, false)
+    }
+
+    /// [`Decider::feed`] for a line the buffer search picked out as likely
+    /// to match: the same decision, reached with one scan fewer.
+    pub fn feed_candidate(&mut self, line: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
+        self.decide(line, now, out, true)
+    }
+
+    fn decide(
+        &mut self,
+        line: &[u8],
+        now: Time,
+        out: &mut Vec<Summary>,
+        candidate: bool,
+    ) -> Verdict {
+        self.engine.tick_if_due(now, out);
+        let content = line_content(line);
+        if let Some(verdict) = self.continuation(content) {
+            return verdict;
+        }
+        // A new record (or the continuation of a record whose rule does not
+        // take continuations, which then stands on its own).
+        self.records += 1;
+        let matched = if candidate {
+            self.rules.match_each_rule(content, &mut self.scratch)
+        } else {
+            self.rules.match_line(content, &mut self.scratch)
+        };
+        let Some((rule_id, key)) = matched else {
+            self.framer.started(Some(Disposition::Pass));
+            return Verdict::Pass;
+        };
+        let multiline = self.rules.rules()[rule_id].multiline;
+        let (verdict, disposition) = match self.engine.decide(rule_id, key, now, out) {
+            Decision::Pass => (Verdict::PassMatched(rule_id), Disposition::Pass),
+            Decision::Suppress => (Verdict::Suppress(rule_id), Disposition::Suppress(rule_id)),
+        };
+        self.framer.started(multiline.then_some(disposition));
+        verdict
+    }
+
+    /// Decides a line that the caller knows no rule matches (the buffer
+    /// search found nothing on it): only framing can hold it back, as a
+    /// continuation of a suppressed record. Same result as [`Decider::feed`].
+    pub fn feed_unmatched(&mut self, line: &[u8]) -> Verdict {
+        if self.framer.plain_passing_start(line) {
+            self.records += 1;
+            return Verdict::Pass;
+        }
+        if let Some(verdict) = self.continuation(line_content(line)) {
+            return verdict;
+        }
+        self.records += 1;
+        self.framer.started(Some(Disposition::Pass));
+        Verdict::Pass
+    }
+
+    /// Frames `content`: the verdict if it continues a record that takes
+    /// continuations, else `None` (it starts a record, to be decided).
+    fn continuation(&mut self, content: &[u8]) -> Option<Verdict> {
+        match self.framer.classify(content) {
+            (Frame::Continuation, Some(Disposition::Pass)) => Some(Verdict::Continue),
+            (Frame::Continuation, Some(Disposition::Suppress(rule))) => {
+                Some(Verdict::ContinueSuppressed(rule))
+            }
+            _ => None,
+        }
+    }
+
+    /// Counts `n` lines that no rule matches, with framing off: they all
+    /// pass and need no other bookkeeping.
+    pub fn count_unmatched(&mut self, n: u64) {
+        self.records += n;
+    }
+
+    /// See [`Engine::tick`].
+    pub fn tick(&mut self, now: Time, out: &mut Vec<Summary>) {
+        self.engine.tick(now, out);
+    }
+
+    /// See [`Engine::finish`].
+    pub fn finish(&mut self, now: Time, out: &mut Vec<Summary>) {
+        self.engine.finish(now, out);
+    }
+
+    /// Swaps in a new rule set between two lines. Rules whose name is in
+    /// both keep their open windows and counters; windows of rules that are
+    /// gone are closed now, their summaries (numbered in the old set)
+    /// pushed to `out` first.
+    pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time, out: &mut Vec<Summary>) {
+        let old_index = |name: &str| self.rules.rules().iter().position(|r| r.name == name);
+        let carried: Vec<Option<usize>> =
+            rules.rules().iter().map(|r| old_index(&r.name)).collect();
+        self.engine.reload(window_specs(&rules), &carried, now, out);
+        self.scratch = rules.scratch();
+        if self.framing_override.is_none() {
+            let framing = rules.input().framing.clone().unwrap_or(Framing::Lines);
+            if framing.describe() != self.framer.framing().describe() {
+                self.framer = Framer::new(framing);
+            } else {
+                // Same framing: keep the per-source record state, but rule
+                // numbers may have moved, so continuations of a suppressed
+                // record are re-pointed to the new rule ids.
+                self.framer
+                    .renumber(|old| carried.iter().position(|c| *c == Some(old)));
+            }
+        }
+        self.rules = rules;
+    }
+
+    /// See [`Engine::shift_times`].
+    pub fn shift_times(&mut self, from: Time, to: Time) {
+        self.engine.shift_times(from, to);
+    }
+
+    /// See [`Engine::next_deadline`].
+    pub fn next_deadline(&self) -> Option<Time> {
+        self.engine.next_deadline()
+    }
+
+    /// Counters per rule, in rule order.
+    pub fn stats(&self) -> Vec<RuleStats> {
+        self.engine.stats()
+    }
+
+    /// How many windows are open across all rules.
+    pub fn open_windows(&self) -> usize {
+        self.engine.open_windows()
+    }
+}
+
+#[cfg(test)]
+#[path = "decide_tests.rs"]
+mod tests;

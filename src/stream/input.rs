@@ -1,0 +1,125 @@
+//! Inputs: files and standard input, opened before anything is read, and
+//! the reader thread that turns them into chunks, one `read(2)` per chunk.
+
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use super::{Event, CHUNK_SIZE};
+
+/// One input, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputSource {
+    /// Standard input.
+    Stdin,
+    /// A file path.
+    File(PathBuf),
+}
+
+/// An opened input, ready for the reader thread.
+pub struct OpenInput {
+    name: String,
+    reader: Box<dyn Read + Send>,
+    /// (device, inode) of a regular file, to refuse writing into an input.
+    identity: Option<(u64, u64)>,
+}
+
+/// (device, inode) of a regular file, else `None`.
+fn file_identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    meta.is_file().then(|| (meta.dev(), meta.ino()))
+}
+
+/// Fails if an output (`what`, a regular file) is one of the inputs: the
+/// filter would read back what it writes, growing the file until the disk
+/// is full.
+pub fn refuse_output_into_input(
+    inputs: &[OpenInput],
+    what: &str,
+    meta: &std::fs::Metadata,
+) -> Result<()> {
+    let Some(id) = file_identity(meta) else {
+        return Ok(());
+    };
+    if let Some(input) = inputs.iter().find(|i| i.identity == Some(id)) {
+        anyhow::bail!(
+            "{what} is the input file {}: it would read back its own output",
+            input.name
+        );
+    }
+    Ok(())
+}
+
+/// Opens every input before any is read, so a missing file is reported
+/// before anything is written.
+pub fn open_inputs(inputs: &[InputSource]) -> Result<Vec<OpenInput>> {
+    inputs
+        .iter()
+        .map(|input| match input {
+            InputSource::Stdin => {
+                // A raw handle on fd 0: std's Stdin adds a buffer and a lock we
+                // do not need, since we read big chunks ourselves.
+                let fd = io::stdin()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .context("opening standard input")?;
+                let file = File::from(fd);
+                let identity = file.metadata().ok().as_ref().and_then(file_identity);
+                Ok(OpenInput {
+                    name: "standard input".into(),
+                    reader: Box::new(file),
+                    identity,
+                })
+            }
+            InputSource::File(path) => {
+                let file =
+                    File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+                let meta = file
+                    .metadata()
+                    .with_context(|| format!("{}: cannot open", path.display()))?;
+                if meta.is_dir() {
+                    anyhow::bail!("{}: is a directory", path.display());
+                }
+                Ok(OpenInput {
+                    name: path.display().to_string(),
+                    reader: Box::new(file),
+                    identity: file_identity(&meta),
+                })
+            }
+        })
+        .collect()
+}
+
+/// Reads the inputs one after another, one `read(2)` per chunk, and sends
+/// the chunks on. Used buffers come back on `recycled` to be read into again.
+pub(super) fn read_inputs(
+    inputs: Vec<OpenInput>,
+    tx: SyncSender<Event>,
+    recycled: Receiver<Vec<u8>>,
+) {
+    for mut input in inputs {
+        loop {
+            let mut buf = recycled.try_recv().unwrap_or_default();
+            buf.resize(CHUNK_SIZE, 0);
+            match input.reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send(Event::Data(buf)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let err = anyhow::Error::new(e).context(format!("reading {}", input.name));
+                    let _ = tx.send(Event::Failed(err));
+                    return;
+                }
+            }
+        }
+    }
+    let _ = tx.send(Event::End);
+}

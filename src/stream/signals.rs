@@ -1,0 +1,61 @@
+//! Signals become events on the main loop's channel: signal-hook's handler
+//! only writes to a pipe, and a thread turns that into [`Event::Signal`],
+//! so nothing but that write runs in signal context.
+
+use anyhow::{Context, Result};
+use std::sync::mpsc::SyncSender;
+use std::thread;
+
+use super::Event;
+
+/// A shutdown request: SIGINT or SIGTERM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Stop {
+    /// The conventional exit status: 128 + the signal number.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Stop::Interrupt => 130,
+            Stop::Terminate => 143,
+        }
+    }
+}
+
+/// Signal handlers installed and waiting to be watched. Made first thing
+/// in a filter run, before rules load, so that a signal at start-up is
+/// queued for the main loop instead of killing the process.
+pub struct SignalWatch(signal_hook::iterator::Signals);
+
+impl SignalWatch {
+    /// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGUSR1.
+    pub fn install() -> Result<SignalWatch> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGUSR1])
+            .map(SignalWatch)
+            .context("installing signal handlers")
+    }
+}
+
+/// Starts the thread that turns signals into events for the main loop.
+/// signal-hook's handler only writes to a pipe; the thread does the rest,
+/// so nothing unsafe runs in signal context.
+pub(super) fn watch_signals(watch: SignalWatch, tx: SyncSender<Event>) -> Result<()> {
+    let mut signals = watch.0;
+    thread::Builder::new()
+        .name("logdedup-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if tx.send(Event::Signal(signal)).is_err() {
+                    break;
+                }
+            }
+        })
+        .context("starting the signal thread")?;
+    Ok(())
+}

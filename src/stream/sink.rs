@@ -1,0 +1,163 @@
+//! Where output goes: standard output, standard error, appended files.
+//! One vocabulary for every output option (`stdout`, `-`, `stderr`, a path;
+//! `./stderr` for a file of that name), one writer for each sink, and the
+//! rule that a closed standard output ends the run quietly while a closed
+//! audit or summary file is an error.
+
+use anyhow::{bail, Context, Result};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+
+use super::input::{refuse_output_into_input, OpenInput};
+use super::CHUNK_SIZE;
+
+/// An output named on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Standard output (`stdout` or `-`), in stream order.
+    Stdout,
+    /// Standard error (`stderr`).
+    Stderr,
+    /// A file, appended to (reopened on SIGHUP).
+    File(PathBuf),
+}
+
+impl Target {
+    /// Reads `stdout`, `-`, `stderr` or a path; `option` names the option
+    /// in the error for an empty value.
+    pub fn parse(text: &str, option: &str) -> Result<Target> {
+        Ok(match text {
+            "stdout" | "-" => Target::Stdout,
+            "stderr" => Target::Stderr,
+            "" => bail!("{option} needs stdout, stderr or a file path"),
+            path => Target::File(PathBuf::from(path)),
+        })
+    }
+}
+
+/// Standard output was closed by the reader (`logdedup big.log | head`):
+/// the run ends at once, quietly and successfully.
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// A writer with the path (or stream name) it writes to, for error messages.
+pub struct Sink {
+    name: String,
+    writer: Box<dyn Write + Send>,
+    /// A broken pipe here means the reader is done ([`StdoutClosed`]), not
+    /// an error: true for standard output only. A closed audit or summary
+    /// pipe is an error, or lines would vanish without a word.
+    closing_is_normal: bool,
+}
+
+impl Sink {
+    /// Wraps `writer`, called `name` in error messages.
+    pub fn new(name: impl Into<String>, writer: Box<dyn Write + Send>) -> Sink {
+        Sink {
+            name: name.into(),
+            writer,
+            closing_is_normal: false,
+        }
+    }
+
+    /// Wraps standard output (see [`StdoutClosed`]).
+    pub fn stdout(writer: Box<dyn Write + Send>) -> Sink {
+        Sink {
+            closing_is_normal: true,
+            ..Sink::new("standard output", writer)
+        }
+    }
+
+    fn error(&self, err: io::Error) -> anyhow::Error {
+        if self.closing_is_normal && err.kind() == io::ErrorKind::BrokenPipe {
+            return anyhow::Error::new(StdoutClosed);
+        }
+        anyhow::Error::new(err).context(format!("writing to {}", self.name))
+    }
+
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        self.writer.write_all(bytes).map_err(|e| self.error(e))
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        self.writer.flush().map_err(|e| self.error(e))
+    }
+}
+
+/// Opens a file for appending, creating it if needed.
+pub fn open_append(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("{}: cannot open for appending", path.display()))
+}
+
+/// A buffered appending sink on `path`.
+pub fn file_sink(path: &Path) -> Result<Sink> {
+    let file = open_append(path)?;
+    Ok(Sink::new(
+        path.display().to_string(),
+        Box::new(io::BufWriter::with_capacity(CHUNK_SIZE, file)),
+    ))
+}
+
+/// A sink for `target`; `None` for standard output (the main stream).
+pub fn target_sink(target: &Target) -> Result<Option<Sink>> {
+    Ok(match target {
+        Target::Stdout => None,
+        Target::Stderr => Some(Sink::new("standard error", Box::new(io::stderr()))),
+        Target::File(path) => Some(file_sink(path)?),
+    })
+}
+
+/// The filter's sinks: standard output (a raw handle in a big buffer),
+/// the summary sink unless summaries go into the stream, and the audit
+/// trail if any. Refuses an output that is one of the inputs.
+pub fn open_sinks(
+    summary_to: &Target,
+    suppressed_to: Option<&Target>,
+    inputs: &[OpenInput],
+) -> Result<(Sink, Option<Sink>, Option<Sink>)> {
+    let stdout = io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .context("opening standard output")?;
+    if let Ok(meta) = File::from(stdout.try_clone().context("opening standard output")?).metadata()
+    {
+        refuse_output_into_input(inputs, "standard output", &meta)?;
+    }
+    for (option, target) in [
+        ("--summary-to", Some(summary_to)),
+        ("--suppressed-to", suppressed_to),
+    ] {
+        if let Some(Target::File(path)) = target {
+            if let Ok(meta) = std::fs::metadata(path) {
+                refuse_output_into_input(inputs, &format!("{option} {}", path.display()), &meta)?;
+            }
+        }
+    }
+    let out = Sink::stdout(Box::new(io::BufWriter::with_capacity(
+        CHUNK_SIZE,
+        File::from(stdout),
+    )));
+    let summary = target_sink(summary_to)?;
+    let suppressed = match suppressed_to {
+        Some(Target::Stdout) => {
+            bail!("--suppressed-to stdout would put the suppressed lines back into the output (name a file, or stderr)")
+        }
+        Some(target) => target_sink(target)?,
+        None => None,
+    };
+    Ok((out, summary, suppressed))
+}

@@ -1,0 +1,56 @@
+//! `--template`: a user's layout for text summary lines, parsed once at
+//! start-up with the crate's one placeholder tokenizer.
+
+use anyhow::{bail, Result};
+
+use crate::template::{split, Piece, TemplateError};
+
+/// Placeholders a `--template` may use.
+pub const PLACEHOLDERS: &[&str] = &[
+    "time", "level", "rule", "key", "message", "note", "count", "times", "first", "last", "window",
+];
+
+/// One piece of a parsed template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Part {
+    Literal(String),
+    Field(&'static str),
+}
+
+/// A parsed `--template`.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub(super) parts: Vec<Part>,
+}
+
+impl Template {
+    /// Parses `{placeholder}`s; `{{` and `}}` stand for literal braces. An
+    /// unknown placeholder is an error rather than text printed as is.
+    pub fn parse(text: &str) -> Result<Template> {
+        let pieces = match split(text) {
+            Ok(pieces) => pieces,
+            Err(TemplateError::Unclosed(_)) => bail!("--template {text:?}: unclosed '{{'"),
+            Err(e) => bail!("--template {text:?}: {e}"),
+        };
+        let mut parts = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            parts.push(match piece {
+                Piece::Literal(l) => Part::Literal(l),
+                Piece::Placeholder(name) => {
+                    let Some(field) = PLACEHOLDERS.iter().find(|p| **p == name) else {
+                        bail!(
+                            "--template {text:?}: unknown placeholder {{{name}}} (known: {})",
+                            PLACEHOLDERS
+                                .iter()
+                                .map(|p| format!("{{{p}}}"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        );
+                    };
+                    Part::Field(field)
+                }
+            });
+        }
+        Ok(Template { parts })
+    }
+}
