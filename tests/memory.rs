@@ -68,9 +68,6 @@ fn peak_while(
 
 #[test]
 fn a_200_mb_line_without_newline_does_not_grow_memory() {
-    if !std::path::Path::new("/proc/self/status").exists() {
-        return;
-    }
     const SIZE: u64 = 200 << 20;
     let peak = peak_while(
         &[],
@@ -88,9 +85,6 @@ fn a_200_mb_line_without_newline_does_not_grow_memory() {
 
 #[test]
 fn a_million_distinct_keys_do_not_grow_memory() {
-    if !std::path::Path::new("/proc/self/status").exists() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("k.toml");
     std::fs::write(

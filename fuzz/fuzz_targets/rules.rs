@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use logdedup::engine::line_content;
+use logdedup::records::line_content;
 use logdedup::rules::{load_str, RuleSet};
 use std::time::Duration;
 

@@ -69,6 +69,30 @@ fn lines_to_channel(from: impl Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
+/// Waits until process `pid` has its SIGHUP, SIGINT and SIGTERM handlers
+/// installed (the `SigCgt` mask in /proc), so a test's first signal cannot
+/// arrive before the process is ready for it. Panics after 10 s.
+pub fn wait_for_signal_handlers(pid: u32) {
+    const WANTED: u64 = (1 << (1 - 1)) | (1 << (2 - 1)) | (1 << (15 - 1));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & WANTED == WANTED {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {pid} did not install its signal handlers within 10 s"
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
 impl Live {
     pub fn spawn(args: &[&str]) -> Live {
         Live::spawn_with_stdin(args, Stdio::piped())
@@ -84,6 +108,7 @@ impl Live {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn logdedup");
+        wait_for_signal_handlers(child.id());
         let lines = lines_to_channel(child.stdout.take().expect("stdout"));
         let errors = lines_to_channel(child.stderr.take().expect("stderr"));
         let stdin = child.stdin.take();
