@@ -91,7 +91,10 @@ def final_exception(rec):
 
 AIOGRAM_NOISE = {"TelegramNetworkError", "TelegramServerError", "RestartingTelegram",
                  "TelegramRetryAfter", "ClientDecodeError"}
-PTB_NOISE_EXC = re.compile(r"^telegram\.error\.(NetworkError|TimedOut|RetryAfter)\b")
+# v21 raises a bare TelegramError("Invalid server response") for a body that
+# is not JSON (a proxy's error page); its retry loop retries it like the rest.
+PTB_NOISE_EXC = re.compile(r"^telegram\.error\.(NetworkError|TimedOut|RetryAfter)\b"
+                           r"|^telegram\.error\.TelegramError: Invalid server response$")
 
 
 def classify_logged(level, logger, msg, exc):

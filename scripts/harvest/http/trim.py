@@ -5,9 +5,10 @@ usage: trim.py --lib LIB --versions FREEZE_FILE [--cap N] RAW.log... > OUT.log
 
 Each scenario starts with a marker line "# harvest LIB (pkg==ver ...): SCENARIO".
 Within a scenario, records of the same shape (digits, addresses and ports
-masked; first line plus final exception line) are kept at most --cap times,
-so the floods stay floods but the files stay small (records with a
-traceback: --cap-traceback times). Records are never cut.
+masked) are kept at most --cap times, so the floods stay floods but the
+files stay small. Records with a traceback are kept at most --cap-traceback
+times per file for each first line and exception class (with the start of
+its message): a long traceback says nothing new the second time. Records are never cut.
 """
 import argparse
 import os
@@ -26,13 +27,20 @@ def shape(rec):
     return SHAPE.sub("N", key + "\x00" + last)
 
 
+def tb_shape(rec):
+    first = re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", "", rec[0])
+    last = next((l for l in reversed(rec) if l.strip()), "")
+    m = re.match(r"[\w.]+(: [\w.]+)?", last)
+    return SHAPE.sub("N", first) + "\x00" + (m.group(0) if m else "")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
     ap.add_argument("--versions", required=True)
     ap.add_argument("--cap", type=int, default=8)
-    ap.add_argument("--cap-traceback", type=int, default=3,
-                    help="cap for records that carry a traceback")
+    ap.add_argument("--cap-traceback", type=int, default=2,
+                    help="cap for records that carry a traceback, per file")
     ap.add_argument("logs", nargs="+")
     a = ap.parse_args()
     pins = a.lib
@@ -42,6 +50,7 @@ def main():
                       "requests", "urllib3", "uvicorn", "h11")
             pins = " ".join(l.strip() for l in f if l.split("==")[0].lower() in wanted)
     out = []
+    seen_tb = {}
     for path in sorted(a.logs):
         scenario = os.path.basename(path).split(".")[0]
         with open(path, encoding="utf-8", errors="replace", newline="") as f:
@@ -51,10 +60,17 @@ def main():
         out.append(f"# harvest {a.lib} ({pins}): {scenario}")
         seen = {}
         for rec in frame(lines):
-            k = shape(rec)
-            seen[k] = seen.get(k, 0) + 1
-            cap = a.cap_traceback if len(rec) > 3 else a.cap
-            if seen[k] <= cap:
+            if len(rec) > 3:
+                # a traceback: kept --cap-traceback times per file for each
+                # (first line, exception class and the start of its message)
+                k = tb_shape(rec)
+                seen_tb[k] = seen_tb.get(k, 0) + 1
+                keep = seen_tb[k] <= a.cap_traceback
+            else:
+                k = shape(rec)
+                seen[k] = seen.get(k, 0) + 1
+                keep = seen[k] <= a.cap
+            if keep:
                 out.extend(rec)
     print("\n".join(out))
 
