@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Trim harvested MTProto client logs and label their records.
+
+    trim_and_label.py RAWDIR DESTDIR
+
+For every RAWDIR/<lib>-<scenario>.<format>.log this writes DESTDIR/<same>.log
+(trimmed) and DESTDIR/<same>.labels: one line per record, `noise`, `signal`
+or `other`. The classifier below reads what the libraries do (their source),
+not the rule packs: it was written without looking at any pack's regexes.
+
+Records use Python-traceback framing, as logdedup's `python-traceback`:
+a record is a start line plus the lines that continue it (the
+`Traceback (most recent call last):` header, indented lines, the final
+`SomeError: message` line of a traceback, the `During handling...` /
+`The above exception...` separators and blank lines).
+"""
+import os
+import re
+import sys
+from collections import Counter
+
+LEVELS = r"(DEBUG|INFO|WARNING|ERROR|CRITICAL)"
+LOG_START = [
+    # logging.basicConfig() default: LEVEL:name:message
+    re.compile(r"^" + LEVELS + r":(?P<name>[^:]*):(?P<msg>.*)$"),
+    # %(asctime)s - %(name)s - %(levelname)s - %(message)s
+    re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - (?P<name>\S+) - " + LEVELS + r" - (?P<msg>.*)$"),
+    # [%(asctime)s - %(levelname)s] - %(name)s - %(message)s
+    re.compile(r"^\[\d\d-\w{3}-\d\d \d\d:\d\d:\d\d - " + LEVELS + r"\] - (?P<name>\S+) - (?P<msg>.*)$"),
+]
+TB_HEADER = "Traceback (most recent call last):"
+SEPARATORS = ("During handling of the above exception, another exception occurred:",
+              "The above exception was the direct cause of the following exception:")
+EXC_LINE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(: .*|:)?$")
+
+
+def parse_start(line):
+    for rx in LOG_START:
+        m = rx.match(line)
+        if m:
+            return m.group(1) if rx is LOG_START[0] else m.group(2 if rx is LOG_START[1] else 1), \
+                m.group("name"), m.group("msg")
+    return None
+
+
+def frame(lines):
+    """Split lines into records: lists of lines."""
+    records = []
+    in_tb = False
+    for line in lines:
+        s = line.rstrip("\n")
+        cont = False
+        if records:
+            if s == TB_HEADER or s in SEPARATORS or s == "" or s[:1] in (" ", "\t"):
+                cont = True
+            elif in_tb and EXC_LINE.match(s) and parse_start(s) is None:
+                cont = True  # the exception line that ends a traceback
+                in_tb = False
+        if s == TB_HEADER:
+            in_tb = True
+        elif s in SEPARATORS:
+            in_tb = False
+        if cont:
+            records[-1].append(line)
+        else:
+            in_tb = s == TB_HEADER
+            records.append([line])
+    return records
+
+
+def final_exception(rec):
+    """The last `SomeError: message` line of the record's traceback, if any."""
+    if not any(l.rstrip("\n") == TB_HEADER for l in rec):
+        return None
+    for l in reversed(rec):
+        s = l.rstrip("\n")
+        if s and s[:1] not in " \t" and EXC_LINE.match(s):
+            return s
+    return None
+
+
+# -- what the libraries retry by themselves ---------------------------------
+NETWORK_EXC = re.compile(
+    r"^(builtins\.)?(OSError|ConnectionError|ConnectionResetError|ConnectionAbortedError|BrokenPipeError|"
+    r"ConnectionRefusedError|TimeoutError|asyncio\.exceptions\.TimeoutError|asyncio\.TimeoutError|"
+    r"asyncio\.exceptions\.IncompleteReadError)(: |$)")
+AUTH = re.compile(r"AUTH_KEY|AuthKey(Unregistered|NotFound|Duplicated|Invalid)|auth key not found|"
+                  r"does not know about the current auth key|SESSION_REVOKED|USER_DEACTIVATED")
+
+PYRO_NOISE = [
+    r"^Send exception: ", r"^Close exception: ", r"^Unable to connect due to network issues",
+    r"^Connection failed! Trying again", r'^\[\d+\] Retrying ".*" due to: ', r"^Retrying due to ",
+    r"^Discarding packet: ", r"^Restarting session due to ", r"^Connection failed: ",
+    # reconnect chatter (INFO): the session restarts itself
+    r"^Connecting\.\.\.$", r"^Connected! ", r"^Disconnected$", r"^Session (started|stopped)$",
+    r"^(NetworkTask|PingTask) (started|stopped)$", r"^Session initialized: ", r"^Device: ", r"^System: ",
+    r"^Connecting to \S+:\d+$", r"^Connection established$", r"^Session state changed: ",
+    r"^Send failed: ", r"^Reconnecting too frequently, sleeping for a while$",
+    r"^Timed out waiting for marker event",
+]
+TELETHON_NOISE = [
+    r"^Server closed the connection: ", r"^<class '[A-Za-z.]+'> during disconnect: ",
+    r"^The server closed the connection while sending", r"^Server response had invalid (checksum|buffer)",
+    r"^Connection closed while (receiving|sending) data", r"^Closing current connection to begin reconnect",
+    r"^Connecting to \S+\.\.\.$", r"^Connection to \S+ complete!$", r"^Attempt \d+ at connecting failed",
+    r"^Failed reconnection attempt \d+", r"^Security error while unpacking a received message",
+    r"^Server sent invalid buffer", r"^Invalid buffer ", r"^Cannot get difference since the network is down",
+    r"^Type [0-9a-f]+ not found, remaining data",
+]
+PYRO_NOISE = [re.compile(p) for p in PYRO_NOISE]
+TELETHON_NOISE = [re.compile(p) for p in TELETHON_NOISE]
+
+
+def classify(rec):
+    first = rec[0].rstrip("\n")
+    start = parse_start(first)
+    exc = final_exception(rec)
+    text = "".join(rec)
+    if any(re.search(r'^\s+File ".*", line \d+, in <module>$', l) for l in rec):
+        return "signal"  # an uncaught crash: the traceback reaches the top of the program
+    if AUTH.search(text):
+        return "signal"
+    if start is None:
+        return None  # not a log line: inherits the record before it
+    level, name, msg = start
+    if name == "asyncio":
+        if msg == "socket.send() raised exception.":
+            return "noise"
+        if msg.startswith(("Task was destroyed but it is pending", "Task exception was never retrieved",
+                           "Future exception was never retrieved", "Unclosed")):
+            return "signal"
+        return "other"
+    top = name.split(".")[0]
+    if top in ("pyrogram", "hydrogram"):
+        if name.endswith(".dispatcher") and level == "ERROR":
+            # a handler's exception: a network error is the reconnect seen from
+            # the handler; anything else is the bot's own bug
+            return "noise" if exc and NETWORK_EXC.match(exc) else "signal"
+        if "Server sent transport error" in msg:
+            return "signal" if "404" in msg else "noise"
+        if level in ("INFO", "WARNING", "ERROR") and any(p.match(msg) for p in PYRO_NOISE):
+            return "noise"
+        if level in ("ERROR", "CRITICAL"):
+            return "signal"
+        return "other"
+    if top == "telethon":
+        if name == "telethon.client.updates" and msg.startswith("Unhandled exception on"):
+            return "noise" if exc and NETWORK_EXC.match(exc) else "signal"
+        if msg.startswith(("Automatic reconnection failed", "Server indicated flood error")):
+            return "signal"
+        if level in ("INFO", "WARNING", "ERROR") and any(p.match(msg) for p in TELETHON_NOISE):
+            return "noise"
+        if level in ("ERROR", "CRITICAL"):
+            return "signal"
+        return "other"
+    if level in ("ERROR", "CRITICAL"):
+        return "signal"
+    return "other"
+
+
+def label(records):
+    out, prev = [], "other"
+    for rec in records:
+        lab = classify(rec)
+        if lab is None:
+            lab = prev
+        out.append(lab)
+        prev = lab
+    return out
+
+
+# -- trimming -----------------------------------------------------------------
+def signature(rec):
+    first = rec[0].rstrip("\n")
+    start = parse_start(first)
+    body = f"{start[0]} {start[1]} {start[2]}" if start else first
+    body = re.sub(r"\d+", "N", body)[:120]
+    return body, final_exception(rec)
+
+
+def trim(records, per_sig=3, debug_cap=8, max_records=80, max_bytes=8000):
+    seen = Counter()
+    debug = 0
+    kept = []
+    for rec in records:
+        sig = signature(rec)
+        start = parse_start(rec[0].rstrip("\n"))
+        is_debug = start is not None and start[0] == "DEBUG"
+        seen[sig] += 1
+        if seen[sig] > per_sig:
+            continue
+        if is_debug:
+            debug += 1
+            if debug > debug_cap or len(rec) > 12:
+                continue
+        kept.append(rec)
+    if len(kept) > max_records:
+        kept = kept[:max_records // 2] + kept[-max_records // 2:]
+    # and at most max_bytes: the start and the end of the run
+    size = lambda rs: sum(len(l) for r in rs for l in r)
+    if size(kept) > max_bytes:
+        head, tail = [], []
+        while kept and size(head) + len("".join(kept[0])) <= max_bytes // 2:
+            head.append(kept.pop(0))
+        while kept and size(tail) + len("".join(kept[-1])) <= max_bytes // 2:
+            tail.insert(0, kept.pop())
+        kept = head + tail
+    return kept
+
+
+def main():
+    raw, dest = sys.argv[1], sys.argv[2]
+    os.makedirs(dest, exist_ok=True)
+    total = Counter()
+    for fn in sorted(os.listdir(raw)):
+        if not fn.endswith(".log") or fn.startswith("fault-server"):
+            continue
+        lib, rest = fn.split("-", 1)
+        if rest.endswith(".bot.log") and lib not in ("pyrogram",) and not rest.startswith("wobble"):
+            continue  # the bot-template format: Pyrogram's own, plus the forks' main run
+        with open(os.path.join(raw, fn), encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        # paths of this machine: make them look like any installation
+        text = re.sub(r"/\S*?/harvest-venvs/[a-z]+/lib/python3\.\d+/site-packages/",
+                      "/usr/local/lib/python3.11/site-packages/", text)
+        text = re.sub(r"/root/\.pyenv/versions/3\.\d+\.\d+/lib/python3\.\d+/", "/usr/local/lib/python3.11/", text)
+        text = re.sub(r"/\S*?/scripts/harvest/mtproto/", "/srv/bot/", text)
+        lines = text.splitlines(keepends=True)
+        if not lines:
+            continue
+        recs = trim(frame(lines))
+        labs = label(recs)
+        with open(os.path.join(dest, fn), "w", encoding="utf-8") as f:
+            f.write("".join("".join(r) for r in recs))
+        with open(os.path.join(dest, fn[:-4] + ".labels"), "w") as f:
+            f.write("".join(l + "\n" for l in labs))
+        c = Counter(labs)
+        total.update(c)
+        print(f"{fn}: {len(recs)} records, noise {c['noise']}, signal {c['signal']}, other {c['other']}")
+    print("total", dict(total))
+
+
+if __name__ == "__main__":
+    main()
