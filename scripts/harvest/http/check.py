@@ -20,7 +20,7 @@ import sys
 import tempfile
 import tomllib
 
-from label import classify, final_exception, frame
+from label import classify, final_exception, frame, parse
 
 
 def split_pack(path, d, i):
@@ -68,6 +68,7 @@ def main():
     records = frame(text)
     labels = classify(records)
     stats, hurt, i = {}, [], 0
+    follow = [0, 0]
     for rec, lab in zip(records, labels):
         m = mark[i:i + len(rec)]
         i += len(rec)
@@ -80,6 +81,11 @@ def main():
                 if any(re.search(p, rec[0]) for p in pats) and exc and re.search(
                         r["exception"], exc):
                     by_emu = True
+        if lab == "noise" and parse(rec[0])[0] is None and final_exception(rec) is None:
+            # a further line of a multi-line message (an HTML error page
+            # quoted in an exception's text): no pack can anchor on it
+            follow[0] += 1
+            follow[1] += by_bin or by_emu
         st = stats.setdefault(lab, [0, 0, 0])
         st[0] += 1
         st[1] += by_bin
@@ -97,6 +103,10 @@ def main():
     line = f"{os.path.basename(log)}: " + "; ".join(parts) + f"; noise suppressed {pct:.1f}%"
     if emulated:
         line += f", with emulated `exception` rules {pct2:.1f}%"
+    if follow[0]:
+        rest = n[0] - follow[0]
+        line += (f"; without the {follow[0]} follow-on lines of multi-line messages "
+                 f"{100.0 * (n[2] - follow[1]) / rest if rest else 100.0:.1f}%")
     print(line)
     for h in hurt:
         print("  SIGNAL SUPPRESSED:", h[:200])

@@ -170,7 +170,7 @@ def classify_logged(level, logger, msg, exc):
     # --- uvicorn
     if logger in ("uvicorn.error", "uvicorn?", "uvicorn"):
         if msg.startswith(("Invalid HTTP request received", "Unsupported upgrade request",
-                           "Request Timeout")):
+                           "No supported WebSocket library detected")):
             return "noise"
         if msg.startswith("Exception in ASGI application"):
             return "signal"

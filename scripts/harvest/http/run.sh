@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Harvest real log output of the HTTP-based bot libraries.
 #
-#   scripts/harvest/http/run.sh [LIB...]       LIB: aiogram ptb22 ptb21 aiohttp urllib3 uvicorn
+#   scripts/harvest/http/run.sh [LIB...]       LIB: aiogram ptb22 ptb21 urllib3 uvicorn
 #
 # Creates one virtualenv per library under $VENVS (default /work/harvest-venvs,
 # outside the repository), installs the pinned versions below, runs every
@@ -24,17 +24,16 @@ declare -A PINS=(
   [aiogram]="aiogram==3.31.0"
   [ptb22]="python-telegram-bot==22.8"
   [ptb21]="python-telegram-bot==21.11.1"
-  [aiohttp]="aiohttp==3.14.5"
   [urllib3]="requests==2.34.2 urllib3==2.8.0"
   [uvicorn]="uvicorn==0.54.0"
 )
 declare -A DRIVER=(
   [aiogram]=drive_aiogram.py [ptb22]=drive_ptb.py [ptb21]=drive_ptb.py
-  [aiohttp]=drive_aiohttp.py [urllib3]=drive_urllib3.py [uvicorn]=drive_uvicorn.py
+  [urllib3]=drive_urllib3.py [uvicorn]=drive_uvicorn.py
 )
 
 libs=("$@")
-[ ${#libs[@]} -eq 0 ] && libs=(aiogram ptb22 ptb21 aiohttp urllib3 uvicorn)
+[ ${#libs[@]} -eq 0 ] && libs=(aiogram ptb22 ptb21 urllib3 uvicorn)
 
 mkdir -p "$VENVS" "$RAW" "$OUT"
 for lib in "${libs[@]}"; do
@@ -47,12 +46,14 @@ for lib in "${libs[@]}"; do
   "$venv/bin/pip" freeze > "$RAW/$lib.versions"
 
   driver="$HERE/${DRIVER[$lib]}"
-  mkdir -p "$RAW/$lib"
+  mkdir -p "$RAW/$lib" && rm -f "$RAW/$lib"/*.log
   # Every scenario x layout is one bounded run; they mostly sleep, so run
   # several at once. `timeout` is the backstop: each driver stops by itself.
   scenarios=$(cd "$HERE" && "$venv/bin/python" "$driver" --list)
+  formats="basic asctime"
+  [ "$lib" = uvicorn ] && formats="basic asctime uvicorn"
   for sc in $scenarios; do
-    for fmt in basic asctime; do
+    for fmt in $formats; do
       echo "$sc $fmt"
     done
   done | xargs -P "$JOBS" -L 1 bash -c '
@@ -60,9 +61,19 @@ for lib in "${libs[@]}"; do
       "'"$venv"'/bin/python" "'"$driver"'" "$0" "$1" '"$SECONDS_PER_RUN"' \
       > "'"$RAW/$lib"'/$0.$1.log" 2>&1 || true'
 
-  # Trim, concatenate per layout, label.
-  for fmt in basic asctime; do
-    "$PYTHON" "$HERE/trim.py" --lib "$lib" --versions "$RAW/$lib.versions" \
+  # Trim, concatenate per layout, label. The caps keep the committed logs
+  # small (see trim.py); ptb21 keeps one layout only.
+  case $lib in
+    aiogram) caps="--cap 6 --cap-traceback 2" ;;
+    urllib3|uvicorn) caps="--cap 4 --cap-traceback 1" ;;
+    *) caps="--cap 3 --cap-traceback 1" ;;
+  esac
+  [ "$lib" = ptb22 ] && caps_basic="--cap 2 --cap-traceback 1" || caps_basic="$caps"
+  [ "$lib" = ptb21 ] && formats="asctime"
+  for fmt in $formats; do
+    c="$caps"; [ "$fmt" = basic ] && c="$caps_basic"
+    # shellcheck disable=SC2086
+    "$PYTHON" "$HERE/trim.py" --lib "$lib" $c --versions "$RAW/$lib.versions" \
       "$RAW/$lib"/*."$fmt".log > "$OUT/$lib.$fmt.log"
     "$PYTHON" "$HERE/label.py" "$OUT/$lib.$fmt.log" > "$OUT/$lib.$fmt.labels"
   done
