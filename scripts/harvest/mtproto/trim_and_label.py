@@ -182,7 +182,11 @@ def trim(records, per_sig=3, debug_cap=8, max_records=80, max_bytes=8000):
     seen = Counter()
     debug = 0
     kept = []
+    dropped_prev = False
     for rec in records:
+        if dropped_prev and parse_start(rec[0].rstrip("\n")) is None:
+            continue  # the tail of a dropped record (e.g. the "}" of a DEBUG dump)
+        dropped_prev = True
         sig = signature(rec)
         start = parse_start(rec[0].rstrip("\n"))
         is_debug = start is not None and start[0] == "DEBUG"
@@ -194,6 +198,7 @@ def trim(records, per_sig=3, debug_cap=8, max_records=80, max_bytes=8000):
             if debug > debug_cap or len(rec) > 12:
                 continue
         kept.append(rec)
+        dropped_prev = False
     if len(kept) > max_records:
         kept = kept[:max_records // 2] + kept[-max_records // 2:]
     # and at most max_bytes: the start and the end of the run
