@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use logdedup::cli::{self, Cli, Failure, Outcome};
 use logdedup::stream::{self, StdoutClosed, Stop};
 
-/// An I/O error while running.
+/// An I/O error while running; failed `[[test]]` cases.
 const EXIT_RUNTIME: u8 = 1;
 /// Usage, rule-file and start-up errors: nothing was read or written.
 const EXIT_USAGE: u8 = 2;
@@ -30,6 +30,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli::dispatch(cli, signals) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::TestsFailed) => ExitCode::from(EXIT_RUNTIME),
+        Ok(Outcome::Invalid) => ExitCode::from(EXIT_USAGE),
         Ok(Outcome::Stream(outcome)) => match outcome {
             stream::Outcome::Eof | stream::Outcome::OutputClosed => ExitCode::SUCCESS,
             stream::Outcome::Stopped(Stop::Interrupt) => ExitCode::from(130),

@@ -49,7 +49,7 @@ fn default_pack_suppresses_a_handler_error_with_its_traceback_whole() {
     let input = format!("before\n{HANDLER_ERROR}after\n");
     assert_eq!(
         run_default(&input),
-        "before\nafter\npyrogram-handler-connection-lost 1\n"
+        "before\nafter\npyrogram-handler-network-error 1\n"
     );
 }
 
@@ -69,7 +69,7 @@ fn crash_traceback_after_pyrogram_send_exception_stays_visible() {
     );
     assert_eq!(
         run_default(&input),
-        format!("{CRASH}pyrogram-connection-lost 1\n")
+        format!("{CRASH}pyrogram-send-exception 1\n")
     );
 }
 
@@ -78,7 +78,7 @@ fn crash_traceback_right_after_a_suppressed_handler_error_stays_visible() {
     let input = format!("{HANDLER_ERROR}{CRASH}");
     assert_eq!(
         run_default(&input),
-        format!("{CRASH}pyrogram-handler-connection-lost 1\n")
+        format!("{CRASH}pyrogram-handler-network-error 1\n")
     );
 }
 
@@ -105,6 +105,11 @@ fn suppressed_record_goes_whole_to_the_audit_file() {
 
 #[test]
 fn docker_compose_prefixes_are_seen_through_per_service() {
+    let dir = RuleDir::new();
+    let rules = dir.file(
+        "handler.toml",
+        "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"handler\"\npattern = 'pyrogram\\.dispatcher - ERROR - Connection lost$'\n",
+    );
     let input = "\
 bot-1  | 2025-11-20 16:32:11,000 - pyrogram.dispatcher - ERROR - Connection lost
 web-1  | INFO:     127.0.0.1 - \"GET /health HTTP/1.1\" 200 OK
@@ -114,12 +119,18 @@ web-1  | INFO:     127.0.0.1 - \"GET / HTTP/1.1\" 200 OK
 bot-1  | OSError: Connection lost
 bot-1  | 2025-11-20 16:32:12,000 - bot - INFO - back
 ";
+    let out = logdedup()
+        .args(["-r", rules.to_str().unwrap(), "--no-default-rules"])
+        .args(["--template", "{rule} {count}"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
     assert_eq!(
-        run_default(input),
+        String::from_utf8_lossy(&out.stdout),
         "web-1  | INFO:     127.0.0.1 - \"GET /health HTTP/1.1\" 200 OK\n\
          web-1  | INFO:     127.0.0.1 - \"GET / HTTP/1.1\" 200 OK\n\
          bot-1  | 2025-11-20 16:32:12,000 - bot - INFO - back\n\
-         pyrogram-handler-connection-lost 1\n"
+         handler 1\n"
     );
 }
 
@@ -131,7 +142,7 @@ fn journald_prefix_is_seen_through() {
     );
     assert_eq!(
         run_default(&input),
-        format!("{p}INFO:bot:fine\npyrogram-handler-connection-lost 1\n")
+        format!("{p}INFO:bot:fine\npyrogram-handler-network-error 1\n")
     );
 }
 
@@ -351,7 +362,7 @@ fn replaying_a_file_with_log_clock_gives_the_expected_summaries_in_place() {
 fn filter(out: &Shared, log_clock: bool) -> Filter {
     let rules = Arc::new(
         load(
-            &[RuleSource::parse("builtin:pyrogram")],
+            &[RuleSource::parse("builtin:asyncio")],
             Duration::from_secs(30),
         )
         .unwrap(),

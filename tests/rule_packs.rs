@@ -23,11 +23,10 @@ fn check_dir(dir: &str) -> usize {
         for o in outcomes {
             assert!(
                 o.passed(),
-                "{}: line {:?} expected {:?}, matched {:?}",
+                "{}: {:?}: {}",
                 o.test.origin,
-                o.test.line,
-                o.test.expect,
-                o.actual
+                o.test.text(),
+                o.failure.as_deref().unwrap_or("")
             );
         }
     }

@@ -14,7 +14,13 @@ const NOISE: &str = "[[rule]]\nname = \"noise\"\npattern = 'noise'\nwindow = \"1
 
 fn live_with_noise_rule(dir: &RuleDir, extra: &[&str]) -> Live {
     let rules = dir.file("noise.toml", NOISE);
-    let mut args = vec!["-r", rules.to_str().unwrap(), "--template", "S {count}"];
+    let mut args = vec![
+        "-r",
+        rules.to_str().unwrap(),
+        "--no-default-rules",
+        "--template",
+        "S {count}",
+    ];
     args.extend_from_slice(extra);
     let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();

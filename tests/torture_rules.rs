@@ -70,19 +70,19 @@ const CASES: &[Case] = &[
     file(
         "unknown key in the second [[rule]]",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[rule]]\nname = \"b\"\npatern = 'y'\n",
-        "{path}:7:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
+        "{path}:7:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `exception`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
     ),
     // Typo written before the `name` of its rule.
     file(
         "unknown key before the rule's name",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[rule]]\npatern = 'y'\nname = \"b\"\n",
-        "{path}:6:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
+        "{path}:6:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `exception`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
     ),
-    // [[test]] takes `rule`, not `expect`.
+    // [[test]] takes `rule`, not `expected`.
     file(
         "unknown key in [[test]]",
-        "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[test]]\nline = \"x\"\nexpect = \"a\"\n",
-        "{path}:7:1: unknown field `expect`, expected `line` or `rule`",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[test]]\nline = \"x\"\nexpected = \"a\"\n",
+        "{path}:7:1: unknown field `expected`, expected one of `line`, `record`, `lines`, `at`, `expect`, `rule`, `key`",
     ),
     // A typo in [input].
     file(
@@ -151,9 +151,9 @@ const CASES: &[Case] = &[
     ),
     // A window needs a unit and quotes.
     file(
-        "window = 30",
-        "[[rule]]\nname = \"a\"\npattern = 'x'\nwindow = 30\n",
-        "{path}:4:10: rule \"a\": invalid type: integer `30`, expected a string",
+        "window = true",
+        "[[rule]]\nname = \"a\"\npattern = 'x'\nwindow = true\n",
+        "{path}:4:10: rule \"a\": window: expected a duration such as \"30s\" or a number of seconds, not boolean",
     ),
     // Wrong type in the second rule: names rule "b".
     file(
@@ -388,7 +388,7 @@ const CASES: &[Case] = &[
     file(
         "[[test]] without line",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[test]]\nrule = \"a\"\n",
-        "{path}:5:1: missing field `line`",
+        "{path}:5:1: [[test]] needs `line`, `record` or `lines`",
     ),
     // ---- whole files and sources -------------------------------------------
     file(
@@ -416,7 +416,7 @@ const CASES: &[Case] = &[
     Case {
         what: "unknown builtin pack",
         rules: Rules::Builtin("nope"),
-        want: "unknown built-in rule pack \"nope\" (available: builtin:pyrogram)",
+        want: "unknown built-in rule pack \"nope\" (available: builtin:asyncio, builtin:pyrogram, builtin:telethon, builtin:aiogram, builtin:ptb, builtin:pyrogram-reconnect, builtin:telethon-reconnect, builtin:httpx-polling, builtin:urllib3, builtin:uvicorn, builtin:default, builtin:all)",
     },
     // ---- messages reworded for rule authors --------------------------------
     // An unclosed basic string: hint at the missing quote.

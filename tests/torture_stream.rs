@@ -15,6 +15,7 @@ fn run_split(rules: &str, input: &[u8], extra: &[&str]) -> (Vec<u8>, String, Vec
     let out = logdedup()
         .arg("-r")
         .arg(&rules)
+        .arg("--no-default-rules")
         .args(["--template", "{rule} {key} {count}", "--summary-to"])
         .arg(&summaries)
         .arg("--suppressed-to")

@@ -10,12 +10,13 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
 use crate::records::{Framing, LogClock, TimestampSpec, PYTHON_TRACEBACK};
-use crate::rules::{self, framing_regex, RuleSource, DEFAULT_PACK};
+use crate::rules::{self, framing_regex, RuleSource};
 use crate::stream::{self, FilterOptions, InputSource, Settings, SignalWatch, Target};
 use crate::summary::{Style, SummaryFormatter, Template};
-use crate::time::{parse_duration, TimeFormatter, DEFAULT_TIME_FORMAT};
+use crate::time::{TimeFormatter, DEFAULT_TIME_FORMAT};
 
 pub(super) const AFTER_HELP: &str = "\
 Examples:
@@ -43,14 +44,9 @@ pub struct FilterArgs {
     #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
 
-    /// Rule file, directory of *.toml (loaded in name order) or builtin:NAME.
-    /// Repeatable. Default: $LOGDEDUP_RULES (':'-separated), else builtin:pyrogram.
-    #[arg(short = 'r', long = "rules", value_name = "PATH")]
-    pub rules: Vec<String>,
-
-    /// Window for rules that set none, e.g. 500ms, 30s, 5m, 1h30m.
-    #[arg(short = 'w', long, value_name = "DUR", default_value = "30s", value_parser = parse_window)]
-    pub window: Duration,
+    /// Which rules to load.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 
     /// Where summary lines go: stdout (in stream order), stderr, or a file (appended).
     #[arg(long, value_name = "stdout|stderr|PATH", default_value = "stdout")]
@@ -105,6 +101,12 @@ pub struct FilterArgs {
     #[arg(long, value_name = "REGEX|python-traceback")]
     pub continuation: Option<String>,
 
+    /// Suppress nothing: write every line, the ones a rule would suppress
+    /// tagged "[logdedup:RULE] ", and still write the summaries. The safe
+    /// way to try new rules on a live stream.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Longest line matched whole (e.g. 1048576, 64K, 1M). A longer line is
     /// matched on its first BYTES and streamed through in pieces, never held.
     #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
@@ -130,10 +132,6 @@ pub enum ClockArg {
     Log,
 }
 
-fn parse_window(text: &str) -> Result<Duration, String> {
-    parse_duration(text).map_err(|e| format!("{e:#}"))
-}
-
 fn parse_grace(text: &str) -> Result<Duration, String> {
     if text
         .trim()
@@ -143,7 +141,7 @@ fn parse_grace(text: &str) -> Result<Duration, String> {
     {
         return Ok(Duration::ZERO);
     }
-    parse_window(text)
+    super::rule_args::parse_window(text)
 }
 
 /// Parses a byte count: a number with an optional K/KiB or M/MiB suffix
@@ -191,14 +189,7 @@ pub struct Plan {
 impl FilterArgs {
     /// Validates the arguments; `rules_env` is `$LOGDEDUP_RULES` if set.
     pub fn plan(self, rules_env: Option<&str>) -> Result<Plan> {
-        let rule_sources = if !self.rules.is_empty() {
-            self.rules.iter().map(|r| RuleSource::parse(r)).collect()
-        } else {
-            match rules_env.map(RuleSource::parse_list) {
-                Some(list) if !list.is_empty() => list,
-                _ => vec![RuleSource::parse(DEFAULT_PACK)],
-            }
-        };
+        let rule_sources = self.rules.sources(rules_env);
         let time = TimeFormatter::new(&self.time_format, self.utc)?;
         let framing = match (&self.record_start, &self.continuation) {
             (Some(re), _) => Some(Framing::RecordStart(
@@ -238,7 +229,7 @@ impl FilterArgs {
         };
         Ok(Plan {
             rule_sources,
-            default_window: self.window,
+            default_window: self.rules.window,
             log_clock: self.clock == ClockArg::Log,
             utc: self.utc,
             settings: Settings {
@@ -252,6 +243,7 @@ impl FilterArgs {
                     framing,
                     log_clock: None,
                     per_line: false,
+                    dry_run: self.dry_run,
                 },
                 grace: self.grace,
                 stats: self.stats,

@@ -3,8 +3,12 @@
 //! pipes and scripts have always called it. Each command returns an
 //! [`Outcome`] or a [`Failure`]; which exit status that is, `main` decides.
 
+pub mod check;
+pub mod explain;
 pub mod filter;
+pub mod rule_args;
 pub mod rules;
+pub mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +36,12 @@ pub struct Cli {
 /// The commands beside the filter.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Validate rule files: one line per file, every error, warnings.
+    Check(check::CheckArgs),
+    /// Run the [[test]] cases of rule files; ends "N passed, N failed".
+    Test(test::TestArgs),
+    /// Show which rule (and key) takes each line, or that it passes.
+    Explain(explain::ExplainArgs),
     /// List the built-in rule packs, or print one as TOML.
     Rules(rules::RulesArgs),
 }
@@ -43,6 +53,10 @@ pub enum Outcome {
     Success,
     /// A filter run ended this way.
     Stream(stream::Outcome),
+    /// Some `[[test]]` cases failed (reported already).
+    TestsFailed,
+    /// Rule files were invalid (reported already).
+    Invalid,
 }
 
 /// Why a command failed.
@@ -77,6 +91,9 @@ pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcom
             };
             filter::run(cli.filter, signals)
         }
+        Some(Command::Check(args)) => check::run(args),
+        Some(Command::Test(args)) => test::run(args),
+        Some(Command::Explain(args)) => explain::run(args),
         Some(Command::Rules(args)) => rules::run(args),
     }
 }

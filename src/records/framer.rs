@@ -87,6 +87,9 @@ pub enum Disposition {
     Pass,
     /// They are suppressed with the record, by this rule.
     Suppress(usize),
+    /// The record is held until it ends (its rule needs the record's last
+    /// line to decide): they are held with it.
+    Hold,
 }
 
 /// Line-by-line record framing state.
@@ -194,9 +197,14 @@ impl Framer {
     /// numbers; a record whose rule is gone passes its remaining lines.
     pub fn renumber(&mut self, new_id: impl Fn(usize) -> Option<usize>) {
         for source in &mut self.sources {
-            if let Some(Disposition::Suppress(old)) = source.disposition {
-                source.disposition =
-                    Some(new_id(old).map_or(Disposition::Pass, Disposition::Suppress));
+            match source.disposition {
+                Some(Disposition::Suppress(old)) => {
+                    source.disposition =
+                        Some(new_id(old).map_or(Disposition::Pass, Disposition::Suppress));
+                }
+                // The held record is decided before the new rules apply.
+                Some(Disposition::Hold) => source.disposition = Some(Disposition::Pass),
+                _ => {}
             }
         }
     }

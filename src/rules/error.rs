@@ -36,6 +36,35 @@ impl fmt::Display for RuleFileError {
 
 impl std::error::Error for RuleFileError {}
 
+/// Several errors in one load, each on its own line when listed
+/// (`logdedup check`). As one message it shows the first and a count, so
+/// the filter's one-line report stays one line.
+#[derive(Debug)]
+pub struct RuleErrors(pub Vec<anyhow::Error>);
+
+impl RuleErrors {
+    /// Wraps `errors` (at least one).
+    pub fn new(errors: Vec<anyhow::Error>) -> RuleErrors {
+        RuleErrors(errors)
+    }
+}
+
+impl fmt::Display for RuleErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_first() {
+            None => f.write_str("rule errors"),
+            Some((first, [])) => write!(f, "{first:#}"),
+            Some((first, rest)) => write!(
+                f,
+                "{first:#} (and {} more; `logdedup check` lists them all)",
+                rest.len()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RuleErrors {}
+
 /// Lenient twin of [`RawFile`], parsed only to name the rule an error is in.
 #[derive(Deserialize)]
 struct RuleNamesOnly {

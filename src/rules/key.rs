@@ -78,16 +78,27 @@ impl KeyTemplate {
         Ok(())
     }
 
-    /// Writes the key for one match into `out` (cleared first). Groups that
-    /// did not take part in the match render as nothing.
-    pub(super) fn render(
-        &self,
-        regex: &Regex,
-        locs: &CaptureLocations,
-        line: &[u8],
-        out: &mut Vec<u8>,
-    ) {
-        out.clear();
+    /// Fails if a literal part of the template would break a summary line.
+    pub(super) fn check_literals(&self) -> Result<(), String> {
+        for part in &self.parts {
+            if let KeyPart::Literal(bytes) = part {
+                if bytes
+                    .iter()
+                    .any(|&b| b == b'\n' || b == b'\r' || b.is_ascii_control() && b != b'\t')
+                {
+                    return Err(format!(
+                        "key {:?} must be one line (it contains a line break or control character)",
+                        self.source
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the key for one match to `out`. Groups that did not take
+    /// part in the match render as nothing.
+    fn render_into(&self, regex: &Regex, locs: &CaptureLocations, line: &[u8], out: &mut Vec<u8>) {
         for part in &self.parts {
             let index = match part {
                 KeyPart::Literal(bytes) => {
@@ -102,4 +113,89 @@ impl KeyTemplate {
             }
         }
     }
+}
+
+/// Longest window key kept as it is. A longer one keeps its first bytes and
+/// ends in `…#` and a hash of the whole key, so memory per window stays
+/// bounded (`max_keys` × this) while distinct keys stay distinct.
+pub const MAX_KEY_LEN: usize = 256;
+
+/// What tells one rule's windows apart: the rule's `key` template, then
+/// the values of the named groups its `message` and `note` print, each
+/// after a NUL byte, so that two windows never print the same summary.
+#[derive(Clone, Debug, Default)]
+pub struct WindowKey {
+    template: Option<KeyTemplate>,
+    labels: Vec<String>,
+}
+
+impl WindowKey {
+    /// A window key from the rule's template and message/note groups.
+    pub fn new(template: Option<KeyTemplate>, labels: Vec<String>) -> WindowKey {
+        WindowKey { template, labels }
+    }
+
+    /// Whether the rule has more than one window (and matching must
+    /// capture groups).
+    pub fn is_keyed(&self) -> bool {
+        self.template.is_some() || !self.labels.is_empty()
+    }
+
+    /// The named groups the message and note print, in key order.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Writes the window key for one match into `out` (cleared first).
+    pub(super) fn render(
+        &self,
+        regex: &Regex,
+        locs: &CaptureLocations,
+        line: &[u8],
+        out: &mut Vec<u8>,
+    ) {
+        out.clear();
+        if let Some(template) = &self.template {
+            template.render_into(regex, locs, line, out);
+        }
+        for label in &self.labels {
+            out.push(0);
+            let group = regex
+                .capture_names()
+                .position(|n| n == Some(label.as_str()));
+            if let Some((start, end)) = group.and_then(|i| locs.get(i)) {
+                // A NUL inside a value would read as a separator.
+                out.extend(
+                    line[start..end]
+                        .iter()
+                        .map(|&b| if b == 0 { b'?' } else { b }),
+                );
+            }
+        }
+        cap_key(out);
+    }
+}
+
+/// Shortens a key over [`MAX_KEY_LEN`]: its head, `…#`, and a hash of the
+/// whole key (std's SipHash with fixed keys: the same key always gives the
+/// same text).
+pub fn cap_key(key: &mut Vec<u8>) {
+    use std::hash::{Hash, Hasher};
+    if key.len() <= MAX_KEY_LEN {
+        return;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    let tail = format!("\u{2026}#{:016x}", hasher.finish());
+    key.truncate(MAX_KEY_LEN - tail.len());
+    key.extend_from_slice(tail.as_bytes());
+}
+
+/// Splits a window key into the user's key (empty for a rule without a
+/// `key`) and the values of the message's groups, in order.
+pub fn split_window_key(key: &[u8], keyed: bool) -> (&[u8], Vec<&[u8]>) {
+    let mut parts = key.split(|&b| b == 0);
+    let user = parts.next().unwrap_or(&[]);
+    let labels = parts.collect();
+    (if keyed { user } else { &[] }, labels)
 }

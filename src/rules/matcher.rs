@@ -3,18 +3,25 @@
 //! per-rule confirmation that names the winning rule and renders its key.
 //! Matching allocates nothing: scratch space is reused across lines.
 
-use anyhow::{Context, Result};
 use regex::bytes::{CaptureLocations, Regex};
 use regex_automata::{meta, util::prefilter::Prefilter, util::syntax, Input};
 
 use super::Rule;
 
+/// Most heap for the combined automaton's NFA: past it, rules are matched
+/// one by one instead of refusing an ordinary large rule set.
+pub const COMBINED_SIZE_LIMIT: usize = 32 << 20;
+/// The combined automaton's lazy DFA cache.
+const COMBINED_CACHE: usize = 4 << 20;
+
 /// Searches over all rules at once.
 #[derive(Debug)]
 pub struct Matcher {
     /// One automaton over every pattern of every rule: the common case, a
-    /// line that matches nothing, costs a single scan.
-    any: meta::Regex,
+    /// line that matches nothing, costs a single scan. `None` when the set
+    /// is too large for one automaton: then each rule's own patterns are
+    /// tried in turn (slower, never wrong).
+    any: Option<meta::Regex>,
     /// A literal search for the prefixes of all patterns, to find in a whole
     /// buffer the few lines that may match; `None` when some pattern has no
     /// literal prefix to search for.
@@ -29,6 +36,11 @@ pub struct MatchScratch {
 }
 
 impl MatchScratch {
+    /// The window key of the last rule matched.
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+
     /// Scratch space sized for `rules`.
     pub fn new(rules: &[Rule]) -> MatchScratch {
         MatchScratch {
@@ -45,16 +57,27 @@ impl Matcher {
     /// Builds the combined automaton and buffer search over `patterns`
     /// (every pattern of every rule, as written, `(?i)` added where the
     /// rule ignores case).
-    pub fn new(patterns: &[String]) -> Result<Matcher> {
+    pub fn new(patterns: &[String]) -> Matcher {
         let any = meta::Builder::new()
             .syntax(syntax::Config::new().utf8(false))
-            .configure(meta::Config::new().utf8_empty(false))
+            .configure(
+                meta::Config::new()
+                    .utf8_empty(false)
+                    .nfa_size_limit(Some(COMBINED_SIZE_LIMIT))
+                    .hybrid_cache_capacity(COMBINED_CACHE),
+            )
             .build_many(patterns)
-            .context("building the combined matcher over all rules")?;
-        Ok(Matcher {
+            .ok();
+        Matcher {
             any,
             buffer: buffer_prefilter(patterns),
-        })
+        }
+    }
+
+    /// Whether the combined automaton was built (else rules are tried one
+    /// by one).
+    pub fn is_combined(&self) -> bool {
+        self.any.is_some()
     }
 
     /// The buffer search (see [`Matcher::new`]).
@@ -64,31 +87,63 @@ impl Matcher {
 
     /// Whether any pattern of any rule matches `line`.
     pub fn any_match(&self, line: &[u8]) -> bool {
-        self.any.is_match(Input::new(line))
+        self.any
+            .as_ref()
+            .is_none_or(|any| any.is_match(Input::new(line)))
     }
 }
 
-/// The first of `rules` matching `line` and the key it belongs to (empty
-/// for rules without a key).
+/// What matching a record's first line found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found<'s> {
+    /// Rule `0` matches, with this window key (empty for unkeyed rules).
+    Rule(usize, &'s [u8]),
+    /// Rule `0` matches the first line, but it also names the record's
+    /// final exception line (`exception = ...`), which has not been seen
+    /// yet: the record must be held until it ends, then matched again
+    /// from this rule on with [`first_match`] and its last line.
+    Deferred(usize),
+}
+
+/// The first of `rules[from..]` matching a record whose first line is
+/// `line` (without its line ending). `last` is the record's final line
+/// when known; `None` defers a rule with `exception` instead of deciding.
 pub fn first_match<'s>(
     rules: &[Rule],
+    from: usize,
     line: &[u8],
+    last: Option<&[u8]>,
     scratch: &'s mut MatchScratch,
-) -> Option<(usize, &'s [u8])> {
-    for (id, rule) in rules.iter().enumerate() {
-        let Some(template) = &rule.key else {
-            if rule.patterns.iter().any(|p| p.is_match(line)) {
-                scratch.key.clear();
-                return Some((id, &scratch.key));
-            }
+) -> Option<Found<'s>> {
+    for (id, rule) in rules.iter().enumerate().skip(from) {
+        let hit = if rule.window_key.is_keyed() {
+            rule.patterns
+                .iter()
+                .zip(scratch.locations[id].iter_mut())
+                .position(|(regex, locs)| regex.captures_read(locs, line).is_some())
+        } else {
+            rule.patterns.iter().position(|p| p.is_match(line))
+        };
+        let Some(pattern) = hit else {
             continue;
         };
-        for (regex, locs) in rule.patterns.iter().zip(scratch.locations[id].iter_mut()) {
-            if regex.captures_read(locs, line).is_some() {
-                template.render(regex, locs, line, &mut scratch.key);
-                return Some((id, &scratch.key));
+        if let Some(exception) = &rule.exception {
+            match last {
+                None => return Some(Found::Deferred(id)),
+                Some(last) if !exception.is_match(last) => continue,
+                Some(_) => {}
             }
         }
+        scratch.key.clear();
+        if rule.window_key.is_keyed() {
+            rule.window_key.render(
+                &rule.patterns[pattern],
+                &scratch.locations[id][pattern],
+                line,
+                &mut scratch.key,
+            );
+        }
+        return Some(Found::Rule(id, &scratch.key));
     }
     None
 }

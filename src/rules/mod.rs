@@ -5,24 +5,30 @@
 //! be an error naming the file, the line:column and the rule, never a rule
 //! that silently matches nothing (or everything).
 
+mod cases;
 mod error;
+mod input;
 mod key;
 pub mod matcher;
 mod schema;
 pub mod source;
+mod validate;
 
 use anyhow::{bail, Result};
 use regex::bytes::Regex;
 use regex_automata::util::prefilter::Prefilter;
 use std::time::Duration;
 
-pub use error::RuleFileError;
-pub use key::KeyTemplate;
-pub use matcher::MatchScratch;
-pub use schema::framing_regex;
+pub use cases::{match_lines, run_match_case, CaseInput, RuleTest, TestOutcome};
+pub use error::{RuleErrors, RuleFileError};
+pub use input::framing_regex;
+pub use key::{split_window_key, KeyTemplate, WindowKey, MAX_KEY_LEN};
+pub use matcher::{Found, MatchScratch};
+pub use schema::FileCounts;
 pub use source::{builtin_pack, RuleSource, BUILTIN_PACKS, DEFAULT_PACK};
+pub use validate::{one_line, quote_pattern};
 
-use crate::records::{line_content, Framing, TimestampSpec};
+use crate::records::{Framing, TimestampSpec};
 use matcher::Matcher;
 use schema::{parse_file, Builder};
 
@@ -51,8 +57,14 @@ pub struct Rule {
     pub max_keys: usize,
     /// Separate windows per rendered key, when set.
     pub key: Option<KeyTemplate>,
+    /// What tells the rule's windows apart: the key, then the groups its
+    /// message and note print.
+    pub window_key: WindowKey,
     /// The rule's patterns; a line matching any of them belongs to the rule.
     pub patterns: Vec<Regex>,
+    /// With `exception = ...`: the record's final line (its exception)
+    /// must match too, so the record is held until it ends.
+    pub exception: Option<Regex>,
     /// Whether the rule's records may carry continuation lines (with
     /// framing on). `false`: whatever follows a match is a new record.
     pub multiline: bool,
@@ -67,33 +79,6 @@ pub struct InputSettings {
     pub framing: Option<Framing>,
     /// `timestamp`, if a file set one.
     pub timestamp: Option<TimestampSpec>,
-}
-
-/// One `[[test]]` case of a rule file.
-#[derive(Clone, Debug)]
-pub struct RuleTest {
-    /// The line to try.
-    pub line: String,
-    /// The rule expected to match it; `None` means it must pass through.
-    pub expect: Option<String>,
-    /// Where the case was written, `FILE:LINE`.
-    pub origin: String,
-}
-
-/// The outcome of one [`RuleTest`].
-#[derive(Clone, Debug)]
-pub struct TestOutcome {
-    /// The case that ran.
-    pub test: RuleTest,
-    /// The rule that actually matched, if any.
-    pub actual: Option<String>,
-}
-
-impl TestOutcome {
-    /// Whether the matching rule is the expected one.
-    pub fn passed(&self) -> bool {
-        self.test.expect == self.actual
-    }
 }
 
 /// All loaded rules in priority order, with a combined matcher over them.
@@ -140,13 +125,10 @@ impl RuleSet {
         MatchScratch::new(&self.rules)
     }
 
-    /// The first rule matching `line` (its bytes without the line ending) and
-    /// the key it belongs to (empty for rules without a key).
-    pub fn match_line<'s>(
-        &self,
-        line: &[u8],
-        scratch: &'s mut MatchScratch,
-    ) -> Option<(usize, &'s [u8])> {
+    /// The first rule matching the first line of a record (`line`, its
+    /// bytes without the line ending), and its window key; a rule that
+    /// needs the record's exception line comes back [`Found::Deferred`].
+    pub fn match_line<'s>(&self, line: &[u8], scratch: &'s mut MatchScratch) -> Option<Found<'s>> {
         if !self.matcher.any_match(line) {
             return None;
         }
@@ -160,49 +142,96 @@ impl RuleSet {
         &self,
         line: &[u8],
         scratch: &'s mut MatchScratch,
+    ) -> Option<Found<'s>> {
+        matcher::first_match(&self.rules, 0, line, None, scratch)
+    }
+
+    /// Decides a held record: the first rule from `from` on that matches
+    /// its first line `line` and, for rules with `exception`, its final
+    /// line `last`.
+    pub fn match_record<'s>(
+        &self,
+        from: usize,
+        line: &[u8],
+        last: &[u8],
+        scratch: &'s mut MatchScratch,
     ) -> Option<(usize, &'s [u8])> {
-        matcher::first_match(&self.rules, line, scratch)
+        match matcher::first_match(&self.rules, from, line, Some(last), scratch)? {
+            Found::Rule(id, key) => Some((id, key)),
+            Found::Deferred(_) => None,
+        }
     }
 
-    /// The name of the first rule matching `line`, ignoring a trailing `\r\n`.
-    pub fn rule_for(&self, line: &[u8]) -> Option<&str> {
-        let mut scratch = self.scratch();
-        self.match_line(line_content(line), &mut scratch)
-            .map(|(id, _)| self.rules[id].name.as_str())
+    /// The name of the first rule matching `line` taken as a one-line
+    /// record, ignoring a trailing `\r\n`.
+    pub fn rule_for(&self, line: &[u8]) -> Option<String> {
+        match_lines(self, &[line]).map(|(rule, _)| rule)
     }
 
-    /// Runs every `[[test]]` case against the whole rule set.
+    /// Runs every line and record `[[test]]` case (window cases need the
+    /// whole pipeline: see `stream::simulate`).
     pub fn run_tests(&self) -> Vec<TestOutcome> {
         self.tests
             .iter()
-            .map(|t| TestOutcome {
-                test: t.clone(),
-                actual: self.rule_for(t.line.as_bytes()).map(str::to_owned),
-            })
+            .filter_map(|t| run_match_case(self, t))
             .collect()
     }
 }
 
+/// What loading one file gave, for `logdedup check`.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The file (or `builtin:NAME`).
+    pub origin: String,
+    /// Its rules and tests, or every error found in it.
+    pub result: Result<FileCounts, anyhow::Error>,
+}
+
+/// Loads every file of `sources` in order, going on past a file with
+/// errors, so each file gets its own report; then builds the set if all
+/// were good. Errors that need all files (a test naming a rule no file
+/// defines) come with the set.
+pub fn load_each(
+    sources: &[RuleSource],
+    default_window: Duration,
+) -> (Vec<FileReport>, Result<RuleSet>) {
+    let mut builder = Builder::default();
+    let mut reports = Vec::new();
+    for file in source::read_all(sources) {
+        let origin = file.origin;
+        let result = file
+            .text
+            .and_then(|text| parse_file(&origin, &text, default_window, file.yields, &mut builder));
+        builder.sources.push(origin.clone());
+        reports.push(FileReport { origin, result });
+    }
+    let failed = reports.iter().filter(|r| r.result.is_err()).count();
+    let set = if failed > 0 {
+        Err(anyhow::anyhow!(
+            "{failed} of {} rule files have errors",
+            reports.len()
+        ))
+    } else if builder.rules.is_empty() {
+        Err(anyhow::anyhow!("no rules loaded"))
+    } else {
+        builder.finish()
+    };
+    (reports, set)
+}
+
 /// Loads rules from `sources` in order. `default_window` is `--window`.
+/// Stops at the first file with errors, reporting them.
 pub fn load(sources: &[RuleSource], default_window: Duration) -> Result<RuleSet> {
     let mut builder = Builder::default();
-    for source in sources {
-        match source {
-            RuleSource::Builtin(name) => {
-                let text = builtin_pack(name)?;
-                let origin = source.to_string();
-                parse_file(&origin, text, default_window, &mut builder)?;
-                builder.sources.push(origin);
-            }
-            RuleSource::Path(path) => {
-                for file in source::rule_files(path)? {
-                    let text = source::read_rule_file(&file)?;
-                    let origin = file.display().to_string();
-                    parse_file(&origin, &text, default_window, &mut builder)?;
-                    builder.sources.push(origin);
-                }
-            }
-        }
+    for file in source::read_all(sources) {
+        parse_file(
+            &file.origin,
+            &file.text?,
+            default_window,
+            file.yields,
+            &mut builder,
+        )?;
+        builder.sources.push(file.origin);
     }
     if builder.rules.is_empty() {
         bail!("no rules loaded");
@@ -213,7 +242,7 @@ pub fn load(sources: &[RuleSource], default_window: Duration) -> Result<RuleSet>
 /// Compiles a single rule file's text; used by tests and fuzzing.
 pub fn load_str(origin: &str, text: &str, default_window: Duration) -> Result<RuleSet> {
     let mut builder = Builder::default();
-    parse_file(origin, text, default_window, &mut builder)?;
+    parse_file(origin, text, default_window, false, &mut builder)?;
     builder.sources.push(origin.to_owned());
     builder.finish()
 }

@@ -19,24 +19,94 @@ pub struct Pack {
     pub text: &'static str,
 }
 
-/// The rule packs compiled into the binary, in load order.
-pub const BUILTIN_PACKS: &[Pack] = &[Pack {
-    name: "pyrogram",
-    about: "asyncio socket.send() floods and Pyrogram's connection-lost chatter",
-    default: true,
-    text: include_str!("../../rules/pyrogram.toml"),
-}];
+/// The default set, loaded after `-r`, `-e` and `$LOGDEDUP_RULES` rules
+/// unless `--no-default-rules`.
+pub const DEFAULT_PACK: &str = "builtin:default";
 
-/// The pack used when neither `--rules` nor `$LOGDEDUP_RULES` names any.
-pub const DEFAULT_PACK: &str = "builtin:pyrogram";
+/// The rule packs compiled into the binary, in load order: the default
+/// set first, then the opt-in packs.
+pub const BUILTIN_PACKS: &[Pack] = &[
+    Pack {
+        name: "asyncio",
+        about: "asyncio's own socket.send() floods, under any asyncio bot",
+        default: true,
+        text: include_str!("../../rules/asyncio.toml"),
+    },
+    Pack {
+        name: "pyrogram",
+        about: "Pyrogram, pyrofork, kurigram, hydrogram: send errors, retries, handler network errors",
+        default: true,
+        text: include_str!("../../rules/pyrogram.toml"),
+    },
+    Pack {
+        name: "telethon",
+        about: "Telethon: closed connections, invalid buffers, handler network errors",
+        default: true,
+        text: include_str!("../../rules/telethon.toml"),
+    },
+    Pack {
+        name: "aiogram",
+        about: "aiogram 3: failed getUpdates polls and their back-off sleeps",
+        default: true,
+        text: include_str!("../../rules/aiogram.toml"),
+    },
+    Pack {
+        name: "ptb",
+        about: "python-telegram-bot 21/22: polling network errors, decided on the traceback's exception",
+        default: true,
+        text: include_str!("../../rules/ptb.toml"),
+    },
+    Pack {
+        name: "pyrogram-reconnect",
+        about: "Pyrogram and forks: the INFO chatter of every reconnect (opt-in)",
+        default: false,
+        text: include_str!("../../rules/pyrogram-reconnect.toml"),
+    },
+    Pack {
+        name: "telethon-reconnect",
+        about: "Telethon: the INFO connect/disconnect cycle (opt-in)",
+        default: false,
+        text: include_str!("../../rules/telethon-reconnect.toml"),
+    },
+    Pack {
+        name: "httpx-polling",
+        about: "httpx: one INFO line per getUpdates poll, and failed polls (opt-in)",
+        default: false,
+        text: include_str!("../../rules/httpx-polling.toml"),
+    },
+    Pack {
+        name: "urllib3",
+        about: "urllib3/requests: 'Retrying ... after connection broken' chatter (opt-in)",
+        default: false,
+        text: include_str!("../../rules/urllib3.toml"),
+    },
+    Pack {
+        name: "uvicorn",
+        about: "uvicorn: invalid HTTP requests from scanners on a webhook port (opt-in)",
+        default: false,
+        text: include_str!("../../rules/uvicorn.toml"),
+    },
+];
 
 /// Where rules come from: a file, a directory of `*.toml`, or a built-in pack.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleSource {
     /// A rule file, or a directory whose `*.toml` files load in name order.
     Path(PathBuf),
-    /// One of [`BUILTIN_PACKS`].
+    /// One of [`BUILTIN_PACKS`], or `default` / `all` for a set of them.
     Builtin(String),
+    /// The default set as the filter adds it after the user's rules: packs
+    /// the user loaded already are left out, and a rule whose name an
+    /// earlier file defined yields to it (a copied, edited pack overrides
+    /// the built-in one).
+    Defaults,
+    /// A rule given on the command line (`-e [NAME=]PATTERN`).
+    Inline {
+        /// The rule's name (`e1`, `e2`, … when none was given).
+        name: String,
+        /// Its pattern.
+        pattern: String,
+    },
 }
 
 impl RuleSource {
@@ -68,11 +138,128 @@ impl RuleSource {
     }
 }
 
+impl RuleSource {
+    /// Reads `-e` number `n` (from 1): `NAME=PATTERN` when the text before
+    /// the first `=` is a plain rule name, else the whole text is the
+    /// pattern of a rule named `eN`.
+    pub fn inline(text: &str, n: usize) -> RuleSource {
+        if let Some((name, pattern)) = text.split_once('=') {
+            let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if plain && !pattern.is_empty() {
+                return RuleSource::Inline {
+                    name: name.to_owned(),
+                    pattern: pattern.to_owned(),
+                };
+            }
+        }
+        RuleSource::Inline {
+            name: format!("e{n}"),
+            pattern: text.to_owned(),
+        }
+    }
+
+    /// The TOML of an inline rule, so it is validated like any other.
+    pub fn inline_toml(&self) -> Result<String> {
+        let RuleSource::Inline { name, pattern } = self else {
+            bail!("{self} is not an inline rule");
+        };
+        let mut rule = toml::Table::new();
+        rule.insert("name".into(), toml::Value::String(name.clone()));
+        rule.insert("pattern".into(), toml::Value::String(pattern.clone()));
+        let mut file = toml::Table::new();
+        file.insert(
+            "rule".into(),
+            toml::Value::Array(vec![toml::Value::Table(rule)]),
+        );
+        toml::to_string(&file).with_context(|| format!("{self}: cannot express the rule"))
+    }
+}
+
+/// One rule file's text, named for messages; `yields`: its rules give way
+/// to earlier rules of the same name (the implicit default set).
+pub(super) struct SourceText {
+    pub origin: String,
+    pub text: Result<String>,
+    pub yields: bool,
+}
+
+/// The text of every file `sources` stand for, in load order; a file that
+/// cannot be read gives its error in its place.
+pub(super) fn read_all(sources: &[RuleSource]) -> Vec<SourceText> {
+    let mut out: Vec<(String, Result<String>)> = Vec::new();
+    let mut yielding = Vec::new();
+    for source in sources {
+        if *source == RuleSource::Defaults {
+            let explicit: Vec<&str> = sources
+                .iter()
+                .filter_map(|s| match s {
+                    RuleSource::Builtin(n) => Some(n.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if explicit.contains(&"default") || explicit.contains(&"all") {
+                continue;
+            }
+            for pack in BUILTIN_PACKS
+                .iter()
+                .filter(|p| p.default && !explicit.contains(&p.name))
+            {
+                yielding.push(out.len());
+                out.push((format!("builtin:{}", pack.name), Ok(pack.text.to_owned())));
+            }
+            continue;
+        }
+        match source {
+            RuleSource::Defaults => {}
+            RuleSource::Builtin(name) => match packs_named(name) {
+                Ok(packs) => out.extend(
+                    packs
+                        .into_iter()
+                        .map(|p| (format!("builtin:{}", p.name), Ok(p.text.to_owned()))),
+                ),
+                Err(e) => out.push((source.to_string(), Err(e))),
+            },
+            RuleSource::Inline { .. } => out.push((source.to_string(), source.inline_toml())),
+            RuleSource::Path(path) => match rule_files(path) {
+                Ok(files) => out.extend(
+                    files
+                        .into_iter()
+                        .map(|f| (f.display().to_string(), read_rule_file(&f))),
+                ),
+                Err(e) => out.push((path.display().to_string(), Err(e))),
+            },
+        }
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(i, (origin, text))| SourceText {
+            origin,
+            text,
+            yields: yielding.contains(&i),
+        })
+        .collect()
+}
+
+/// The packs `builtin:NAME` stands for: one pack, or `default` (the packs
+/// on by default) or `all`.
+pub fn packs_named(name: &str) -> Result<Vec<&'static Pack>> {
+    match name {
+        "all" => Ok(BUILTIN_PACKS.iter().collect()),
+        "default" => Ok(BUILTIN_PACKS.iter().filter(|p| p.default).collect()),
+        _ => builtin_pack(name).map(|_| BUILTIN_PACKS.iter().filter(|p| p.name == name).collect()),
+    }
+}
+
 impl fmt::Display for RuleSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RuleSource::Path(p) => write!(f, "{}", p.display()),
             RuleSource::Builtin(name) => write!(f, "builtin:{name}"),
+            RuleSource::Inline { name, .. } => write!(f, "-e {name}"),
+            RuleSource::Defaults => write!(f, "builtin:default"),
         }
     }
 }
@@ -117,7 +304,7 @@ pub fn builtin_pack(name: &str) -> Result<&'static str> {
                 .map(|p| format!("builtin:{}", p.name))
                 .collect();
             anyhow!(
-                "unknown built-in rule pack {name:?} (available: {})",
+                "unknown built-in rule pack {name:?} (available: {}, builtin:default, builtin:all)",
                 known.join(", ")
             )
         })

@@ -19,9 +19,9 @@ fn builtin_pack_passes_its_own_tests() {
             o.passed(),
             "{}: {:?} expected {:?}, got {:?}",
             o.test.origin,
-            o.test.line,
+            o.test.text(),
             o.test.expect,
-            o.actual
+            o.failure
         );
     }
 }
@@ -192,7 +192,7 @@ fn ignore_case_works_with_verbose_patterns() {
         Duration::from_secs(1),
     )
     .unwrap();
-    assert_eq!(set.rule_for(b"LOST"), Some("a"));
+    assert_eq!(set.rule_for(b"LOST").as_deref(), Some("a"));
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn ignore_case_applies_to_the_combined_matcher_too() {
         Duration::from_secs(1),
     )
     .unwrap();
-    assert_eq!(set.rule_for(b"CONNECTION LOST"), Some("a"));
+    assert_eq!(set.rule_for(b"CONNECTION LOST").as_deref(), Some("a"));
 }
 
 #[test]

@@ -7,8 +7,10 @@
 use std::sync::Arc;
 
 use crate::engine::{Decision, Engine, RuleStats, Summary, WindowSpec};
-use crate::records::{line_content, Disposition, Frame, Framer, Framing};
-use crate::rules::{MatchScratch, RuleSet};
+use regex::bytes::CaptureLocations;
+
+use crate::records::{line_content, split_collector_prefix, Disposition, Frame, Framer, Framing};
+use crate::rules::{Found, MatchScratch, RuleSet};
 use crate::time::Time;
 
 /// What to do with one line.
@@ -25,6 +27,12 @@ pub enum Verdict {
     /// A continuation line of a record rule `0` suppressed: hold it back
     /// too (the record was counted once, at its first line).
     ContinueSuppressed(usize),
+    /// The first line of a record that rule `0` (or a later one) may
+    /// match once its last line is known (`exception = ...`): the caller
+    /// holds it until the record ends, then calls [`Decider::resolve`].
+    Hold(usize),
+    /// A continuation line of the held record: hold it too.
+    ContinueHeld,
 }
 
 impl Verdict {
@@ -46,7 +54,7 @@ pub fn window_specs(rules: &RuleSet) -> Vec<WindowSpec> {
             window: r.window,
             pass_first: r.pass_first,
             max_keys: r.max_keys,
-            keyed: r.key.is_some(),
+            keyed: r.window_key.is_keyed(),
         })
         .collect()
 }
@@ -61,6 +69,8 @@ pub struct Decider {
     /// Framing from the command line, which overrides the rule files'.
     framing_override: Option<Framing>,
     records: u64,
+    /// Capture slots for splitting off collector prefixes before matching.
+    prefix_slots: Option<CaptureLocations>,
 }
 
 impl Decider {
@@ -78,6 +88,7 @@ impl Decider {
             framer: Framer::new(effective),
             framing_override: framing,
             records: 0,
+            prefix_slots: None,
         }
     }
 
@@ -124,22 +135,78 @@ impl Decider {
         // A new record (or the continuation of a record whose rule does not
         // take continuations, which then stands on its own).
         self.records += 1;
-        let matched = if candidate {
-            self.rules.match_each_rule(content, &mut self.scratch)
+        // Patterns see the program's own line, without a log collector's
+        // prefix (docker compose, journald, ...), so `^` anchors hold there too.
+        let (_, body) = split_collector_prefix(content, &mut self.prefix_slots);
+        let found = if candidate {
+            self.rules.match_each_rule(body, &mut self.scratch)
         } else {
-            self.rules.match_line(content, &mut self.scratch)
+            self.rules.match_line(body, &mut self.scratch)
         };
-        let Some((rule_id, key)) = matched else {
-            self.framer.started(Some(Disposition::Pass));
-            return Verdict::Pass;
-        };
+        match found {
+            None => {
+                self.framer.started(Some(Disposition::Pass));
+                Verdict::Pass
+            }
+            Some(Found::Rule(rule_id, _)) => self.count(rule_id, now, out),
+            Some(Found::Deferred(rule_id)) => {
+                if self.framer.framing().is_on() && self.rules.rules()[rule_id].multiline {
+                    self.framer.started(Some(Disposition::Hold));
+                    Verdict::Hold(rule_id)
+                } else {
+                    // No continuation lines can follow: the record is this line.
+                    self.resolve(rule_id, content, content, now, out)
+                }
+            }
+        }
+    }
+
+    /// Counts a record of `rule_id` with the engine, under the key the
+    /// last match left in the scratch space, and tells the framer what its
+    /// continuation lines do.
+    fn count(&mut self, rule_id: usize, now: Time, out: &mut Vec<Summary>) -> Verdict {
         let multiline = self.rules.rules()[rule_id].multiline;
-        let (verdict, disposition) = match self.engine.decide(rule_id, key, now, out) {
+        let decision = self.engine.decide(rule_id, self.scratch.key(), now, out);
+        let (verdict, disposition) = match decision {
             Decision::Pass => (Verdict::PassMatched(rule_id), Disposition::Pass),
             Decision::Suppress => (Verdict::Suppress(rule_id), Disposition::Suppress(rule_id)),
         };
         self.framer.started(multiline.then_some(disposition));
         verdict
+    }
+
+    /// Decides the held record now that it has ended: `first` and `last`
+    /// are its first and last lines (without line endings), `from` the rule
+    /// [`Verdict::Hold`] named, `now` the time of its first line. Its
+    /// continuation lines still to come follow the verdict.
+    pub fn resolve(
+        &mut self,
+        from: usize,
+        first: &[u8],
+        last: &[u8],
+        now: Time,
+        out: &mut Vec<Summary>,
+    ) -> Verdict {
+        let (_, first) = split_collector_prefix(first, &mut self.prefix_slots);
+        let mut last_slots = None;
+        let (_, last) = split_collector_prefix(last, &mut last_slots);
+        match self
+            .rules
+            .match_record(from, first, last, &mut self.scratch)
+        {
+            Some((rule_id, _)) => self.count(rule_id, now, out),
+            None => {
+                self.framer.started(Some(Disposition::Pass));
+                Verdict::Pass
+            }
+        }
+    }
+
+    /// Whether `line` continues the held record (without changing any
+    /// state: framing is tried on a copy).
+    pub fn continues_held(&self, line: &[u8]) -> bool {
+        let mut framer = self.framer.clone();
+        framer.classify(line_content(line)) == (Frame::Continuation, Some(Disposition::Hold))
     }
 
     /// Decides a line that the caller knows no rule matches (the buffer
@@ -166,6 +233,7 @@ impl Decider {
             (Frame::Continuation, Some(Disposition::Suppress(rule))) => {
                 Some(Verdict::ContinueSuppressed(rule))
             }
+            (Frame::Continuation, Some(Disposition::Hold)) => Some(Verdict::ContinueHeld),
             _ => None,
         }
     }

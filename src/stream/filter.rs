@@ -1,13 +1,15 @@
-//! [`Filter`]: the pipeline applied to a byte stream, writing to its sinks.
-//! It takes time as an argument like the engine, so tests drive it with a
-//! fixed clock. Bytes are cut into lines here; whole buffers are searched
-//! for candidate lines first, so the lines no rule can match are written
-//! in bulk without being looked at one by one.
+//! [`Filter`]: the pipeline applied to a byte stream. It takes time as an
+//! argument like the engine, so tests drive it with a fixed clock. Bytes
+//! are cut into lines here; whole buffers are searched for candidate lines
+//! first, so the lines no rule can match are written in bulk without being
+//! looked at one by one. A record whose rule needs its last line
+//! (`exception = ...`) is held here until it ends.
 
 use anyhow::Result;
 use std::sync::Arc;
 
 use super::decide::{Decider, Verdict};
+use super::output::Output;
 use super::sink::Sink;
 use super::stats::Counters;
 use crate::engine::{RuleStats, Summary};
@@ -23,6 +25,7 @@ pub struct FilterOptions {
     pub line_buffered: bool,
     /// Longest line matched whole; a longer one is decided on its first
     /// `max_line` bytes and streamed through (or suppressed) in pieces.
+    /// Also the most a held record may grow before it is decided.
     pub max_line: usize,
     /// Record framing from the command line; `None`: the rule files'.
     pub framing: Option<Framing>,
@@ -32,6 +35,8 @@ pub struct FilterOptions {
     /// Decide every line on its own, without the buffer search: the simple
     /// reference path the fast path is tested against.
     pub per_line: bool,
+    /// `--dry-run`: write suppressed lines too, tagged `[logdedup:RULE] `.
+    pub dry_run: bool,
 }
 
 impl Default for FilterOptions {
@@ -42,6 +47,7 @@ impl Default for FilterOptions {
             framing: None,
             log_clock: None,
             per_line: false,
+            dry_run: false,
         }
     }
 }
@@ -53,33 +59,41 @@ pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LongLine {
     Pass,
-    Suppress,
+    Suppress(usize),
 }
 
-/// The engine applied to a byte stream, writing to its sinks.
+/// A record held until it ends, because its rule decides on its last line.
+struct Pending {
+    /// The rule the first line matched (later rules may still win).
+    rule: usize,
+    /// The record's bytes so far.
+    bytes: Vec<u8>,
+    /// Where its first line ends, and its last line starts.
+    first_end: usize,
+    last_start: usize,
+    /// Lines in it.
+    lines: u64,
+    /// The time of its first line.
+    time: Time,
+}
+
+/// The pipeline applied to a byte stream, writing to its sinks.
 pub struct Filter {
     decider: Decider,
-    formatter: SummaryFormatter,
-    out: Sink,
-    /// `None`: summaries go into `out`, in stream order.
-    summary_sink: Option<Sink>,
-    suppressed_sink: Option<Sink>,
+    output: Output,
     options: FilterOptions,
     /// The start of a line whose `\n` has not arrived yet (at most `max_line` bytes).
     partial: Vec<u8>,
     /// Set while the rest of an over-long line is being streamed.
     long_line: Option<LongLine>,
-    /// Whether the last byte written to `out` ended a line, so a summary
-    /// after a final line without `\n` gets one first.
-    out_at_line_start: bool,
     due: Vec<Summary>,
     log_clock: Option<LogClock>,
     /// In log-clock mode, the time used before any timestamp is seen: the
     /// wall-clock time of the first push.
     log_start: Option<Time>,
-    /// Formatted summaries for `out` not yet written (see `write_due`).
-    held: Vec<u8>,
-    line_buf: Vec<u8>,
+    pending: Option<Pending>,
+    /// The buffer of the last pending record, kept for the next one.
+    spare: Vec<u8>,
     counters: Counters,
 }
 
@@ -96,10 +110,14 @@ impl Filter {
     ) -> Filter {
         Filter {
             decider: Decider::new(rules, options.framing.clone()),
-            formatter,
-            out,
-            summary_sink,
-            suppressed_sink,
+            output: Output::new(
+                out,
+                summary_sink,
+                suppressed_sink,
+                formatter,
+                options.line_buffered,
+                options.dry_run,
+            ),
             log_clock: options.log_clock.clone(),
             log_start: None,
             options: FilterOptions {
@@ -108,10 +126,9 @@ impl Filter {
             },
             partial: Vec::new(),
             long_line: None,
-            out_at_line_start: true,
             due: Vec::new(),
-            held: Vec::new(),
-            line_buf: Vec::new(),
+            pending: None,
+            spare: Vec::new(),
             counters: Counters::default(),
         }
     }
@@ -183,10 +200,11 @@ impl Filter {
     }
 
     /// The fast path over `region`, whole lines only: a literal search over
-    /// the buffer finds the lines some rule may match; the lines before each are
-    /// passed in one write without being looked at one by one (with framing
-    /// on, each is still framed, cheaply, as it may continue a suppressed
-    /// record). Gives exactly what [`Filter::line`] would, line by line.
+    /// the buffer finds the lines some rule may match; the lines before each
+    /// are passed in one write without being looked at one by one (with
+    /// framing on, each is still framed, cheaply, as it may continue a
+    /// suppressed record). While a record is held, lines take the general
+    /// path. Gives exactly what [`Filter::line`] would, line by line.
     fn lines_fast(
         &mut self,
         matcher: &regex_automata::util::prefilter::Prefilter,
@@ -196,8 +214,8 @@ impl Filter {
         let framing = self.decider.framing().is_on();
         let mut pos = 0; // start of the next line to decide
         let mut pass_from = 0; // start of the passing span not yet written
-        let mut lines = 0u64;
-        let mut held_lines = 0u64;
+        let mut lines = 0u64; // lines decided here (not by `line`)
+        let mut passed = 0u64;
         while pos < region.len() {
             let hit = matcher.find(region, regex_automata::Span::from(pos..region.len()));
             let candidate = hit.map_or(region.len(), |m| {
@@ -209,11 +227,20 @@ impl Filter {
                     let end = memchr::memchr(b'\n', &region[start..candidate])
                         .map_or(candidate, |i| start + i + 1);
                     let line = &region[start..end];
-                    lines += 1;
-                    if !self.decider.feed_unmatched(line).passes() {
-                        self.hold(&region[pass_from..start], line)?;
-                        held_lines += 1;
+                    if self.pending.is_some() {
+                        self.output.pass(&region[pass_from..start])?;
+                        self.line(line, now)?;
                         pass_from = end;
+                    } else {
+                        lines += 1;
+                        let verdict = self.decider.feed_unmatched(line);
+                        if verdict.passes() {
+                            passed += 1;
+                        } else {
+                            self.output.pass(&region[pass_from..start])?;
+                            self.suppressed(verdict, line)?;
+                            pass_from = end;
+                        }
                     }
                     start = end;
                 }
@@ -221,6 +248,7 @@ impl Filter {
                 let n = memchr::memchr_iter(b'\n', &region[pos..candidate]).count() as u64;
                 self.decider.count_unmatched(n);
                 lines += n;
+                passed += n;
             }
             let Some(m) = hit else {
                 break;
@@ -228,37 +256,120 @@ impl Filter {
             let end =
                 memchr::memchr(b'\n', &region[m.start..]).map_or(region.len(), |i| m.start + i + 1);
             let line = &region[candidate..end];
-            lines += 1;
+            pos = end;
+            if self.pending.is_some() {
+                self.output.pass(&region[pass_from..candidate])?;
+                self.line(line, now)?;
+                pass_from = end;
+                continue;
+            }
             let verdict = self.decider.feed_candidate(line, now, &mut self.due);
             if !self.due.is_empty() {
-                self.out.write_all(&region[pass_from..candidate])?;
+                self.output.pass(&region[pass_from..candidate])?;
                 pass_from = candidate;
                 self.write_due()?;
             }
-            if !verdict.passes() {
-                self.hold(&region[pass_from..candidate], line)?;
-                held_lines += 1;
+            if let Verdict::Hold(rule) = verdict {
+                self.output.pass(&region[pass_from..candidate])?;
+                self.counters.lines_in += 1;
+                self.start_pending(rule, line, now);
+                pass_from = end;
+                continue;
+            }
+            lines += 1;
+            if verdict.passes() {
+                passed += 1;
+            } else {
+                self.output.pass(&region[pass_from..candidate])?;
+                self.suppressed(verdict, line)?;
                 pass_from = end;
             }
-            pos = end;
         }
-        self.out.write_all(&region[pass_from..])?;
+        self.output.pass(&region[pass_from..])?;
         self.counters.lines_in += lines;
-        self.counters.lines_out += lines - held_lines;
-        self.out_at_line_start = true;
+        self.counters.lines_out += passed;
         Ok(())
     }
 
-    /// Writes the passing span before a held-back line, then the line to
-    /// the audit trail (if any).
-    fn hold(&mut self, passing: &[u8], line: &[u8]) -> Result<()> {
-        if !passing.is_empty() {
-            self.out.write_all(passing)?;
+    /// Sends a line the verdict holds back to the audit trail (and, with
+    /// `--dry-run`, tagged to the output).
+    fn suppressed(&mut self, verdict: Verdict, line: &[u8]) -> Result<()> {
+        let rule = match verdict {
+            Verdict::Suppress(r) | Verdict::ContinueSuppressed(r) => r,
+            _ => usize::MAX,
+        };
+        let rules = Arc::clone(self.decider.rules());
+        self.output.suppress(&rules, rule, line, true)
+    }
+
+    /// Starts holding a record whose first line is `line`, seen at `now`.
+    fn start_pending(&mut self, rule: usize, line: &[u8], now: Time) {
+        let mut bytes = std::mem::take(&mut self.spare);
+        bytes.clear();
+        bytes.extend_from_slice(line);
+        self.pending = Some(Pending {
+            rule,
+            first_end: bytes.len(),
+            last_start: 0,
+            bytes,
+            lines: 1,
+            time: now,
+        });
+    }
+
+    /// Adds a continuation line to the held record; a record that has
+    /// grown past `--max-line` is decided now (its later lines follow).
+    fn add_pending(&mut self, line: &[u8]) -> Result<()> {
+        let Some(p) = &mut self.pending else {
+            // Nothing held (cannot happen): the line passes.
+            self.counters.lines_out += 1;
+            return self.output.pass(line);
+        };
+        if !line_content(line).iter().all(u8::is_ascii_whitespace) {
+            p.last_start = p.bytes.len();
         }
-        if let Some(sink) = &mut self.suppressed_sink {
-            sink.write_all(line)?;
+        p.bytes.extend_from_slice(line);
+        p.lines += 1;
+        if p.bytes.len() > self.options.max_line {
+            self.resolve_pending()?;
         }
         Ok(())
+    }
+
+    /// Whether a record is being held.
+    pub fn holding(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Decides the held record, if any, and writes it; summaries that
+    /// waited for it follow. For the run loop when the input has gone idle.
+    pub fn release_pending(&mut self) -> Result<()> {
+        self.resolve_pending()?;
+        self.output.flush()
+    }
+
+    fn resolve_pending(&mut self) -> Result<()> {
+        let Some(p) = self.pending.take() else {
+            return Ok(());
+        };
+        let first = line_content(&p.bytes[..p.first_end]);
+        let last = line_content(&p.bytes[p.last_start..]);
+        let last = memchr::memchr(b'\n', last).map_or(last, |i| &last[..i]);
+        let last = line_content(last);
+        let verdict = self
+            .decider
+            .resolve(p.rule, first, last, p.time, &mut self.due);
+        if verdict.passes() {
+            self.output.pass(&p.bytes)?;
+            self.counters.lines_out += p.lines;
+        } else {
+            for line in p.bytes.split_inclusive(|&b| b == b'\n') {
+                self.suppressed(verdict, line)?;
+            }
+        }
+        self.output.line_done()?;
+        self.spare = p.bytes;
+        self.write_due()
     }
 
     /// Writes the summaries of windows that have closed by `now` (a wall
@@ -307,20 +418,24 @@ impl Filter {
     /// shutdown signal: nothing counted may wait for a grace period that
     /// might end in SIGKILL). Matching lines after this open new windows.
     pub fn summarize_all(&mut self, now: Time) -> Result<()> {
+        self.resolve_pending()?;
         let now = self.stop_time(now);
         self.decider.finish(now, &mut self.due);
         self.write_due()?;
         self.flush()
     }
 
-    /// Swaps in new rules between two lines; see [`Decider::reload`].
+    /// Swaps in new rules between two lines; see [`Decider::reload`]. A
+    /// held record is decided by the rules it was held for.
     pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time) -> Result<()> {
+        self.resolve_pending()?;
         let now = self.stop_time(now);
         // The summaries of removed rules name rules of the old set: format
         // them against it, before the new one takes over.
         let old = Arc::clone(self.decider.rules());
         self.decider.reload(rules, now, &mut self.due);
-        self.write_due_with(&old)
+        self.output
+            .summaries(&mut self.due, &old, self.long_line == Some(LongLine::Pass))
     }
 
     /// The earliest wall-clock time a window closes, for the timer; `None`
@@ -332,14 +447,15 @@ impl Filter {
         self.decider.next_deadline()
     }
 
-    /// End of input: decides a final line without `\n`, summarizes every
-    /// open window and flushes.
+    /// End of input: decides a final line without `\n` and a held record,
+    /// summarizes every open window and flushes.
     pub fn finish(&mut self, now: Time) -> Result<()> {
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
             self.line(&line, now)?;
         }
         self.long_line = None;
+        self.resolve_pending()?;
         let now = self.stop_time(now);
         self.decider.finish(now, &mut self.due);
         self.write_due()?;
@@ -348,45 +464,38 @@ impl Filter {
 
     /// Standard output is gone: closes every open window and writes the
     /// summaries to the sinks that still work (a summary file, stderr);
-    /// summaries bound for standard output are lost with it.
+    /// summaries bound for standard output are lost with it. A held record
+    /// that its rule suppresses still reaches the audit trail and the count.
     pub fn finish_without_stdout(&mut self, now: Time) -> Result<()> {
+        if let Some(p) = self.pending.take() {
+            let first = line_content(&p.bytes[..p.first_end]);
+            let last = line_content(&p.bytes[p.last_start..]);
+            let verdict = self
+                .decider
+                .resolve(p.rule, first, last, p.time, &mut self.due);
+            if !verdict.passes() && !self.options.dry_run {
+                for line in p.bytes.split_inclusive(|&b| b == b'\n') {
+                    self.suppressed(verdict, line)?;
+                }
+            }
+        }
         let now = self.stop_time(now);
         self.decider.finish(now, &mut self.due);
         let rules = Arc::clone(self.decider.rules());
-        self.held.clear();
-        for summary in self.due.drain(..) {
-            if let Some(sink) = &mut self.summary_sink {
-                self.line_buf.clear();
-                self.formatter
-                    .write(&summary, &rules.rules()[summary.rule], &mut self.line_buf);
-                sink.write_all(&self.line_buf)?;
-                self.counters.summaries += 1;
-            }
-        }
-        if let Some(s) = &mut self.summary_sink {
-            s.flush()?;
-        }
-        if let Some(s) = &mut self.suppressed_sink {
-            s.flush()?;
-        }
-        Ok(())
+        self.output.summaries_without_stdout(&mut self.due, &rules)
     }
 
     /// Flushes every sink.
     pub fn flush(&mut self) -> Result<()> {
-        self.out.flush()?;
-        if let Some(s) = &mut self.summary_sink {
-            s.flush()?;
-        }
-        if let Some(s) = &mut self.suppressed_sink {
-            s.flush()?;
-        }
-        Ok(())
+        self.output.flush()
     }
 
-    /// Line counts so far.
-    pub fn counters(&self) -> &Counters {
-        &self.counters
+    /// Line and summary counts so far.
+    pub fn counters(&self) -> Counters {
+        Counters {
+            summaries: self.output.summaries,
+            ..self.counters.clone()
+        }
     }
 
     /// Per-rule counts so far.
@@ -399,41 +508,55 @@ impl Filter {
         self.decider.rules()
     }
 
+    /// Decides one whole line the general way.
     fn line(&mut self, line: &[u8], now: Time) -> Result<()> {
+        if self.pending.is_some() && !self.decider.continues_held(line) {
+            self.resolve_pending()?;
+        }
         self.counters.lines_in += 1;
         let now = self.line_time(line, now);
-        let verdict: Verdict = self.decider.feed(line, now, &mut self.due);
+        let verdict = self.decider.feed(line, now, &mut self.due);
         self.write_due()?;
-        if verdict.passes() {
-            self.out.write_all(line)?;
-            self.out_at_line_start = line.ends_with(b"\n");
-            self.counters.lines_out += 1;
-            if self.options.line_buffered {
-                self.out.flush()?;
+        match verdict {
+            Verdict::Hold(rule) => self.start_pending(rule, line, now),
+            Verdict::ContinueHeld => self.add_pending(line)?,
+            v if v.passes() => {
+                self.output.pass(line)?;
+                self.counters.lines_out += 1;
+                self.output.line_done()?;
             }
-        } else if let Some(sink) = &mut self.suppressed_sink {
-            sink.write_all(line)?;
+            v => self.suppressed(v, line)?,
         }
         Ok(())
     }
 
     /// Decides an over-long line on its first `max_line` bytes and writes
-    /// those; the rest follows in [`Filter::continue_long_line`].
+    /// those; the rest follows in [`Filter::continue_long_line`]. It is
+    /// never held: a held record is decided before it.
     fn long_line_head(&mut self, head: &[u8], now: Time) -> Result<()> {
+        self.resolve_pending()?;
         self.counters.lines_in += 1;
         let now = self.line_time(head, now);
-        let verdict = self.decider.feed(head, now, &mut self.due);
+        let mut verdict = self.decider.feed(head, now, &mut self.due);
+        if let Verdict::Hold(rule) = verdict {
+            let content = line_content(head);
+            verdict = self
+                .decider
+                .resolve(rule, content, content, now, &mut self.due);
+        }
         self.write_due()?;
         if verdict.passes() {
-            self.out.write_all(head)?;
-            self.out_at_line_start = false;
+            self.output.pass(head)?;
             self.counters.lines_out += 1;
             self.long_line = Some(LongLine::Pass);
         } else {
-            if let Some(sink) = &mut self.suppressed_sink {
-                sink.write_all(head)?;
-            }
-            self.long_line = Some(LongLine::Suppress);
+            let rule = match verdict {
+                Verdict::Suppress(r) | Verdict::ContinueSuppressed(r) => r,
+                _ => usize::MAX,
+            };
+            let rules = Arc::clone(self.decider.rules());
+            self.output.suppress(&rules, rule, head, true)?;
+            self.long_line = Some(LongLine::Suppress(rule));
         }
         Ok(())
     }
@@ -446,69 +569,30 @@ impl Filter {
             None => (data, &[][..], false),
         };
         match mode {
-            LongLine::Pass => {
-                self.out.write_all(piece)?;
-                self.out_at_line_start = ended;
-            }
-            LongLine::Suppress => {
-                if let Some(sink) = &mut self.suppressed_sink {
-                    sink.write_all(piece)?;
-                }
+            LongLine::Pass => self.output.pass(piece)?,
+            LongLine::Suppress(rule) => {
+                let rules = Arc::clone(self.decider.rules());
+                self.output.suppress(&rules, rule, piece, false)?;
             }
         }
         if ended {
             self.long_line = None;
             // Summaries held back so as not to split the line go out now.
             self.write_due()?;
-            if self.options.line_buffered {
-                self.out.flush()?;
-            }
+            self.output.line_done()?;
         }
         Ok(rest)
     }
 
-    /// Formats the summaries due and writes them to their sink. Summaries
-    /// bound for `out` wait in `held` while a passing over-long line is
-    /// being streamed, so that line is never cut in two; they are formatted
-    /// at once all the same, so a reload in between cannot change them.
+    /// Formats the summaries due and writes them to their sink; those for
+    /// standard output wait while a passing over-long line is streamed (so
+    /// it is never cut in two) or a record is held (it comes first).
     fn write_due(&mut self) -> Result<()> {
-        if self.due.is_empty() && self.held.is_empty() {
+        if self.due.is_empty() && !self.output.has_waiting() {
             return Ok(());
         }
+        let wait = self.long_line == Some(LongLine::Pass) || self.pending.is_some();
         let rules = Arc::clone(self.decider.rules());
-        self.write_due_with(&rules)
-    }
-
-    /// [`Filter::write_due`] with the rule set the summaries' rule numbers
-    /// refer to.
-    fn write_due_with(&mut self, rules: &RuleSet) -> Result<()> {
-        for summary in self.due.drain(..) {
-            let rule = &rules.rules()[summary.rule];
-            self.counters.summaries += 1;
-            match &mut self.summary_sink {
-                Some(sink) => {
-                    self.line_buf.clear();
-                    self.formatter.write(&summary, rule, &mut self.line_buf);
-                    sink.write_all(&self.line_buf)?;
-                    if self.options.line_buffered {
-                        sink.flush()?;
-                    }
-                }
-                None => self.formatter.write(&summary, rule, &mut self.held),
-            }
-        }
-        if self.held.is_empty() || self.long_line == Some(LongLine::Pass) {
-            return Ok(());
-        }
-        if !self.out_at_line_start {
-            self.out.write_all(b"\n")?;
-            self.out_at_line_start = true;
-        }
-        self.out.write_all(&self.held)?;
-        self.held.clear();
-        if self.options.line_buffered {
-            self.out.flush()?;
-        }
-        Ok(())
+        self.output.summaries(&mut self.due, &rules, wait)
     }
 }

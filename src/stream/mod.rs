@@ -12,7 +12,9 @@
 mod decide;
 mod filter;
 mod input;
+mod output;
 mod signals;
+mod simulate;
 mod sink;
 mod stats;
 
@@ -27,6 +29,7 @@ pub use decide::{window_specs, Decider, Verdict};
 pub use filter::{Filter, FilterOptions, DEFAULT_MAX_LINE};
 pub use input::{open_inputs, InputSource, OpenInput};
 pub use signals::{SignalWatch, Stop};
+pub use simulate::{simulate, TIME_PLACEHOLDER};
 
 use input::read_inputs;
 use signals::watch_signals;

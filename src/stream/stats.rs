@@ -19,12 +19,14 @@ pub fn format_stats(filter: &Filter) -> String {
     let stats = filter.rule_stats();
     let records: u64 = stats.iter().map(|s| s.suppressed).sum();
     let mut text = format!(
-        "logdedup: {} lines in, {} passed, {} suppressed ({} records), {} summaries\n",
+        "logdedup: {} lines in, {} passed, {} suppressed ({} record{}), {} summar{}\n",
         c.lines_in,
         c.lines_out,
         c.lines_in - c.lines_out,
         records,
-        c.summaries
+        if records == 1 { "" } else { "s" },
+        c.summaries,
+        if c.summaries == 1 { "y" } else { "ies" },
     );
     let width = filter
         .rules()

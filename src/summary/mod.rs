@@ -11,7 +11,8 @@ pub use template::{Template, PLACEHOLDERS};
 use serde_json::json;
 
 use crate::engine::Summary;
-use crate::rules::Rule;
+use crate::rules::{split_window_key, Rule};
+use crate::template::{split, Piece};
 use crate::time::{format_duration, TimeFormatter};
 
 /// How summary lines look.
@@ -49,21 +50,37 @@ impl SummaryFormatter {
 
     /// Appends the summary line for `s` (with its `\n`) to `out`.
     pub fn write(&self, s: &Summary, rule: &Rule, out: &mut Vec<u8>) {
-        let key = s
+        let (user_key, labels) = match &s.key {
+            Some(k) => split_window_key(k, rule.key.is_some()),
+            None => (&[][..], Vec::new()),
+        };
+        let key = rule
             .key
-            .as_ref()
-            .map(|k| String::from_utf8_lossy(k).into_owned());
+            .is_some()
+            .then(|| String::from_utf8_lossy(user_key).into_owned());
+        let texts = Texts {
+            message: fill(
+                &rule.message,
+                key.as_deref(),
+                &labels,
+                rule.window_key.labels(),
+            ),
+            note: rule
+                .note
+                .as_deref()
+                .map(|n| fill(n, key.as_deref(), &labels, rule.window_key.labels())),
+        };
         match &self.style {
             Style::Default => {
                 let line = format!(
                     "{} | {} | {} (occurred {})",
                     self.time.format(s.at),
                     rule.level,
-                    rule.message,
+                    texts.message,
                     times(s.count)
                 );
                 out.extend_from_slice(line.as_bytes());
-                if let Some(note) = &rule.note {
+                if let Some(note) = &texts.note {
                     out.extend_from_slice(b" - ");
                     out.extend_from_slice(note.as_bytes());
                 }
@@ -72,7 +89,7 @@ impl SummaryFormatter {
                 for part in &t.parts {
                     let text = match part {
                         Part::Literal(l) => l.clone(),
-                        Part::Field(f) => self.field(f, s, rule, key.as_deref()),
+                        Part::Field(f) => self.field(f, s, rule, key.as_deref(), &texts),
                     };
                     out.extend_from_slice(text.as_bytes());
                 }
@@ -83,8 +100,8 @@ impl SummaryFormatter {
                     "level": rule.level,
                     "rule": rule.name,
                     "key": key,
-                    "message": rule.message,
-                    "note": rule.note,
+                    "message": texts.message,
+                    "note": texts.note,
                     "count": s.count,
                     "first": self.time.format(s.first),
                     "last": self.time.format(s.last),
@@ -96,14 +113,21 @@ impl SummaryFormatter {
         out.push(b'\n');
     }
 
-    fn field(&self, name: &str, s: &Summary, rule: &Rule, key: Option<&str>) -> String {
+    fn field(
+        &self,
+        name: &str,
+        s: &Summary,
+        rule: &Rule,
+        key: Option<&str>,
+        texts: &Texts,
+    ) -> String {
         match name {
             "time" => self.time.format(s.at),
             "level" => rule.level.clone(),
             "rule" => rule.name.clone(),
-            "key" => key.unwrap_or("").to_owned(),
-            "message" => rule.message.clone(),
-            "note" => rule.note.clone().unwrap_or_default(),
+            "key" => one_line(key.unwrap_or("")),
+            "message" => texts.message.clone(),
+            "note" => texts.note.clone().unwrap_or_default(),
             "count" => s.count.to_string(),
             "times" => times(s.count),
             "first" => self.time.format(s.first),
@@ -112,6 +136,58 @@ impl SummaryFormatter {
             _ => String::new(),
         }
     }
+}
+
+/// A rule's message and note with their placeholders filled.
+struct Texts {
+    message: String,
+    note: Option<String>,
+}
+
+/// Fills `{key}` and the rule's named groups (`names`, with their values
+/// in `labels`) into `text`. Control characters from the log line are
+/// shown escaped, so a summary stays one line.
+fn fill(text: &str, key: Option<&str>, labels: &[&[u8]], names: &[String]) -> String {
+    if !text.contains('{') && !text.contains('}') {
+        return text.to_owned();
+    }
+    let Ok(pieces) = split(text) else {
+        return text.to_owned();
+    };
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Literal(l) => out.push_str(&l),
+            Piece::Placeholder(name) if name == "key" => out.push_str(&one_line(key.unwrap_or(""))),
+            Piece::Placeholder(name) => {
+                let value = names
+                    .iter()
+                    .position(|n| *n == name)
+                    .and_then(|i| labels.get(i))
+                    .map(|v| String::from_utf8_lossy(v))
+                    .unwrap_or_default();
+                out.push_str(&one_line(&value));
+            }
+        }
+    }
+    out
+}
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`): a value taken
+/// from a log line must not break a summary in two.
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,149 @@
+//! `logdedup check [RULES...]`: load and validate rule files without
+//! running anything, one line per file (`FILE: N rules, M tests, ok`),
+//! every error of a file at once, and warnings for rules that cannot work
+//! as meant. In the manner of `nginx -t` and `vector validate`.
+
+use clap::Args;
+use std::io::Write;
+
+use super::rule_args::RuleArgs;
+use super::{Failure, Outcome};
+use crate::rules::{load_each, match_lines, CaseInput, RuleErrors, RuleSet, RuleSource};
+
+/// Arguments of `logdedup check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rule files, directories or builtin:NAME to check (default: the rules
+    /// the filter would use: -r, $LOGDEDUP_RULES, -e, the default packs).
+    #[arg(value_name = "RULES")]
+    pub files: Vec<String>,
+
+    /// Which rules the filter would use, when no RULES are given.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Print only errors and warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The sources a rule command works on: the files named, else what the
+/// filter would load.
+pub fn sources(files: &[String], rules: &RuleArgs) -> Vec<RuleSource> {
+    if files.is_empty() {
+        rules.sources_from_env()
+    } else {
+        files.iter().map(|f| RuleSource::parse(f)).collect()
+    }
+}
+
+/// Every error inside `err`, one per line.
+pub fn error_lines(err: &anyhow::Error) -> Vec<String> {
+    match err.downcast_ref::<RuleErrors>() {
+        Some(errors) => errors.0.iter().map(|e| format!("{e:#}")).collect(),
+        None => vec![format!("{err:#}")],
+    }
+}
+
+/// Runs `logdedup check`.
+pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
+    let sources = sources(&args.files, &args.rules);
+    let (reports, set) = load_each(&sources, args.rules.window);
+    let mut out = String::new();
+    let mut err = String::new();
+    let mut failed = false;
+    for report in &reports {
+        match &report.result {
+            Ok(counts) => out.push_str(&format!(
+                "{}: {} rule{}, {} test{}, ok\n",
+                report.origin,
+                counts.rules,
+                if counts.rules == 1 { "" } else { "s" },
+                counts.tests,
+                if counts.tests == 1 { "" } else { "s" },
+            )),
+            Err(e) => {
+                failed = true;
+                let lines = error_lines(e);
+                out.push_str(&format!(
+                    "{}: {} error{}\n",
+                    report.origin,
+                    lines.len(),
+                    if lines.len() == 1 { "" } else { "s" }
+                ));
+                for line in lines {
+                    err.push_str(&format!("logdedup: {line}\n"));
+                }
+            }
+        }
+    }
+    match &set {
+        Ok(set) => {
+            for warning in warnings(set) {
+                err.push_str(&format!("logdedup: warning: {warning}\n"));
+            }
+        }
+        Err(e) if !failed => {
+            failed = true;
+            for line in error_lines(e) {
+                err.push_str(&format!("logdedup: {line}\n"));
+            }
+        }
+        Err(_) => {}
+    }
+    if !args.quiet {
+        let _ = std::io::stdout().write_all(out.as_bytes());
+    }
+    let _ = std::io::stderr().write_all(err.as_bytes());
+    if failed {
+        Ok(Outcome::Invalid)
+    } else {
+        Ok(Outcome::Success)
+    }
+}
+
+/// Rules that load but cannot do what their author meant: no test shows
+/// them working, or an earlier rule wins every line meant for them.
+pub fn warnings(set: &RuleSet) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (id, rule) in set.rules().iter().enumerate() {
+        let cases: Vec<_> = set
+            .tests()
+            .iter()
+            .filter(|t| t.expect.as_deref() == Some(rule.name.as_str()))
+            .collect();
+        if cases.is_empty() {
+            warnings.push(format!(
+                "{}: rule {:?} has no [[test]] case showing what it matches",
+                rule.origin, rule.name
+            ));
+            continue;
+        }
+        let mut winners = Vec::new();
+        for case in &cases {
+            let winner = match &case.input {
+                CaseInput::Line(line) => match_lines(set, &[line.as_bytes()]),
+                CaseInput::Record(record) => {
+                    let lines: Vec<&[u8]> = record.lines().map(str::as_bytes).collect();
+                    match_lines(set, &lines)
+                }
+                CaseInput::Window { .. } => None,
+            };
+            match winner {
+                Some((name, _)) if set.rules().iter().position(|r| r.name == name) < Some(id) => {
+                    winners.push(name)
+                }
+                _ => break,
+            }
+        }
+        if winners.len() == cases.len() {
+            if let Some(first) = winners.first() {
+                warnings.push(format!(
+                    "{}: rule {:?} can never win: earlier rule {first:?} matches every one of its test lines",
+                    rule.origin, rule.name
+                ));
+            }
+        }
+    }
+    warnings
+}

@@ -1,0 +1,64 @@
+//! The options that say which rules to load, shared by the filter and the
+//! commands that work on rules (check, test, explain, suggest).
+
+use clap::Args;
+use std::time::Duration;
+
+use crate::rules::RuleSource;
+use crate::time::parse_duration;
+
+/// Which rules to load.
+#[derive(Clone, Debug, Args)]
+pub struct RuleArgs {
+    /// Rule file, directory of *.toml (loaded in name order) or builtin:NAME
+    /// (builtin:all, builtin:default). Repeatable; default $LOGDEDUP_RULES
+    /// (':'-separated). These come first, then -e rules, then the default packs.
+    #[arg(short = 'r', long = "rules", value_name = "PATH")]
+    pub rules: Vec<String>,
+
+    /// An inline rule: PATTERN (named e1, e2, … by position) or
+    /// NAME=PATTERN. Repeatable, like grep -e; after the -r rules.
+    #[arg(short = 'e', long = "regexp", value_name = "[NAME=]PATTERN")]
+    pub inline: Vec<String>,
+
+    /// Do not add the default packs (builtin:default) after your rules.
+    #[arg(long)]
+    pub no_default_rules: bool,
+
+    /// Window for rules that set none, e.g. 500ms, 30s, 5m, 1h30m.
+    #[arg(short = 'w', long, value_name = "DUR", default_value = "30s", value_parser = parse_window)]
+    pub window: Duration,
+}
+
+impl RuleArgs {
+    /// The sources in load order: `-r` (or `$LOGDEDUP_RULES` when there is
+    /// no `-r`), then `-e`, then the default set unless turned off.
+    pub fn sources(&self, rules_env: Option<&str>) -> Vec<RuleSource> {
+        let mut sources: Vec<RuleSource> = if !self.rules.is_empty() {
+            self.rules.iter().map(|r| RuleSource::parse(r)).collect()
+        } else {
+            rules_env.map(RuleSource::parse_list).unwrap_or_default()
+        };
+        sources.extend(
+            self.inline
+                .iter()
+                .enumerate()
+                .map(|(i, text)| RuleSource::inline(text, i + 1)),
+        );
+        if !self.no_default_rules {
+            sources.push(RuleSource::Defaults);
+        }
+        sources
+    }
+
+    /// [`RuleArgs::sources`] with `$LOGDEDUP_RULES` read from the environment.
+    pub fn sources_from_env(&self) -> Vec<RuleSource> {
+        let env = std::env::var("LOGDEDUP_RULES").ok();
+        self.sources(env.as_deref())
+    }
+}
+
+/// Parses a `--window` value.
+pub fn parse_window(text: &str) -> Result<Duration, String> {
+    parse_duration(text).map_err(|e| format!("{e:#}"))
+}

@@ -1,0 +1,167 @@
+//! `[input]`: how the stream is framed into records and where log times
+//! are, merged across files (two files may not say different things).
+
+use anyhow::Result;
+use regex::bytes::{Regex, RegexBuilder};
+use std::ops::Range;
+use toml::Spanned;
+
+use super::error::{regex_error_line, Locator};
+use super::schema::{Builder, RawInput};
+use super::validate::{quote_pattern, refuse_match_all, PATTERN_DFA_LIMIT, PATTERN_SIZE_LIMIT};
+use crate::records::{Framing, TimestampPreset, TimestampSpec, PYTHON_TRACEBACK};
+
+/// Validates `[input]` and merges it into `out`: two files may not set
+/// the same setting differently.
+pub(super) fn parse_input(
+    loc: &Locator,
+    input: Spanned<RawInput>,
+    out: &mut Builder,
+) -> Result<()> {
+    let table_start = input.span().start;
+    let input = input.into_inner();
+    let err = |span: Range<usize>, msg: String| loc.error(Some(span), None, msg);
+    let framing = match (input.record_start, input.continuation) {
+        (Some(_), Some(c)) => {
+            return Err(err(
+                c.span(),
+                "[input] sets both record_start and continuation; use one".into(),
+            ))
+        }
+        (Some(r), None) => Some(
+            framing_regex(r.get_ref())
+                .map(Framing::RecordStart)
+                .map_err(|m| err(r.span(), format!("[input] record_start: {m}")))?,
+        ),
+        (None, Some(c)) if c.get_ref() == PYTHON_TRACEBACK => Some(Framing::PythonTraceback),
+        (None, Some(c)) => Some(
+            framing_regex(c.get_ref())
+                .map(Framing::Continuation)
+                .map_err(|m| err(c.span(), format!("[input] continuation: {m}")))?,
+        ),
+        (None, None) => None,
+    };
+    let here = loc.line_of(table_start);
+    if let Some(framing) = framing {
+        match &out.framing {
+            Some((existing, origin)) if existing.describe() != framing.describe() => {
+                return Err(loc.error(
+                    Some(table_start..table_start),
+                    None,
+                    format!(
+                        "[input] sets {}, but {origin} already set {}",
+                        framing.describe(),
+                        existing.describe()
+                    ),
+                ))
+            }
+            Some(_) => {}
+            None => out.framing = Some((framing, here.clone())),
+        }
+    }
+    if let Some(ts) = input.timestamp {
+        let span = ts.span();
+        let (spec, text) = timestamp_spec(ts.into_inner()).map_err(|m| err(span.clone(), m))?;
+        match &out.timestamp {
+            Some((_, existing, origin)) if *existing != text => {
+                return Err(err(
+                    span,
+                    format!("[input] timestamp = {text}, but {origin} already set {existing}"),
+                ))
+            }
+            Some(_) => {}
+            None => out.timestamp = Some((spec, text, here)),
+        }
+    }
+    Ok(())
+}
+
+/// Compiles a framing regex (`record_start`, `continuation`).
+/// A framing regex that matches every line would make the rest of the
+/// stream one record (or every line a record of its own): refused.
+pub fn framing_regex(pattern: &str) -> Result<Regex, String> {
+    let regex = plain_regex(pattern)?;
+    refuse_match_all(&regex, pattern).map_err(|m| {
+        format!("{m}: every line would continue (or start) a record, so nothing would be framed")
+    })?;
+    Ok(regex)
+}
+
+/// Compiles a regex that is not a rule pattern (a timestamp pattern), with
+/// the rule patterns' size limits.
+fn plain_regex(pattern: &str) -> Result<Regex, String> {
+    if pattern.is_empty() {
+        return Err("pattern is empty".into());
+    }
+    RegexBuilder::new(pattern)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .dfa_size_limit(PATTERN_DFA_LIMIT)
+        .build()
+        .map_err(|e| {
+            format!(
+                "invalid pattern {}: {}",
+                quote_pattern(pattern),
+                regex_error_line(&e)
+            )
+        })
+}
+
+/// Reads `[input] timestamp`: a preset name or `{ pattern, format }`.
+/// Returns the spec and a canonical text of it, to compare across files.
+fn timestamp_spec(value: toml::Value) -> Result<(TimestampSpec, String), String> {
+    match value {
+        toml::Value::String(name) => TimestampPreset::from_name(&name)
+            .map(|p| (TimestampSpec::Preset(p), format!("{name:?}")))
+            .ok_or_else(|| {
+                format!(
+                    "[input] timestamp: unknown preset {name:?} (known: {})",
+                    TimestampPreset::NAMES
+                )
+            }),
+        toml::Value::Table(table) => {
+            let mut pattern = None;
+            let mut format = None;
+            for (key, value) in table {
+                match (key.as_str(), value) {
+                    ("pattern", toml::Value::String(p)) => pattern = Some(p),
+                    ("format", toml::Value::String(f)) => format = Some(f),
+                    ("pattern" | "format", other) => {
+                        return Err(format!(
+                            "[input] timestamp.{key} must be a string, not {}",
+                            other.type_str()
+                        ))
+                    }
+                    (other, _) => {
+                        return Err(format!(
+                            "[input] timestamp: unknown field `{other}`, expected `pattern` and `format`"
+                        ))
+                    }
+                }
+            }
+            let (Some(pattern), Some(format)) = (pattern, format) else {
+                return Err("[input] timestamp needs both `pattern` and `format`".into());
+            };
+            let regex =
+                plain_regex(&pattern).map_err(|m| format!("[input] timestamp.pattern: {m}"))?;
+            if chrono::format::StrftimeItems::new(&format)
+                .any(|item| matches!(item, chrono::format::Item::Error))
+            {
+                return Err(format!(
+                    "[input] timestamp.format {format:?} has an unknown or incomplete % specifier"
+                ));
+            }
+            let text = format!("{{ pattern = '{pattern}', format = {format:?} }}");
+            Ok((
+                TimestampSpec::Custom {
+                    pattern: regex,
+                    format,
+                },
+                text,
+            ))
+        }
+        other => Err(format!(
+            "[input] timestamp must be a preset name or {{ pattern = ..., format = ... }}, not {}",
+            other.type_str()
+        )),
+    }
+}

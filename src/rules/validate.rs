@@ -1,0 +1,284 @@
+//! Validation of one `[[rule]]`: every value checked and compiled, every
+//! mistake reported at its place in the file. A rule either compiles to
+//! exactly what its author meant or is refused.
+
+use regex::bytes::{Regex, RegexBuilder};
+use std::ops::Range;
+use std::time::Duration;
+use toml::Spanned;
+
+use super::error::{regex_error_line, Locator};
+use super::key::{KeyTemplate, WindowKey};
+use super::schema::{RawDefaults, RawRule};
+use super::{Rule, DEFAULT_LEVEL, DEFAULT_MAX_KEYS};
+use crate::template::{split, Piece};
+use crate::time::parse_duration;
+
+/// Most bytes of a compiled pattern program (per pattern) and of the lazy
+/// DFA cache: a hostile pattern is refused instead of eating memory.
+pub const PATTERN_SIZE_LIMIT: usize = 10 << 20;
+/// Lazy DFA cache per pattern.
+pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
+
+/// A compiled rule plus the pattern texts the combined matcher needs.
+pub(super) struct Compiled {
+    pub rule: Rule,
+    /// Each pattern as the combined matcher gets it (`(?i)` added when the
+    /// rule ignores case).
+    pub any_patterns: Vec<String>,
+}
+
+/// Compiles one rule. `name` has been checked non-empty and unique.
+pub(super) fn compile_rule(
+    loc: &Locator,
+    name: &str,
+    rule: RawRule,
+    defaults: &RawDefaults,
+    file_window: Duration,
+    origin: String,
+) -> anyhow::Result<Compiled> {
+    let err = |span: Range<usize>, msg: String| loc.error(Some(span), Some(name), msg);
+    one_line(name).map_err(|m| err(rule.name.span(), format!("name {m}")))?;
+
+    let ignore_case = rule.ignore_case.or(defaults.ignore_case).unwrap_or(false);
+    let pattern_texts: Vec<Spanned<String>> = match (rule.pattern, rule.patterns) {
+        (Some(_), Some(list)) => {
+            return Err(err(
+                list.span(),
+                "set either `pattern` or `patterns`, not both".into(),
+            ))
+        }
+        (None, None) => {
+            return Err(err(
+                rule.name.span(),
+                "missing `pattern` (or `patterns = [...]`)".into(),
+            ))
+        }
+        (Some(p), None) => vec![p],
+        (None, Some(list)) => {
+            if list.get_ref().is_empty() {
+                return Err(err(list.span(), "`patterns` is empty".into()));
+            }
+            list.into_inner()
+        }
+    };
+    let mut patterns = Vec::with_capacity(pattern_texts.len());
+    let mut any_patterns = Vec::with_capacity(pattern_texts.len());
+    for p in &pattern_texts {
+        let regex = compile_pattern(p.get_ref(), ignore_case).map_err(|m| err(p.span(), m))?;
+        patterns.push(regex);
+        any_patterns.push(if ignore_case {
+            format!("(?i){}", p.get_ref())
+        } else {
+            p.get_ref().clone()
+        });
+    }
+    let exception = match &rule.exception {
+        Some(e) => Some(
+            compile_pattern(e.get_ref(), ignore_case)
+                .map_err(|m| err(e.span(), format!("exception: {m}")))?,
+        ),
+        None => None,
+    };
+
+    let window = match &rule.window {
+        Some(w) => {
+            duration_value(w.get_ref()).map_err(|m| err(w.span(), format!("window: {m}")))?
+        }
+        None => file_window,
+    };
+    let level = match rule.level.as_ref().or(defaults.level.as_ref()) {
+        Some(l) if l.get_ref().trim().is_empty() => {
+            return Err(err(l.span(), "level is empty".into()))
+        }
+        Some(l) => l.get_ref().clone(),
+        None => DEFAULT_LEVEL.to_owned(),
+    };
+    let max_keys = match rule.max_keys.as_ref().or(defaults.max_keys.as_ref()) {
+        Some(m) if *m.get_ref() == 0 => {
+            return Err(err(m.span(), "max_keys must be at least 1".into()))
+        }
+        Some(m) => usize::try_from(*m.get_ref()).unwrap_or(usize::MAX),
+        None => DEFAULT_MAX_KEYS,
+    };
+    let key = match &rule.key {
+        Some(k) => {
+            let template = KeyTemplate::parse(k.get_ref()).map_err(|m| err(k.span(), m))?;
+            for regex in &patterns {
+                template
+                    .check_against(regex)
+                    .map_err(|m| err(k.span(), m))?;
+            }
+            template.check_literals().map_err(|m| err(k.span(), m))?;
+            Some(template)
+        }
+        None => None,
+    };
+
+    // A summary is one line: a line break in its text would break the
+    // output's line structure (and any log shipper parsing it), and could
+    // forge a second summary.
+    for (field, value) in [
+        ("message", &rule.message),
+        ("note", &rule.note),
+        ("level", &rule.level),
+    ] {
+        if let Some(v) = value {
+            one_line(v.get_ref()).map_err(|m| err(v.span(), format!("{field} {m}")))?;
+        }
+    }
+    let mut labels: Vec<String> = Vec::new();
+    for (field, value) in [("message", &rule.message), ("note", &rule.note)] {
+        let Some(v) = value else { continue };
+        let pieces = split(v.get_ref()).map_err(|e| err(v.span(), format!("{field}: {e}")))?;
+        for piece in pieces {
+            let Piece::Placeholder(group) = piece else {
+                continue;
+            };
+            if group == "key" {
+                if key.is_none() {
+                    return Err(err(
+                        v.span(),
+                        format!("{field} uses {{key}}, but the rule has no `key`"),
+                    ));
+                }
+                continue;
+            }
+            for regex in &patterns {
+                if !regex.capture_names().any(|n| n == Some(group.as_str())) {
+                    return Err(err(
+                        v.span(),
+                        format!(
+                            "{field} uses {{{group}}}, but pattern {} has no group (?P<{group}>...) \
+                             ({field} may use {{key}} and the rule's named groups)",
+                            quote_pattern(regex.as_str())
+                        ),
+                    ));
+                }
+            }
+            if !labels.contains(&group) {
+                labels.push(group);
+            }
+        }
+    }
+
+    Ok(Compiled {
+        rule: Rule {
+            message: rule
+                .message
+                .map_or_else(|| name.to_owned(), Spanned::into_inner),
+            note: rule
+                .note
+                .map(Spanned::into_inner)
+                .filter(|n| !n.trim().is_empty()),
+            name: name.to_owned(),
+            level,
+            window,
+            pass_first: rule.pass_first.or(defaults.pass_first).unwrap_or(0),
+            max_keys,
+            window_key: WindowKey::new(key.clone(), labels),
+            key,
+            patterns,
+            exception,
+            multiline: rule.multiline.unwrap_or(true),
+            origin,
+        },
+        any_patterns,
+    })
+}
+
+/// Reads a duration written as text (`"30s"`, `"1h30m"`) or as a bare
+/// number of seconds (`30`, `0.5`).
+pub(super) fn duration_value(value: &toml::Value) -> Result<Duration, String> {
+    let seconds = match value {
+        toml::Value::String(text) => return parse_duration(text).map_err(|e| format!("{e:#}")),
+        toml::Value::Integer(n) => *n as f64,
+        toml::Value::Float(f) => *f,
+        other => {
+            return Err(format!(
+                "expected a duration such as \"30s\" or a number of seconds, not {}",
+                other.type_str()
+            ))
+        }
+    };
+    if !(0.001..1e12).contains(&seconds) {
+        return Err(format!(
+            "{seconds} seconds is not a usable window (write e.g. \"30s\", at least 1ms)"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Fails if `text` has a line break or another control character that
+/// would break a summary line in two or rewrite it on a terminal.
+pub fn one_line(text: &str) -> Result<(), String> {
+    if text.contains(['\n', '\r']) {
+        return Err("must be one line (it contains a line break)".into());
+    }
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        return Err("must not contain control characters".into());
+    }
+    Ok(())
+}
+
+/// A pattern quoted for a one-line message: line breaks escaped, long
+/// patterns shortened with `…`.
+pub fn quote_pattern(pattern: &str) -> String {
+    const MAX: usize = 80;
+    let escaped: String = pattern
+        .chars()
+        .flat_map(|c| match c {
+            '\n' => vec!['\\', 'n'],
+            '\r' => vec!['\\', 'r'],
+            '\t' => vec!['\\', 't'],
+            c => vec![c],
+        })
+        .collect();
+    if escaped.chars().count() <= MAX {
+        return format!("'{escaped}'");
+    }
+    let head: String = escaped.chars().take(MAX).collect();
+    format!("'{head}…'")
+}
+
+/// Compiles one pattern as the per-rule matcher, refusing the ones that are
+/// certain to be mistakes, with bounded compile memory.
+pub(super) fn compile_pattern(pattern: &str, ignore_case: bool) -> Result<Regex, String> {
+    if pattern.is_empty() {
+        return Err("pattern is empty (it would match every line)".into());
+    }
+    let regex = RegexBuilder::new(pattern)
+        .case_insensitive(ignore_case)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .dfa_size_limit(PATTERN_DFA_LIMIT)
+        .build()
+        .map_err(|e| {
+            format!(
+                "invalid pattern {}: {}",
+                quote_pattern(pattern),
+                regex_error_line(&e)
+            )
+        })?;
+    refuse_match_all(&regex, pattern)?;
+    Ok(regex)
+}
+
+/// A pattern that matches an empty line and an arbitrary word matches
+/// every line; one that matches every unrelated probe line matches every
+/// non-empty line. Either would swallow the whole stream.
+pub(super) fn refuse_match_all(regex: &Regex, pattern: &str) -> Result<(), String> {
+    const PROBES: [&[u8]; 4] = [b"-", b"X", b"zq9 unrelated", b"\xff 7"];
+    if regex.is_match(b"") && regex.is_match(b"zq9 unrelated") {
+        return Err(format!(
+            "pattern {} matches every line (it can match the empty string)",
+            quote_pattern(pattern)
+        ));
+    }
+    if PROBES.iter().all(|probe| regex.is_match(probe)) {
+        return Err(format!(
+            "pattern {} matches every non-empty line",
+            quote_pattern(pattern)
+        ));
+    }
+    Ok(())
+}
