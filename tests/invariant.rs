@@ -86,17 +86,20 @@ fn framed_rules_text(
     framing: Option<bool>,
 ) -> String {
     let key = if keyed { "key = \"{dc}\"\n" } else { "" };
-    let (input, multiline) = match framing {
+    // With framing on, a rule that decides on the record's last line
+    // (`exception`) makes records starting with "plain" be held until they end.
+    let (input, multiline, held) = match framing {
         Some(multiline) => (
             "[input]\ncontinuation = '^\\d*\\|? '\n",
             format!("multiline = {multiline}\n"),
+            "[[rule]]\nname = \"held\"\npattern = 'plain'\nexception = 'lost$'\n",
         ),
-        None => ("", String::new()),
+        None => ("", String::new(), ""),
     };
     format!(
         "{input}[[rule]]\nname = \"dc\"\npattern = 'lost.*?(?P<dc>dc\\d)?$'\n{key}pass_first = {pass_first}\nwindow = \"{window_ms}ms\"\nmax_keys = {max_keys}\n\
          [[rule]]\nname = \"noise\"\npattern = 'noise'\nignore_case = true\nwindow = \"{}ms\"\n{multiline}\
-         [[rule]]\nname = \"sock\"\npattern = 'socket\\.send\\(\\)'\n",
+         [[rule]]\nname = \"sock\"\npattern = 'socket\\.send\\(\\)'\n{held}",
         window_ms / 2 + 1
     )
 }

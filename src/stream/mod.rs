@@ -44,6 +44,12 @@ use crate::time::Time;
 /// loops until its buffer is full holds back lines on a slow stream.
 pub const CHUNK_SIZE: usize = 64 * 1024;
 
+/// How long a held record (its rule decides on the record's last line)
+/// waits for more lines once the input goes quiet: a program writes a log
+/// record and its traceback in one go, so a pause this long means the
+/// record has ended. It bounds how late a held record that passes can be.
+pub const HOLD_IDLE: Duration = Duration::from_millis(100);
+
 /// Everything the shell needs for a run, built from the command line by
 /// `cli`; nothing here knows clap.
 #[derive(Clone, Debug)]
@@ -219,14 +225,20 @@ fn drive(
 
     let mut stopping: Option<(Stop, Time)> = None;
     let mut ready: Option<Event> = None;
+    // When to decide a held record if no more input comes (see HOLD_IDLE).
+    let mut release_at: Option<Time> = None;
     loop {
         let event = match ready.take() {
             Some(event) => event,
             None => {
-                let wake = [filter.next_deadline(), stopping.map(|(_, end)| end)]
-                    .into_iter()
-                    .flatten()
-                    .min();
+                let wake = [
+                    filter.next_deadline(),
+                    stopping.map(|(_, end)| end),
+                    release_at,
+                ]
+                .into_iter()
+                .flatten()
+                .min();
                 match wake {
                     Some(at) => {
                         // +1 ms: the clock counts whole milliseconds, so waking
@@ -241,6 +253,10 @@ fn drive(
                                         filter.finish(now)?;
                                         return Ok(Outcome::Stopped(stop));
                                     }
+                                }
+                                if release_at.is_some_and(|at| at <= now) {
+                                    release_at = None;
+                                    filter.release_pending()?;
                                 }
                                 filter.tick(now)?;
                                 filter.flush()?;
@@ -269,7 +285,10 @@ fn drive(
                 // the input goes idle, so a quiet stream is never held back.
                 match rx.try_recv() {
                     Ok(next) => ready = Some(next),
-                    Err(TryRecvError::Empty) => filter.flush()?,
+                    Err(TryRecvError::Empty) => {
+                        filter.flush()?;
+                        release_at = filter.holding().then(|| now.plus(HOLD_IDLE));
+                    }
                     Err(TryRecvError::Disconnected) => ready = Some(Event::End),
                 }
             }
