@@ -11,5 +11,6 @@ pub mod engine;
 pub mod records;
 pub mod rules;
 pub mod stream;
+pub mod suggest;
 pub mod summary;
 pub mod time;
