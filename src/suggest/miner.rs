@@ -454,11 +454,11 @@ fn record_values(t: &mut Template, masked: &Masked, body: &[u8]) {
 /// Keeps the first line of a template, and a second one that differs from
 /// it — of another layout if one comes along.
 fn keep_sample(t: &mut Template, rec: &Record) {
-    let other_layout = |s: &Sample| s.body != rec.body;
-    let wanted = match t.samples.len() {
-        0 => true,
-        1 => t.samples[0].line.as_bytes() != rec.line,
-        _ => !other_layout(&t.samples[1]) && other_layout(&t.samples[0]) && t.count < 100_000,
+    let wanted = match t.samples.as_slice() {
+        [] => true,
+        [first] => first.line.as_bytes() != rec.line,
+        // Both of one layout so far, and this line is of another.
+        [first, second, ..] => second.body == first.body && rec.body != first.body,
     };
     if !wanted || rec.line.len() > MAX_SAMPLE_LEN {
         return;

@@ -169,6 +169,11 @@ struct State {
     window_records: i64,
     bucket_records: i64,
     last_time: Option<i64>,
+    /// Records since the last one with a timestamp.
+    since_time: u64,
+    /// Time between timestamped records, summed, and the records between.
+    gap_ms: i64,
+    gap_records: u64,
     timed: u64,
     records: u64,
     lines: u64,
@@ -186,6 +191,9 @@ impl State {
             window_records,
             bucket_records: (window_records / BUCKETS_PER_WINDOW as i64).max(1),
             last_time: None,
+            since_time: 0,
+            gap_ms: 0,
+            gap_records: 0,
             timed: 0,
             records: 0,
             lines: 0,
@@ -194,11 +202,7 @@ impl State {
 
     fn record(&mut self, line: &[u8], traceback: bool) {
         let p = prefix::parse(line);
-        if let Some(t) = p.time_ms {
-            self.last_time = Some(t);
-            self.timed += 1;
-        }
-        let (window, bucket) = match self.last_time {
+        let (window, bucket) = match self.clock(p.time_ms) {
             Some(t) => (t.div_euclid(self.window_ms), t.div_euclid(self.bucket_ms)),
             None => {
                 let n = self.records as i64;
@@ -216,6 +220,31 @@ impl State {
             window,
             bucket,
         });
+    }
+
+    /// The log time of a record: its own timestamp, or — for a record
+    /// without one — the last timestamp plus the records since then at the
+    /// average pace seen so far (a whole stretch of a log without stamps
+    /// would otherwise fall into one window). `None` before any timestamp.
+    fn clock(&mut self, stamp: Option<i64>) -> Option<i64> {
+        /// Gaps longer than this (a restart, a night) say nothing about the pace.
+        const MAX_GAP_MS: i64 = 3_600_000;
+        let Some(t) = stamp else {
+            self.since_time += 1;
+            let pace = self.gap_ms as f64 / self.gap_records.max(1) as f64;
+            return self.last_time.map(|last| last.saturating_add((pace * self.since_time as f64) as i64));
+        };
+        if let Some(last) = self.last_time {
+            let gap = t.saturating_sub(last);
+            if (0..=MAX_GAP_MS).contains(&gap) {
+                self.gap_ms = self.gap_ms.saturating_add(gap);
+                self.gap_records += self.since_time + 1;
+            }
+        }
+        self.last_time = Some(t);
+        self.since_time = 0;
+        self.timed += 1;
+        Some(t)
     }
 
     fn finish(
