@@ -48,6 +48,8 @@ fn main() -> io::Result<()> {
     }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    botlog::generate(size, noise_ratio, seed, &mut |record, _| out.write_all(record))?;
+    botlog::generate(size, noise_ratio, seed, &mut |record, _| {
+        out.write_all(record)
+    })?;
     out.flush()
 }

@@ -31,8 +31,12 @@ fn run() -> Result<()> {
                 }
             }
             "--top" => opts.top = value()?.parse().context("--top")?,
-            "--window" | "-w" => opts.window = Duration::from_secs(value()?.parse().context("--window SECS")?),
-            "--max-templates" => opts.max_templates = value()?.parse().context("--max-templates")?,
+            "--window" | "-w" => {
+                opts.window = Duration::from_secs(value()?.parse().context("--window SECS")?)
+            }
+            "--max-templates" => {
+                opts.max_templates = value()?.parse().context("--max-templates")?
+            }
             "--include-errors" => opts.include_errors = true,
             "-r" | "--rules" => sources.push(RuleSource::parse(&value()?)),
             _ => files.push(arg),
@@ -43,17 +47,29 @@ fn run() -> Result<()> {
     } else {
         Some(rules::load(&sources, opts.window)?)
     };
-    let matched = |line: &[u8]| loaded.as_ref().is_some_and(|set| set.rule_for(line).is_some());
+    let matched = |line: &[u8]| {
+        loaded
+            .as_ref()
+            .is_some_and(|set| set.rule_for(line).is_some())
+    };
     let mut inputs: Vec<Box<dyn Read>> = Vec::new();
     for f in &files {
-        inputs.push(Box::new(std::fs::File::open(f).with_context(|| format!("{f}: cannot open"))?));
+        inputs.push(Box::new(
+            std::fs::File::open(f).with_context(|| format!("{f}: cannot open"))?,
+        ));
     }
     if inputs.is_empty() {
         inputs.push(Box::new(io::stdin()));
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let report = suggest(inputs, &opts, &matched, io::stderr().is_terminal(), &mut out)?;
+    let report = suggest(
+        inputs,
+        &opts,
+        &matched,
+        io::stderr().is_terminal(),
+        &mut out,
+    )?;
     out.flush()?;
     if std::env::var_os("SUGGEST_REPORT").is_some() {
         eprintln!("{report:?}");
@@ -64,7 +80,12 @@ fn run() -> Result<()> {
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)) => {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            }) =>
+        {
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -25,7 +25,11 @@ fn bot_log(seed: u64, size: u64) -> Vec<(Vec<u8>, Label)> {
     records
 }
 
-fn run_suggest(log: Vec<u8>, opts: &SuggestOptions, matched: &dyn Fn(&[u8]) -> bool) -> (String, SuggestReport) {
+fn run_suggest(
+    log: Vec<u8>,
+    opts: &SuggestOptions,
+    matched: &dyn Fn(&[u8]) -> bool,
+) -> (String, SuggestReport) {
     let mut out = Vec::new();
     let inputs: Vec<Box<dyn Read>> = vec![Box::new(std::io::Cursor::new(log))];
     let report = suggest(inputs, opts, matched, false, &mut out).expect("suggest runs");
@@ -45,7 +49,10 @@ fn load_checked(toml: &str) -> RuleSet {
 
 #[test]
 fn suggested_rules_collapse_the_noise_of_another_log() {
-    let train: Vec<u8> = bot_log(1, 6 << 20).into_iter().flat_map(|(r, _)| r).collect();
+    let train: Vec<u8> = bot_log(1, 6 << 20)
+        .into_iter()
+        .flat_map(|(r, _)| r)
+        .collect();
     let (toml, report) = run_suggest(train, &SuggestOptions::default(), &|_| false);
     let set = load_checked(&toml);
     assert!(report.log_time);
@@ -74,13 +81,24 @@ fn suggested_rules_collapse_the_noise_of_another_log() {
         noise_share * 100.0,
         other_share * 100.0
     );
-    assert!(noise_share >= 0.90, "only {:.1}% of the noise suppressed\n{toml}", noise_share * 100.0);
-    assert!(other_share < 0.01, "{:.2}% of other lines suppressed\n{toml}", other_share * 100.0);
+    assert!(
+        noise_share >= 0.90,
+        "only {:.1}% of the noise suppressed\n{toml}",
+        noise_share * 100.0
+    );
+    assert!(
+        other_share < 0.01,
+        "{:.2}% of other lines suppressed\n{toml}",
+        other_share * 100.0
+    );
 }
 
 #[test]
 fn rules_already_loaded_are_not_suggested_again() {
-    let train: Vec<u8> = bot_log(1, 2 << 20).into_iter().flat_map(|(r, _)| r).collect();
+    let train: Vec<u8> = bot_log(1, 2 << 20)
+        .into_iter()
+        .flat_map(|(r, _)| r)
+        .collect();
     let builtin = load_str(
         "asyncio.toml",
         "[[rule]]\nname = 'socket'\npattern = 'socket\\.send\\(\\) raised exception'\n",
@@ -92,27 +110,46 @@ fn rules_already_loaded_are_not_suggested_again() {
     assert!(!toml.contains("socket.send"), "{toml}");
     assert!(!report.rules.is_empty());
     let (toml, _) = run_suggest(train, &SuggestOptions::default(), &|_| false);
-    assert!(toml.contains("asyncio-socket-send-raised-exception"), "{toml}");
+    assert!(
+        toml.contains("asyncio-socket-send-raised-exception"),
+        "{toml}"
+    );
 }
 
 #[test]
 fn errors_and_tracebacks_only_with_include_errors() {
     // An hour of ticks every 6 s, and half a minute into it a flood of
     // errors with tracebacks, 20 a second.
-    let stamp = |ms: u64| format!("2025-11-20 10:{:02}:{:02},{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000);
+    let stamp = |ms: u64| {
+        format!(
+            "2025-11-20 10:{:02}:{:02},{:03}",
+            ms / 60_000,
+            ms / 1000 % 60,
+            ms % 1000
+        )
+    };
     let mut log = Vec::new();
     for i in 0..600u64 {
         log.extend_from_slice(format!("{} - bot - INFO - tick\n", stamp(i * 6000)).as_bytes());
         if i == 5 {
             for k in 0..300 {
-                log.extend_from_slice(format!("{} - pyrogram.dispatcher - ERROR - Connection lost\n", stamp(30_000 + k * 50)).as_bytes());
+                log.extend_from_slice(
+                    format!(
+                        "{} - pyrogram.dispatcher - ERROR - Connection lost\n",
+                        stamp(30_000 + k * 50)
+                    )
+                    .as_bytes(),
+                );
                 log.extend_from_slice(b"Traceback (most recent call last):\n  File \"x.py\", line 1, in f\nOSError: Connection lost\n");
             }
         }
     }
     let (toml, report) = run_suggest(log.clone(), &SuggestOptions::default(), &|_| false);
     assert!(report.rules.is_empty(), "{toml}");
-    assert_eq!(report.records, 900, "traceback lines are part of their record");
+    assert_eq!(
+        report.records, 900,
+        "traceback lines are part of their record"
+    );
     let opts = SuggestOptions {
         include_errors: true,
         ..SuggestOptions::default()
@@ -132,9 +169,19 @@ fn odd_bytes_still_give_a_loadable_rule_file() {
         let segment = i / 200;
         let flood = (segment % 3 == 0).then_some(segment / 3 % 5);
         let line: Vec<u8> = match flood {
-            Some(0) => format!("WARNING:lib.net:it's a \"quoted\" C:\\path\\{i} thing").into_bytes(),
-            Some(1) => format!("WARNING:lib.net:bad byte \u{1b}[31m{}\u{1b}[0m in 'x'", i % 3).into_bytes(),
-            Some(2) => [b"WARNING:lib.net:raw \xff\xfe bytes ".as_slice(), i.to_string().as_bytes()].concat(),
+            Some(0) => {
+                format!("WARNING:lib.net:it's a \"quoted\" C:\\path\\{i} thing").into_bytes()
+            }
+            Some(1) => format!(
+                "WARNING:lib.net:bad byte \u{1b}[31m{}\u{1b}[0m in 'x'",
+                i % 3
+            )
+            .into_bytes(),
+            Some(2) => [
+                b"WARNING:lib.net:raw \xff\xfe bytes ".as_slice(),
+                i.to_string().as_bytes(),
+            ]
+            .concat(),
             Some(3) => format!("WARNING:lib.net:brace {{key}} and 'single' {}", i % 7).into_bytes(),
             Some(_) => format!("print-style line {} with $ and ^ and [x] (y)", i % 4).into_bytes(),
             None => format!("INFO:app:user u{} did thing {}", i * 7919 % 1000, i).into_bytes(),
@@ -168,7 +215,9 @@ fn the_template_cap_bounds_what_is_held() {
     let mut log = Vec::new();
     for i in 0..20_000u32 {
         // Every line a template of its own: a distinct first word.
-        log.extend_from_slice(format!("INFO:x:w{} happened\nWARNING:lib:flood\n", to_letters(i)).as_bytes());
+        log.extend_from_slice(
+            format!("INFO:x:w{} happened\nWARNING:lib:flood\n", to_letters(i)).as_bytes(),
+        );
     }
     let opts = SuggestOptions {
         max_templates: 1000,

@@ -63,7 +63,11 @@ impl std::fmt::Display for WindowUnit {
 }
 
 /// Picks up to `top` noise templates that make sound rules, in rank order.
-pub(crate) fn choose(templates: &[Template], ranked: &[(Score, Verdict)], top: usize) -> Vec<Suggestion> {
+pub(crate) fn choose(
+    templates: &[Template],
+    ranked: &[(Score, Verdict)],
+    top: usize,
+) -> Vec<Suggestion> {
     let mut chosen: Vec<(Suggestion, Regex)> = Vec::new();
     for (score, verdict) in ranked {
         if chosen.len() >= top || *verdict != Verdict::Noise {
@@ -114,7 +118,12 @@ pub(crate) fn choose(templates: &[Template], ranked: &[(Score, Verdict)], top: u
 
 /// A sample line of the template most like `index` that was not chosen
 /// and that no chosen rule matches.
-fn negative_for(templates: &[Template], index: usize, picked: &[usize], regexes: &[&Regex]) -> Option<String> {
+fn negative_for(
+    templates: &[Template],
+    index: usize,
+    picked: &[usize],
+    regexes: &[&Regex],
+) -> Option<String> {
     let me = &templates[index];
     let mut near: Vec<(f64, usize)> = templates
         .iter()
@@ -154,14 +163,23 @@ pub(crate) fn write_toml(
     records: u64,
     unit: WindowUnit,
 ) -> io::Result<()> {
-    writeln!(out, "# Rules suggested by `logdedup suggest` from {records} records.")?;
-    writeln!(out, "# Review them before use: each comment says what its rule matched in the input.")?;
+    writeln!(
+        out,
+        "# Rules suggested by `logdedup suggest` from {records} records."
+    )?;
+    writeln!(
+        out,
+        "# Review them before use: each comment says what its rule matched in the input."
+    )?;
     if chosen.is_empty() {
         writeln!(out, "# No template looked like noise worth a rule.")?;
     }
     for s in chosen {
         let t = &templates[s.index];
-        let score = ranked.iter().find(|(sc, _)| sc.index == s.index).map(|(sc, _)| sc);
+        let score = ranked
+            .iter()
+            .find(|(sc, _)| sc.index == s.index)
+            .map(|(sc, _)| sc);
         writeln!(out)?;
         writeln!(
             out,
@@ -169,7 +187,10 @@ pub(crate) fn write_toml(
             t.count,
             percent(t.count, records),
             t.peak,
-            score.map_or(String::new(), |sc| format!(", burst {:.1}, flood {:.1}", sc.burst, sc.flood)),
+            score.map_or(String::new(), |sc| format!(
+                ", burst {:.1}, flood {:.1}",
+                sc.burst, sc.flood
+            )),
         )?;
         let slots = slot_summary(t);
         if !slots.is_empty() {
@@ -206,7 +227,10 @@ pub(crate) fn write_table(
     records: u64,
     unit: WindowUnit,
 ) -> io::Result<()> {
-    writeln!(out, "{records} records; saved: lines a rule would save; peak: the most in one {unit}")?;
+    writeln!(
+        out,
+        "{records} records; saved: lines a rule would save; peak: the most in one {unit}"
+    )?;
     writeln!(
         out,
         "{:>10} {:>7} {:>10} {:>7} {:>6} {:>6}  {:<8} {:<12} sample",

@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(
             records(log),
             [
-                ("2025-11-20 16:32:54,123 - bot - ERROR - boom".to_owned(), true),
+                (
+                    "2025-11-20 16:32:54,123 - bot - ERROR - boom".to_owned(),
+                    true
+                ),
                 ("INFO:bot:next".to_owned(), false),
                 ("plain".to_owned(), true),
                 ("WARNING:asyncio:after".to_owned(), false),
@@ -208,7 +211,10 @@ mod tests {
         );
         // A traceback cut short does not swallow the next log line.
         assert_eq!(
-            records("x\nTraceback (most recent call last):\n  File \"a\"\n2025-11-20 16:32:54 INFO y\n").len(),
+            records(
+                "x\nTraceback (most recent call last):\n  File \"a\"\n2025-11-20 16:32:54 INFO y\n"
+            )
+            .len(),
             2
         );
     }

@@ -155,7 +155,7 @@ impl Masked {
                 i = end;
                 continue;
             }
-            plain &= b >= 0x20 && b < 0x7f;
+            plain &= (0x20..0x7f).contains(&b);
             self.text.push(b);
             i += 1;
         }
@@ -370,16 +370,35 @@ mod tests {
     fn masks_variable_parts() {
         assert_eq!(
             show(r#"[3] Retrying "messages.GetHistory" due to: Connection lost"#),
-            ["[<Num>]", "Retrying", "<DoubleQuoted>", "due", "to:", "Connection", "lost"]
+            [
+                "[<Num>]",
+                "Retrying",
+                "<DoubleQuoted>",
+                "due",
+                "to:",
+                "Connection",
+                "lost"
+            ]
         );
         assert_eq!(
             show("Connecting to 149.154.167.51:443/TcpFull..."),
             ["Connecting", "to", "<Ip>/TcpFull..."]
         );
-        assert_eq!(show("Connected! Production DC4 - IPv4"), ["Connected!", "Production", "DC<Num>", "-", "IPv<Num>"]);
+        assert_eq!(
+            show("Connected! Production DC4 - IPv4"),
+            ["Connected!", "Production", "DC<Num>", "-", "IPv<Num>"]
+        );
         assert_eq!(
             show("took 250ms id=0x1F3a uid 123e4567-e89b-12d3-a456-426614174000 ref a3f9c2e1"),
-            ["took", "<Duration>", "id=<Hex>", "uid", "<Uuid>", "ref", "<Hex>"]
+            [
+                "took",
+                "<Duration>",
+                "id=<Hex>",
+                "uid",
+                "<Uuid>",
+                "ref",
+                "<Hex>"
+            ]
         );
         assert_eq!(
             show("open /usr/lib/x.py: /weather v2.0.106"),

@@ -16,8 +16,9 @@
 //! templates that suggestions are made from survive.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
+use super::hash::{hash, IdHash, IdHasher};
 use super::mask::{Kind, Masked, SLOT};
 
 /// Share of the tokens after the first that must agree for a message to
@@ -316,7 +317,11 @@ impl Miner {
         self.templates
             .get(id as usize)
             .and_then(Option::as_ref)
-            .is_some_and(|t| t.tokens.len() == n && *t.logger == *rec.logger && t.at_line_start == rec.at_line_start)
+            .is_some_and(|t| {
+                t.tokens.len() == n
+                    && *t.logger == *rec.logger
+                    && t.at_line_start == rec.at_line_start
+            })
     }
 
     fn create(&mut self, rec: &Record, masked: &Masked, group_key: u64) -> u32 {
@@ -425,7 +430,13 @@ fn generalize(t: &mut Template, masked: &Masked) {
         let mut wild = SlotStats::new();
         wild.any_blank = tok.slots.iter().any(|s| s.any_blank);
         wild.all_digits = false;
-        wild.observe(&text.iter().map(|&b| if b == SLOT { b'*' } else { b }).collect::<Vec<u8>>(), None);
+        wild.observe(
+            &text
+                .iter()
+                .map(|&b| if b == SLOT { b'*' } else { b })
+                .collect::<Vec<u8>>(),
+            None,
+        );
         tok.text = None;
         tok.slots = vec![wild];
     }
@@ -436,7 +447,9 @@ fn record_values(t: &mut Template, masked: &Masked, body: &[u8]) {
     for (tok, mtok) in t.tokens.iter_mut().zip(&masked.tokens) {
         match &tok.text {
             None => {
-                if let (Some(stats), Some(raw)) = (tok.slots.first_mut(), body.get(mtok.raw.clone())) {
+                if let (Some(stats), Some(raw)) =
+                    (tok.slots.first_mut(), body.get(mtok.raw.clone()))
+                {
                     stats.observe(raw, None);
                 }
             }
@@ -477,41 +490,6 @@ fn keep_sample(t: &mut Template, rec: &Record) {
     }
 }
 
-/// A fast, good-enough 64-bit hash of bytes (word-at-a-time multiply-mix).
-pub(crate) fn hash(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
-    }
-    let mut w = [0u8; 8];
-    let rest = chunks.remainder();
-    w[..rest.len()].copy_from_slice(rest);
-    h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    h ^ (h >> 32)
-}
-
-/// Hasher for keys that already are hashes.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = (self.0 ^ hash(bytes)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(23) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-type IdHash = BuildHasherDefault<IdHasher>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,19 +513,36 @@ mod tests {
         let mut m = Miner::new(100);
         for (i, user) in ["@a", "@b", "@c"].iter().enumerate() {
             feed(&mut m, &format!("INFO:bot:Replied to {user} in {i}0 ms"), 0);
-            feed(&mut m, &format!("INFO:other:Replied to {user} in {i}0 ms"), 0);
-            feed(&mut m, "2025-11-20 16:32:54,123 - bot - INFO - Session started", 0);
+            feed(
+                &mut m,
+                &format!("INFO:other:Replied to {user} in {i}0 ms"),
+                0,
+            );
+            feed(
+                &mut m,
+                "2025-11-20 16:32:54,123 - bot - INFO - Session started",
+                0,
+            );
         }
         feed(&mut m, "INFO:bot:Session closed", 0);
         let (ts, totals) = m.finish();
         assert_eq!(totals.records, 10);
         assert_eq!(ts.len(), 4, "{ts:#?}");
-        let replied = ts.iter().find(|t| &*t.logger == b"bot" && t.tokens.len() == 6).unwrap();
+        let replied = ts
+            .iter()
+            .find(|t| &*t.logger == b"bot" && t.tokens.len() == 6)
+            .unwrap();
         assert_eq!(replied.count, 3);
-        assert!(replied.tokens[2].text.is_none(), "the user became a wildcard");
+        assert!(
+            replied.tokens[2].text.is_none(),
+            "the user became a wildcard"
+        );
         assert_eq!(replied.tokens[2].slots[0].distinct(), Some(3));
         assert_eq!(replied.tokens[4].slots[0].distinct(), Some(3));
-        let started = ts.iter().find(|t| t.count == 3 && t.tokens.len() == 2).unwrap();
+        let started = ts
+            .iter()
+            .find(|t| t.count == 3 && t.tokens.len() == 2)
+            .unwrap();
         assert_eq!(started.samples.len(), 1, "identical lines give one sample");
     }
 
@@ -556,7 +551,16 @@ mod tests {
         let mut m = Miner::new(50);
         for i in 0..10_000 {
             // Every line its own template: distinct first words.
-            feed(&mut m, &format!("INFO:x:word{} happened", char::from(b'a' + (i % 26) as u8).to_string().repeat(i / 26 + 1)), i as i64);
+            feed(
+                &mut m,
+                &format!(
+                    "INFO:x:word{} happened",
+                    char::from(b'a' + (i % 26) as u8)
+                        .to_string()
+                        .repeat(i / 26 + 1)
+                ),
+                i as i64,
+            );
             feed(&mut m, "INFO:x:steady line", i as i64);
             assert!(m.len() <= 50);
         }

@@ -29,6 +29,7 @@
 //! a window is `window` × 10 records (as if 10 records a second).
 
 mod emit;
+mod hash;
 mod input;
 mod mask;
 mod miner;
@@ -127,7 +128,10 @@ pub fn suggest(
         let mut drawn = 0;
         let mut emit = |line: &[u8], traceback: bool| state.record(line, traceback);
         let mut lines = 0u64;
-        while let Some(line) = reader.next_line().with_context(|| format!("reading input {}", n + 1))? {
+        while let Some(line) = reader
+            .next_line()
+            .with_context(|| format!("reading input {}", n + 1))?
+        {
             lines += 1;
             framer.push(line, &mut emit);
             if let Some(bar) = &bar {
@@ -151,7 +155,8 @@ fn progress_bar(enabled: bool) -> Option<indicatif::ProgressBar> {
     if !enabled {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "{spinner} suggest: {binary_bytes} read ({binary_bytes_per_sec}), {elapsed}",
     ) {
@@ -181,9 +186,12 @@ struct State {
 
 impl State {
     fn new(opts: &SuggestOptions) -> State {
-        let window_ms = i64::try_from(opts.window.as_millis()).unwrap_or(i64::MAX).max(1);
+        let window_ms = i64::try_from(opts.window.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(1);
         let secs = opts.window.as_secs().max(1);
-        let window_records = i64::try_from(secs.saturating_mul(RECORDS_PER_SECOND)).unwrap_or(i64::MAX);
+        let window_records =
+            i64::try_from(secs.saturating_mul(RECORDS_PER_SECOND)).unwrap_or(i64::MAX);
         State {
             miner: Miner::new(opts.max_templates),
             window_ms,
@@ -210,7 +218,10 @@ impl State {
             }
         };
         self.records += 1;
-        let logger = p.logger.and_then(|(s, e)| line.get(s..e)).unwrap_or_default();
+        let logger = p
+            .logger
+            .and_then(|(s, e)| line.get(s..e))
+            .unwrap_or_default();
         self.miner.feed(&Record {
             line,
             logger,
@@ -232,7 +243,9 @@ impl State {
         let Some(t) = stamp else {
             self.since_time += 1;
             let pace = self.gap_ms as f64 / self.gap_records.max(1) as f64;
-            return self.last_time.map(|last| last.saturating_add((pace * self.since_time as f64) as i64));
+            return self
+                .last_time
+                .map(|last| last.saturating_add((pace * self.since_time as f64) as i64));
         };
         if let Some(last) = self.last_time {
             let gap = t.saturating_sub(last);

@@ -58,7 +58,10 @@ pub(crate) fn rule_text(t: &Template) -> RuleText {
             pattern.push_str(r"\s+");
             message.push(' ');
         }
-        let keyed = key.as_ref().filter(|k| k.0 == i).map(|k| (k.1, k.2.as_str()));
+        let keyed = key
+            .as_ref()
+            .filter(|k| k.0 == i)
+            .map(|k| (k.1, k.2.as_str()));
         match &tok.text {
             None => {
                 let stats = tok.slots.first();
@@ -180,7 +183,11 @@ fn key_slot(t: &Template) -> Option<KeySlot> {
                 .filter_map(|(si, (kind, glued))| match kind {
                     Kind::DoubleQuoted | Kind::SingleQuoted => {
                         let method = tok.slots.get(si).is_some_and(looks_like_methods);
-                        let name = if method { "method".to_owned() } else { group_name(&prev_word, "value") };
+                        let name = if method {
+                            "method".to_owned()
+                        } else {
+                            group_name(&prev_word, "value")
+                        };
                         Some((si, 0, name))
                     }
                     Kind::Num if glued.len() >= 2 => Some((si, 2, group_name(&glued, "value"))),
@@ -219,7 +226,10 @@ fn slot_kinds(text: &[u8]) -> Vec<(Kind, String)> {
                 .into_iter()
                 .rev()
                 .collect();
-            out.push((Kind::from_code(text.get(i + 1).copied().unwrap_or(b'a')), glued));
+            out.push((
+                Kind::from_code(text.get(i + 1).copied().unwrap_or(b'a')),
+                glued,
+            ));
             i += 2;
         } else {
             i += 1;
@@ -233,7 +243,10 @@ fn looks_like_methods(s: &SlotStats) -> bool {
     !s.examples.is_empty()
         && s.examples.iter().all(|v| {
             let inner = v.get(1..v.len().saturating_sub(1)).unwrap_or_default();
-            inner.contains(&b'.') && inner.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+            inner.contains(&b'.')
+                && inner
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
         })
 }
 
@@ -246,9 +259,15 @@ fn last_word(text: &[u8]) -> String {
 
 /// A capture group name from a word: lowercase ASCII letters, not a filler word.
 fn group_name(word: &str, fallback: &str) -> String {
-    const FILLER: [&str; 12] = ["to", "for", "in", "by", "at", "of", "the", "from", "with", "due", "on", "a"];
+    const FILLER: [&str; 12] = [
+        "to", "for", "in", "by", "at", "of", "the", "from", "with", "due", "on", "a",
+    ];
     let w = word.to_ascii_lowercase();
-    if w.len() >= 2 && w.len() <= 20 && w.bytes().all(|b| b.is_ascii_lowercase()) && !FILLER.contains(&w.as_str()) {
+    if w.len() >= 2
+        && w.len() <= 20
+        && w.bytes().all(|b| b.is_ascii_lowercase())
+        && !FILLER.contains(&w.as_str())
+    {
         w
     } else {
         fallback.to_owned()
@@ -259,7 +278,12 @@ fn group_name(word: &str, fallback: &str) -> String {
 /// first constant words: `asyncio-socket-send-raised-exception`.
 fn name_of(t: &Template) -> String {
     let mut words: Vec<String> = Vec::new();
-    if let Some(lib) = t.logger.split(|&b| b == b'.').next().filter(|w| !w.is_empty()) {
+    if let Some(lib) = t
+        .logger
+        .split(|&b| b == b'.')
+        .next()
+        .filter(|w| !w.is_empty())
+    {
         words.push(String::from_utf8_lossy(lib).to_ascii_lowercase());
     }
     let constant = t.tokens.iter().filter_map(|tok| tok.text.as_deref());
@@ -272,7 +296,10 @@ fn name_of(t: &Template) -> String {
                 Some(&SLOT) => i += 1,
                 Some(&b) if b.is_ascii_alphanumeric() => word.push(b.to_ascii_lowercase()),
                 _ => {
-                    if word.iter().any(u8::is_ascii_alphabetic) && word.len() <= 20 && words.len() < MAX_NAME_WORDS {
+                    if word.iter().any(u8::is_ascii_alphabetic)
+                        && word.len() <= 20
+                        && words.len() < MAX_NAME_WORDS
+                    {
                         words.push(String::from_utf8_lossy(&word).into_owned());
                     }
                     word.clear();
@@ -326,7 +353,10 @@ mod tests {
             r#"\bpyrogram\.session\.session\b.*[\s:\]|]\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost$"#
         );
         assert_eq!(r.key.as_deref(), Some("{method}"));
-        assert_eq!(r.message, "pyrogram.session.session: [*] Retrying {key} due to: Connection lost");
+        assert_eq!(
+            r.message,
+            "pyrogram.session.session: [*] Retrying {key} due to: Connection lost"
+        );
     }
 
     #[test]

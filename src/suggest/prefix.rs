@@ -62,8 +62,8 @@ pub(crate) fn parse(line: &[u8]) -> Prefix {
         }
         let word = &line[start..end];
         // "WARNING text" is a level; "Error text" is more likely a message.
-        let upper_then_blank = word.iter().all(u8::is_ascii_uppercase)
-            && matches!(line.get(end), Some(b' '));
+        let upper_then_blank =
+            word.iter().all(u8::is_ascii_uppercase) && matches!(line.get(end), Some(b' '));
         if level == Level::Unknown && (ends_field(line, end) || upper_then_blank) {
             if let Some(l) = level_of(word) {
                 level = l;
@@ -163,7 +163,10 @@ fn skip_loguru_location(line: &[u8], pos: usize) -> usize {
         return pos;
     }
     let mut end = pos + 1;
-    while line.get(end).is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'<' | b'>' | b'.')) {
+    while line
+        .get(end)
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'<' | b'>' | b'.'))
+    {
         end += 1;
     }
     if end == pos + 1 || line.get(end) != Some(&b':') {
@@ -356,21 +359,38 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_its_words() {
-        assert_eq!(split("Note: hello"), (None, Level::Unknown, "Note: hello", false));
+        assert_eq!(
+            split("Note: hello"),
+            (None, Level::Unknown, "Note: hello", false)
+        );
         assert_eq!(
             split("Traceback (most recent call last):"),
-            (None, Level::Unknown, "Traceback (most recent call last):", false)
+            (
+                None,
+                Level::Unknown,
+                "Traceback (most recent call last):",
+                false
+            )
         );
         assert_eq!(
             split("INFO:     127.0.0.1:5000 - \"GET / HTTP/1.1\" 200"),
-            (None, Level::Routine, "127.0.0.1:5000 - \"GET / HTTP/1.1\" 200", false)
+            (
+                None,
+                Level::Routine,
+                "127.0.0.1:5000 - \"GET / HTTP/1.1\" 200",
+                false
+            )
         );
     }
 
     #[test]
     fn times_are_comparable_across_layouts() {
-        let a = parse(b"2025-11-20 16:32:54,123 - x - INFO - m").time_ms.unwrap();
-        let b = parse(b"[20-Nov-25 16:32:55 - INFO] - x - m").time_ms.unwrap();
+        let a = parse(b"2025-11-20 16:32:54,123 - x - INFO - m")
+            .time_ms
+            .unwrap();
+        let b = parse(b"[20-Nov-25 16:32:55 - INFO] - x - m")
+            .time_ms
+            .unwrap();
         assert_eq!(b - a, 877);
         assert!(parse(b"2025-13-20 16:32:54 x").time_ms.is_none());
     }

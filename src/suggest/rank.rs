@@ -64,7 +64,9 @@ pub(crate) fn rank(
     let median = median_bucket(&totals.bucket_sizes).max(1.0);
     let span = totals
         .bucket_span
-        .map_or(1.0, |(lo, hi)| (hi.saturating_sub(lo)).saturating_add(1) as f64)
+        .map_or(1.0, |(lo, hi)| {
+            (hi.saturating_sub(lo)).saturating_add(1) as f64
+        })
         .max(1.0);
     let mut out: Vec<(Score, Verdict)> = templates
         .iter()
@@ -140,8 +142,17 @@ pub(crate) fn similarity(a: &Template, b: &Template) -> f64 {
     let (wa, wb) = (words(a), words(b));
     let shared = wa.iter().filter(|w| wb.binary_search(w).is_ok()).count();
     let union = wa.len() + wb.len() - shared;
-    let jaccard = if union == 0 { 0.0 } else { shared as f64 / union as f64 };
-    jaccard + if a.logger == b.logger && !a.logger.is_empty() { 0.5 } else { 0.0 }
+    let jaccard = if union == 0 {
+        0.0
+    } else {
+        shared as f64 / union as f64
+    };
+    jaccard
+        + if a.logger == b.logger && !a.logger.is_empty() {
+            0.5
+        } else {
+            0.0
+        }
 }
 
 #[cfg(test)]
