@@ -76,7 +76,8 @@ pub(crate) fn rule_text(t: &Template) -> RuleText {
         }
     }
     if !t.truncated {
-        pattern.push('$');
+        // Trailing blanks are not tokens, but lines may have them.
+        pattern.push_str(r"\s*$");
     }
     RuleText {
         name: name_of(t),
@@ -350,7 +351,7 @@ mod tests {
         assert_eq!(r.name, "pyrogram-retrying-due-to-connection-lost");
         assert_eq!(
             r.pattern,
-            r#"\bpyrogram\.session\.session\b.*[\s:\]|]\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost$"#
+            r#"\bpyrogram\.session\.session\b.*[\s:\]|]\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost\s*$"#
         );
         assert_eq!(r.key.as_deref(), Some("{method}"));
         assert_eq!(
@@ -363,7 +364,7 @@ mod tests {
     fn plain_lines_anchor_at_the_start_and_glued_numbers_key() {
         let t = template(&["Connected! DC1 up", "Connected! DC2 up"]);
         let r = rule_text(&t);
-        assert_eq!(r.pattern, r"^\s*Connected!\s+DC(?P<dc>\d+(?:\.\d+)*)\s+up$");
+        assert_eq!(r.pattern, r"^\s*Connected!\s+DC(?P<dc>\d+(?:\.\d+)*)\s+up\s*$");
         assert_eq!(r.name, "connected-dc-up");
         assert_eq!(r.key.as_deref(), Some("{dc}"));
     }
