@@ -238,3 +238,43 @@ fn to_letters(mut n: u32) -> String {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any bytes at all: no panic, and what is printed loads and passes.
+    #[test]
+    fn any_input_gives_a_loadable_rule_file(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+                proptest::sample::select(vec![
+                    b"2025-11-20 16:32:54,123 - a.b - WARNING - x \"q\" 1".to_vec(),
+                    b"WARNING:lib:it's 'a' \\ \"b\" 0x1f 10ms /a/b".to_vec(),
+                    b"Traceback (most recent call last):".to_vec(),
+                    b"  File \"x\"".to_vec(),
+                    b"[20-Nov-25 16:32:54 - ERROR] - z - boom".to_vec(),
+                ]),
+            ],
+            0..400,
+        ),
+        top in 0usize..4,
+    ) {
+        let mut log = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            // Repeat lines so that some form floods.
+            for _ in 0..(i % 7) {
+                log.extend_from_slice(line);
+                log.push(b'\n');
+            }
+        }
+        let opts = SuggestOptions { top, max_templates: 10, ..SuggestOptions::default() };
+        let (toml, report) = run_suggest(log.clone(), &opts, &|_| false);
+        proptest::prop_assert!(report.rules.len() <= top);
+        if !report.rules.is_empty() {
+            load_checked(&toml);
+        }
+        let table = SuggestOptions { format: SuggestFormat::Table, ..opts };
+        run_suggest(log, &table, &|_| false);
+    }
+}

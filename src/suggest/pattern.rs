@@ -364,7 +364,10 @@ mod tests {
     fn plain_lines_anchor_at_the_start_and_glued_numbers_key() {
         let t = template(&["Connected! DC1 up", "Connected! DC2 up"]);
         let r = rule_text(&t);
-        assert_eq!(r.pattern, r"^\s*Connected!\s+DC(?P<dc>\d+(?:\.\d+)*)\s+up\s*$");
+        assert_eq!(
+            r.pattern,
+            r"^\s*Connected!\s+DC(?P<dc>\d+(?:\.\d+)*)\s+up\s*$"
+        );
         assert_eq!(r.name, "connected-dc-up");
         assert_eq!(r.key.as_deref(), Some("{dc}"));
     }
