@@ -14,6 +14,7 @@ pub mod engine;
 pub mod records;
 pub mod rules;
 pub mod stream;
+pub mod suggest;
 pub mod summary;
 pub mod template;
 pub mod time;

@@ -1,0 +1,332 @@
+//! Output: the chosen templates as a TOML rule file (rules plus `[[test]]`
+//! cases from real lines) or as a table for people.
+//!
+//! Every rule is checked here before it is written: its pattern compiles,
+//! its sample lines match it and no earlier rule (the first matching rule
+//! wins), and its negative case matches no rule at all. So what is printed
+//! loads and passes `logdedup check` and `logdedup test` as it is.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use regex::bytes::Regex;
+
+use super::miner::Template;
+use super::pattern::{rule_text, RuleText};
+use super::rank::{similarity, Score, Verdict};
+
+/// Candidates tried, best first, for a negative test case.
+const NEGATIVE_CANDIDATES: usize = 20;
+/// Longest sample shown in the table.
+const TABLE_SAMPLE: usize = 100;
+
+/// A rule ready to write.
+#[derive(Clone, Debug)]
+pub(crate) struct Suggestion {
+    /// The rule's text, its name made unique.
+    pub rule: RuleText,
+    /// Index of its template.
+    pub index: usize,
+    /// Lines that must match it.
+    pub positives: Vec<String>,
+    /// A line of a similar template that must pass, if one was found.
+    pub negative: Option<String>,
+}
+
+/// How windows were measured, for the comments.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum WindowUnit {
+    /// On log time.
+    Time(Duration),
+    /// On line positions: this many records.
+    Records(u64),
+}
+
+impl std::fmt::Display for WindowUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            WindowUnit::Time(d) => {
+                let ms = d.as_millis();
+                if ms % 1000 != 0 {
+                    write!(f, "{ms}ms window")
+                } else if ms % 3_600_000 == 0 {
+                    write!(f, "{}h window", ms / 3_600_000)
+                } else if ms % 60_000 == 0 {
+                    write!(f, "{}m window", ms / 60_000)
+                } else {
+                    write!(f, "{}s window", ms / 1000)
+                }
+            }
+            WindowUnit::Records(n) => write!(f, "window of {n} records"),
+        }
+    }
+}
+
+/// Picks up to `top` noise templates that make sound rules, in rank order.
+pub(crate) fn choose(
+    templates: &[Template],
+    ranked: &[(Score, Verdict)],
+    top: usize,
+) -> Vec<Suggestion> {
+    let mut chosen: Vec<(Suggestion, Regex)> = Vec::new();
+    for (score, verdict) in ranked {
+        if chosen.len() >= top || *verdict != Verdict::Noise {
+            break;
+        }
+        let t = &templates[score.index];
+        let mut rule = rule_text(t);
+        let Ok(regex) = Regex::new(&rule.pattern) else {
+            continue;
+        };
+        // A sample another rule takes first is a template already covered.
+        let positives: Vec<String> = t
+            .samples
+            .iter()
+            .filter(|s| regex.is_match(s.line.as_bytes()))
+            .filter(|s| !chosen.iter().any(|(_, r)| r.is_match(s.line.as_bytes())))
+            .map(|s| s.line.clone())
+            .collect();
+        if positives.is_empty() {
+            continue;
+        }
+        rule.name = unique_name(&rule.name, chosen.iter().map(|(s, _)| s.rule.name.as_str()));
+        chosen.push((
+            Suggestion {
+                rule,
+                index: score.index,
+                positives,
+                negative: None,
+            },
+            regex,
+        ));
+    }
+    let regexes: Vec<&Regex> = chosen.iter().map(|(_, r)| r).collect();
+    let picked: Vec<usize> = chosen.iter().map(|(s, _)| s.index).collect();
+    let negatives: Vec<Option<String>> = chosen
+        .iter()
+        .map(|(s, _)| negative_for(templates, s.index, &picked, &regexes))
+        .collect();
+    chosen
+        .into_iter()
+        .zip(negatives)
+        .map(|((mut s, _), negative)| {
+            s.negative = negative;
+            s
+        })
+        .collect()
+}
+
+/// A sample line of the template most like `index` that was not chosen
+/// and that no chosen rule matches.
+fn negative_for(
+    templates: &[Template],
+    index: usize,
+    picked: &[usize],
+    regexes: &[&Regex],
+) -> Option<String> {
+    let me = &templates[index];
+    let mut near: Vec<(f64, usize)> = templates
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| !picked.contains(i) && !t.samples.is_empty())
+        .map(|(i, t)| (similarity(me, t), i))
+        .collect();
+    let n = near.len().min(NEGATIVE_CANDIDATES);
+    if n == 0 {
+        return None;
+    }
+    near.select_nth_unstable_by(n - 1, |a, b| b.0.total_cmp(&a.0));
+    near.truncate(n);
+    near.sort_by(|a, b| b.0.total_cmp(&a.0));
+    near.iter()
+        .flat_map(|&(_, i)| &templates[i].samples)
+        .find(|s| !regexes.iter().any(|r| r.is_match(s.line.as_bytes())))
+        .map(|s| s.line.clone())
+}
+
+fn unique_name<'a>(base: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    let mut name = base.to_owned();
+    let mut n = 2;
+    while taken.clone().any(|t| t == name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// Writes the rule file.
+pub(crate) fn write_toml(
+    out: &mut dyn Write,
+    templates: &[Template],
+    ranked: &[(Score, Verdict)],
+    chosen: &[Suggestion],
+    records: u64,
+    unit: WindowUnit,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "# Rules suggested by `logdedup suggest` from {records} records."
+    )?;
+    writeln!(
+        out,
+        "# Review them before use: each comment says what its rule matched in the input."
+    )?;
+    if chosen.is_empty() {
+        writeln!(out, "# No template looked like noise worth a rule.")?;
+    }
+    for s in chosen {
+        let t = &templates[s.index];
+        let score = ranked
+            .iter()
+            .find(|(sc, _)| sc.index == s.index)
+            .map(|(sc, _)| sc);
+        writeln!(out)?;
+        writeln!(
+            out,
+            "# {} records ({} of the input), up to {} in one {unit}{}",
+            t.count,
+            percent(t.count, records),
+            t.peak,
+            score.map_or(String::new(), |sc| format!(
+                ", burst {:.1}, flood {:.1}",
+                sc.burst, sc.flood
+            )),
+        )?;
+        let slots = slot_summary(t);
+        if !slots.is_empty() {
+            writeln!(out, "# distinct values per slot: {slots}")?;
+        }
+        writeln!(out, "[[rule]]")?;
+        writeln!(out, "name = {}", toml_string(&s.rule.name))?;
+        writeln!(out, "pattern = {}", toml_string(&s.rule.pattern))?;
+        if let Some(key) = &s.rule.key {
+            writeln!(out, "key = {}", toml_string(key))?;
+        }
+        writeln!(out, "message = {}", toml_string(&s.rule.message))?;
+        for line in &s.positives {
+            writeln!(out)?;
+            writeln!(out, "[[test]]")?;
+            writeln!(out, "line = {}", toml_string(line))?;
+            writeln!(out, "rule = {}", toml_string(&s.rule.name))?;
+        }
+        if let Some(line) = &s.negative {
+            writeln!(out)?;
+            writeln!(out, "[[test]]  # a similar line that must pass")?;
+            writeln!(out, "line = {}", toml_string(line))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the human summary: the first `top` templates of the ranking.
+pub(crate) fn write_table(
+    out: &mut dyn Write,
+    templates: &[Template],
+    ranked: &[(Score, Verdict)],
+    top: usize,
+    records: u64,
+    unit: WindowUnit,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{records} records; saved: lines a rule would save; peak: the most in one {unit}"
+    )?;
+    writeln!(
+        out,
+        "{:>10} {:>7} {:>10} {:>7} {:>6} {:>6}  {:<8} {:<12} sample",
+        "records", "share", "saved", "peak", "burst", "flood", "verdict", "slots"
+    )?;
+    for (score, verdict) in ranked.iter().take(top) {
+        let t = &templates[score.index];
+        let sample = t.samples.first().map_or("", |s| s.line.as_str());
+        let sample: String = sample.chars().take(TABLE_SAMPLE).collect();
+        let verdict = match verdict {
+            Verdict::Noise => "noise",
+            Verdict::Steady => "steady",
+            Verdict::Error => "error",
+            Verdict::Covered => "covered",
+            Verdict::Rare => "rare",
+        };
+        let slots = slot_summary(t);
+        writeln!(
+            out,
+            "{:>10} {:>7} {:>10} {:>7} {:>6.1} {:>6.1}  {:<8} {:<12} {}",
+            t.count,
+            percent(t.count, records),
+            score.saved,
+            t.peak,
+            score.burst,
+            score.flood,
+            verdict,
+            if slots.is_empty() { "-" } else { &slots },
+            sample.escape_debug()
+        )?;
+    }
+    Ok(())
+}
+
+fn percent(n: u64, of: u64) -> String {
+    format!("{:.1}%", n as f64 * 100.0 / of.max(1) as f64)
+}
+
+/// `5, 32+` — the distinct values of each slot, in order.
+fn slot_summary(t: &Template) -> String {
+    t.tokens
+        .iter()
+        .flat_map(|tok| &tok.slots)
+        .map(|s| match s.distinct() {
+            Some(n) => n.to_string(),
+            None => format!("{}+", super::miner::MAX_DISTINCT),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A TOML string: a literal `'...'` when the text allows one, otherwise a
+/// basic string with `\`, `"` and control characters escaped.
+pub(crate) fn toml_string(s: &str) -> String {
+    if !s.contains('\'') && !s.chars().any(|c| c.is_control()) {
+        return format!("'{s}'");
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_strings_round_trip() {
+        for s in [
+            r"plain \d+ text",
+            r#"it's "quoted" \ back"#,
+            "tab\there, bell\u{7}, del\u{7f}, é",
+            "'",
+            "",
+        ] {
+            let doc = format!("v = {}", toml_string(s));
+            let parsed: toml::Table = toml::from_str(&doc).unwrap_or_else(|e| panic!("{doc}: {e}"));
+            assert_eq!(parsed["v"].as_str(), Some(s), "{doc}");
+        }
+        assert_eq!(toml_string(r"a\b"), r"'a\b'");
+    }
+
+    #[test]
+    fn names_are_made_unique() {
+        let taken = ["a", "a-2"];
+        assert_eq!(unique_name("a", taken.iter().copied()), "a-3");
+        assert_eq!(unique_name("b", taken.iter().copied()), "b");
+    }
+}

@@ -1,0 +1,374 @@
+//! What a rule for one template says: its regex, a readable name, the
+//! capture group its windows are keyed on, and its summary message.
+//!
+//! The regex anchors on what every line of the template shares whatever
+//! the layout: the logger name, then the message's constant text with each
+//! slot as a class (`\d+`, `"[^"]*"`, `\S+`, …) and `$` at the end, so a
+//! longer neighbour with the same start does not match. Timestamps and
+//! levels are left out: layouts vary, even within one log.
+
+use super::mask::{Kind, SLOT};
+use super::miner::{SlotStats, Template};
+
+/// Most distinct values for a slot to key windows on.
+const MAX_KEY_VALUES: usize = 8;
+/// Most words in a rule name.
+const MAX_NAME_WORDS: usize = 6;
+
+/// The text of a suggested rule, before it is checked and written.
+#[derive(Clone, Debug)]
+pub(crate) struct RuleText {
+    /// Name (not yet made unique).
+    pub name: String,
+    /// Regex, Rust `regex` syntax.
+    pub pattern: String,
+    /// `{group}` to key windows on, if a slot is worth it.
+    pub key: Option<String>,
+    /// Summary message.
+    pub message: String,
+}
+
+/// Which slot the windows are keyed on: token index, slot index, group name.
+type KeySlot = (usize, usize, String);
+
+/// Builds the rule text for `t`.
+pub(crate) fn rule_text(t: &Template) -> RuleText {
+    let key = key_slot(t);
+    let logger = String::from_utf8_lossy(&t.logger);
+    let mut pattern = String::new();
+    if t.at_line_start {
+        pattern.push_str(r"^\s*");
+    } else if !logger.is_empty() {
+        pattern.push_str(r"\b");
+        pattern.push_str(&regex::escape(&logger));
+        if logger.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            pattern.push_str(r"\b");
+        }
+        pattern.push_str(r".*[\s:\]|]");
+    } else {
+        pattern.push_str(r"[\s:\]|]");
+    }
+    let mut message = String::new();
+    if !logger.is_empty() {
+        message.push_str(&logger);
+        message.push_str(": ");
+    }
+    for (i, tok) in t.tokens.iter().enumerate() {
+        if i > 0 {
+            pattern.push_str(r"\s+");
+            message.push(' ');
+        }
+        let keyed = key
+            .as_ref()
+            .filter(|k| k.0 == i)
+            .map(|k| (k.1, k.2.as_str()));
+        match &tok.text {
+            None => {
+                let stats = tok.slots.first();
+                let class = wild_class(stats);
+                match keyed {
+                    Some((_, name)) => pattern.push_str(&format!("(?P<{name}>{class})")),
+                    None => pattern.push_str(class),
+                }
+                message.push_str(if keyed.is_some() { "{key}" } else { "*" });
+            }
+            Some(text) => constant_token(text, &tok.slots, keyed, &mut pattern, &mut message),
+        }
+    }
+    if !t.truncated {
+        // Trailing blanks are not tokens, but lines may have them.
+        pattern.push_str(r"\s*$");
+    }
+    RuleText {
+        name: name_of(t),
+        pattern,
+        key: key.map(|k| format!("{{{}}}", k.2)),
+        message,
+    }
+}
+
+fn wild_class(stats: Option<&SlotStats>) -> &'static str {
+    match stats {
+        Some(s) if s.all_digits => r"\d+",
+        Some(s) if s.any_blank => r".+?",
+        _ => r"\S+",
+    }
+}
+
+/// Appends the regex and message text of one token with constant text.
+fn constant_token(
+    text: &[u8],
+    slots: &[SlotStats],
+    keyed: Option<(usize, &str)>,
+    pattern: &mut String,
+    message: &mut String,
+) {
+    let mut literal = Vec::new();
+    let mut slot = 0;
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != SLOT {
+            literal.push(text[i]);
+            i += 1;
+            continue;
+        }
+        flush_literal(&mut literal, pattern, message);
+        let kind = Kind::from_code(text.get(i + 1).copied().unwrap_or(b'a'));
+        let stats = slots.get(slot);
+        let name = keyed.filter(|k| k.0 == slot).map(|k| k.1);
+        pattern.push_str(&slot_regex(kind, stats, name));
+        message.push_str(if name.is_some() { "{key}" } else { "*" });
+        slot += 1;
+        i += 2;
+    }
+    flush_literal(&mut literal, pattern, message);
+}
+
+fn flush_literal(literal: &mut Vec<u8>, pattern: &mut String, message: &mut String) {
+    if literal.is_empty() {
+        return;
+    }
+    // Masking keeps constant text valid UTF-8; lossy is only a safety net.
+    let text = String::from_utf8_lossy(literal);
+    pattern.push_str(&regex::escape(&text));
+    // Braces would read as placeholders in a message.
+    message.extend(text.chars().map(|c| match c {
+        '{' => '(',
+        '}' => ')',
+        c => c,
+    }));
+    literal.clear();
+}
+
+/// The regex of one masked slot, as a named group when `name` is given.
+fn slot_regex(kind: Kind, stats: Option<&SlotStats>, name: Option<&str>) -> String {
+    let inner_quote = stats.is_some_and(|s| s.inner_quote);
+    let group = |class: &str| match name {
+        Some(n) => format!("(?P<{n}>{class})"),
+        None => class.to_owned(),
+    };
+    match kind {
+        Kind::Num => group(r"\d+(?:\.\d+)*"),
+        Kind::Hex => group(r"(?:0[xX])?[0-9a-fA-F]+"),
+        Kind::Uuid => group(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"),
+        Kind::Ip => group(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?"),
+        Kind::Duration => group(r"\d+(?:\.\d+)?[a-zµ]+"),
+        Kind::Path => group(r#"[^\s,;)"':\]]+"#),
+        Kind::DoubleQuoted if inner_quote => format!("\"{}\"", group(".*?")),
+        Kind::DoubleQuoted => format!("\"{}\"", group(r#"[^"]*"#)),
+        Kind::SingleQuoted if inner_quote => format!("'{}'", group(".*?")),
+        Kind::SingleQuoted => format!("'{}'", group(r"[^']*")),
+        Kind::Any => group(wild_class(stats)),
+    }
+}
+
+/// Picks the slot worth keying windows on: few distinct values, and a kind
+/// that names something (a quoted method, a word, `DC4`'s number) rather
+/// than an attempt counter.
+fn key_slot(t: &Template) -> Option<KeySlot> {
+    let mut best: Option<(u8, usize, KeySlot)> = None;
+    for (ti, tok) in t.tokens.iter().enumerate() {
+        let prev_word = ti
+            .checked_sub(1)
+            .and_then(|p| t.tokens[p].text.as_deref())
+            .map(last_word)
+            .unwrap_or_default();
+        let candidates: Vec<(usize, u8, String)> = match &tok.text {
+            None if !tok.slots.first().is_some_and(|s| s.all_digits) => {
+                vec![(0, 1, group_name(&prev_word, "value"))]
+            }
+            None => Vec::new(),
+            Some(text) => slot_kinds(text)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(si, (kind, glued))| match kind {
+                    Kind::DoubleQuoted | Kind::SingleQuoted => {
+                        let method = tok.slots.get(si).is_some_and(looks_like_methods);
+                        let name = if method {
+                            "method".to_owned()
+                        } else {
+                            group_name(&prev_word, "value")
+                        };
+                        Some((si, 0, name))
+                    }
+                    Kind::Num if glued.len() >= 2 => Some((si, 2, group_name(&glued, "value"))),
+                    _ => None,
+                })
+                .collect(),
+        };
+        for (si, preference, name) in candidates {
+            let Some(distinct) = tok.slots.get(si).and_then(SlotStats::distinct) else {
+                continue;
+            };
+            if !(2..=MAX_KEY_VALUES).contains(&distinct) {
+                continue;
+            }
+            let rank = (preference, distinct);
+            if best.as_ref().map_or(true, |b| rank < (b.0, b.1)) {
+                best = Some((preference, distinct, (ti, si, name)));
+            }
+        }
+    }
+    best.map(|b| b.2)
+}
+
+/// Kind of each slot of a masked token, with the letters glued before it.
+fn slot_kinds(text: &[u8]) -> Vec<(Kind, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == SLOT {
+            let glued: String = text[..i]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .map(|&b| char::from(b))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            out.push((
+                Kind::from_code(text.get(i + 1).copied().unwrap_or(b'a')),
+                glued,
+            ));
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Whether a quoted slot's values read like API methods (`"messages.GetHistory"`).
+fn looks_like_methods(s: &SlotStats) -> bool {
+    !s.examples.is_empty()
+        && s.examples.iter().all(|v| {
+            let inner = v.get(1..v.len().saturating_sub(1)).unwrap_or_default();
+            inner.contains(&b'.')
+                && inner
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        })
+}
+
+fn last_word(text: &[u8]) -> String {
+    text.split(|&b| !b.is_ascii_alphabetic())
+        .rfind(|w| !w.is_empty())
+        .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A capture group name from a word: lowercase ASCII letters, not a filler word.
+fn group_name(word: &str, fallback: &str) -> String {
+    const FILLER: [&str; 12] = [
+        "to", "for", "in", "by", "at", "of", "the", "from", "with", "due", "on", "a",
+    ];
+    let w = word.to_ascii_lowercase();
+    if w.len() >= 2
+        && w.len() <= 20
+        && w.bytes().all(|b| b.is_ascii_lowercase())
+        && !FILLER.contains(&w.as_str())
+    {
+        w
+    } else {
+        fallback.to_owned()
+    }
+}
+
+/// A name from the library (first part of the logger) and the message's
+/// first constant words: `asyncio-socket-send-raised-exception`.
+fn name_of(t: &Template) -> String {
+    let mut words: Vec<String> = Vec::new();
+    if let Some(lib) = t
+        .logger
+        .split(|&b| b == b'.')
+        .next()
+        .filter(|w| !w.is_empty())
+    {
+        words.push(String::from_utf8_lossy(lib).to_ascii_lowercase());
+    }
+    let constant = t.tokens.iter().filter_map(|tok| tok.text.as_deref());
+    for text in constant {
+        let mut i = 0;
+        let mut word = Vec::new();
+        // Skip slot markers, split the rest on anything but letters and digits.
+        while i <= text.len() {
+            match text.get(i) {
+                Some(&SLOT) => i += 1,
+                Some(&b) if b.is_ascii_alphanumeric() => word.push(b.to_ascii_lowercase()),
+                _ => {
+                    if word.iter().any(u8::is_ascii_alphabetic)
+                        && word.len() <= 20
+                        && words.len() < MAX_NAME_WORDS
+                    {
+                        words.push(String::from_utf8_lossy(&word).into_owned());
+                    }
+                    word.clear();
+                }
+            }
+            i += 1;
+        }
+    }
+    if words.is_empty() {
+        words.push("noise".to_owned());
+    }
+    words.join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::miner::{Miner, Record};
+    use super::super::prefix;
+    use super::*;
+
+    fn template(lines: &[&str]) -> Template {
+        let mut m = Miner::new(100);
+        for line in lines {
+            let p = prefix::parse(line.as_bytes());
+            let logger = p.logger.map_or(&b""[..], |(s, e)| &line.as_bytes()[s..e]);
+            m.feed(&Record {
+                line: line.as_bytes(),
+                logger,
+                at_line_start: p.body == 0,
+                body: p.body,
+                error: false,
+                window: 0,
+                bucket: 0,
+            });
+        }
+        let (mut ts, _) = m.finish();
+        assert_eq!(ts.len(), 1);
+        ts.remove(0)
+    }
+
+    #[test]
+    fn keyed_on_the_quoted_method() {
+        let t = template(&[
+            r#"2025-11-20 16:32:54,123 - pyrogram.session.session - WARNING - [1] Retrying "messages.SendMessage" due to: Connection lost"#,
+            r#"WARNING:pyrogram.session.session:[2] Retrying "updates.GetState" due to: Connection lost"#,
+        ]);
+        let r = rule_text(&t);
+        assert_eq!(r.name, "pyrogram-retrying-due-to-connection-lost");
+        assert_eq!(
+            r.pattern,
+            r#"\bpyrogram\.session\.session\b.*[\s:\]|]\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost\s*$"#
+        );
+        assert_eq!(r.key.as_deref(), Some("{method}"));
+        assert_eq!(
+            r.message,
+            "pyrogram.session.session: [*] Retrying {key} due to: Connection lost"
+        );
+    }
+
+    #[test]
+    fn plain_lines_anchor_at_the_start_and_glued_numbers_key() {
+        let t = template(&["Connected! DC1 up", "Connected! DC2 up"]);
+        let r = rule_text(&t);
+        assert_eq!(
+            r.pattern,
+            r"^\s*Connected!\s+DC(?P<dc>\d+(?:\.\d+)*)\s+up\s*$"
+        );
+        assert_eq!(r.name, "connected-dc-up");
+        assert_eq!(r.key.as_deref(), Some("{dc}"));
+    }
+}
