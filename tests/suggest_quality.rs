@@ -42,7 +42,7 @@ fn load_checked(toml: &str) -> RuleSet {
     let outcomes = set.run_tests();
     assert!(!outcomes.is_empty(), "no [[test]] cases:\n{toml}");
     for o in &outcomes {
-        assert!(o.passed(), "{:?} matched {:?}\n{toml}", o.test, o.actual);
+        assert!(o.passed(), "{:?}: {:?}\n{toml}", o.test, o.failure);
     }
     set
 }

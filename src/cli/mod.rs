@@ -8,6 +8,7 @@ pub mod explain;
 pub mod filter;
 pub mod rule_args;
 pub mod rules;
+pub mod suggest;
 pub mod test;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +45,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// List the built-in rule packs, or print one as TOML.
     Rules(rules::RulesArgs),
+    /// Find the noise in an existing log and print rules for it.
+    Suggest(suggest::SuggestArgs),
 }
 
 /// How a command ended, when it did its job.
@@ -95,5 +98,6 @@ pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcom
         Some(Command::Test(args)) => test::run(args),
         Some(Command::Explain(args)) => explain::run(args),
         Some(Command::Rules(args)) => rules::run(args),
+        Some(Command::Suggest(args)) => suggest::run(args),
     }
 }

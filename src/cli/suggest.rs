@@ -1,0 +1,97 @@
+//! `logdedup suggest [FILE...]`: find the noise in a log you already have
+//! and print rules for it, ready to paste (see `crate::suggest`).
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use std::io::{Read, Write};
+
+use super::rule_args::RuleArgs;
+use super::{Failure, Outcome};
+use crate::rules::{load, match_lines};
+use crate::suggest::{suggest, SuggestFormat, SuggestOptions};
+
+/// Arguments of `logdedup suggest`.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// Logs to read, in order ('-' or none: standard input).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+
+    /// Rules already written: templates they match get no suggestion
+    /// (default: the rules the filter would use). -w is also the window
+    /// bursts are measured in.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// How many rules (or table rows) to print.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Also suggest rules for ERROR/CRITICAL records and tracebacks.
+    #[arg(long)]
+    pub include_errors: bool,
+
+    /// Most templates kept while reading (the memory bound); the least
+    /// seen are dropped past it.
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    pub max_templates: usize,
+
+    /// toml: rules with [[test]] cases, valid input for `check` and `test`;
+    /// table: count, share, peak per window and a sample line.
+    #[arg(long, value_enum, default_value_t = FormatArg::Toml)]
+    pub format: FormatArg,
+}
+
+/// `--format` of `suggest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Rule files.
+    Toml,
+    /// A human summary.
+    Table,
+}
+
+/// Runs `logdedup suggest`.
+pub fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
+    let sources = args.rules.sources_from_env();
+    // With no rules at all (--no-default-rules alone), nothing is covered yet.
+    let set = match sources.is_empty() {
+        true => None,
+        false => Some(load(&sources, args.rules.window).map_err(Failure::Usage)?),
+    };
+    let mut inputs: Vec<Box<dyn Read>> = Vec::new();
+    if args.files.is_empty() {
+        inputs.push(Box::new(std::io::stdin()));
+    }
+    for file in &args.files {
+        if file == "-" {
+            inputs.push(Box::new(std::io::stdin()));
+            continue;
+        }
+        let opened = std::fs::File::open(file)
+            .with_context(|| format!("{file}: cannot open"))
+            .map_err(Failure::Usage)?;
+        inputs.push(Box::new(opened));
+    }
+    let opts = SuggestOptions {
+        window: args.rules.window,
+        top: args.top,
+        include_errors: args.include_errors,
+        max_templates: args.max_templates.max(1),
+        format: match args.format {
+            FormatArg::Toml => SuggestFormat::Toml,
+            FormatArg::Table => SuggestFormat::Table,
+        },
+    };
+    let matched = |line: &[u8]| {
+        set.as_ref()
+            .is_some_and(|set| match_lines(set, &[line]).is_some())
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    suggest(inputs, &opts, &matched, true, &mut out).map_err(Failure::Runtime)?;
+    out.flush()
+        .context("writing to standard output")
+        .map_err(Failure::Runtime)?;
+    Ok(Outcome::Success)
+}
