@@ -291,7 +291,7 @@ impl Miner {
                 let wild = t.tokens.iter().filter(|t| t.text.is_none()).count();
                 let rest = n.saturating_sub(1);
                 let similar = rest == 0 || equal >= 1 && equal as f64 >= SIMILARITY * rest as f64;
-                if similar && best.map_or(true, |(_, e)| equal + wild > e) {
+                if similar && best.is_none_or(|(_, e)| equal + wild > e) {
                     best = Some((id, equal + wild));
                 }
             }

@@ -204,7 +204,7 @@ fn key_slot(t: &Template) -> Option<KeySlot> {
                 continue;
             }
             let rank = (preference, distinct);
-            if best.as_ref().map_or(true, |b| rank < (b.0, b.1)) {
+            if best.as_ref().is_none_or(|b| rank < (b.0, b.1)) {
                 best = Some((preference, distinct, (ti, si, name)));
             }
         }
