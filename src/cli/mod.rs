@@ -3,8 +3,11 @@
 //! pipes and scripts have always called it. Each command returns an
 //! [`Outcome`] or a [`Failure`]; which exit status that is, `main` decides.
 
+pub mod completions;
 pub mod filter;
+pub mod metrics;
 pub mod rules;
+pub mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +37,13 @@ pub struct Cli {
 pub enum Command {
     /// List the built-in rule packs, or print one as TOML.
     Rules(rules::RulesArgs),
+    /// Start a command, filter its stdout and stderr, exit with its status.
+    #[command(after_help = run::AFTER_HELP)]
+    Run(run::RunArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) for logdedup and its commands.
+    Man(completions::ManArgs),
 }
 
 /// How a command ended, when it did its job.
@@ -43,6 +53,8 @@ pub enum Outcome {
     Success,
     /// A filter run ended this way.
     Stream(stream::Outcome),
+    /// `run -- CMD`: CMD exited with this status and its output was read.
+    Child(std::process::ExitStatus),
 }
 
 /// Why a command failed.
@@ -52,6 +64,10 @@ pub enum Failure {
     Usage(anyhow::Error),
     /// An I/O error while running.
     Runtime(anyhow::Error),
+    /// `run -- CMD`: CMD was not found.
+    CommandNotFound(anyhow::Error),
+    /// `run -- CMD`: CMD was found but could not be executed.
+    CommandNotExecutable(anyhow::Error),
 }
 
 /// Whether `arg` (the first argument) names a command rather than the filter.
@@ -66,8 +82,9 @@ pub fn is_command_name(arg: &std::ffi::OsStr) -> bool {
             .any(|c| c.get_name() == arg)
 }
 
-/// Runs the command `cli` names. `signals` are installed for the filter,
-/// which must not die of a signal that arrives while its rules load.
+/// Runs the command `cli` names. `signals` are installed for the filter
+/// (and `run`), which must not die of a signal that arrives while its
+/// rules load.
 pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcome, Failure> {
     match cli.command {
         None => {
@@ -78,5 +95,8 @@ pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcom
             filter::run(cli.filter, signals)
         }
         Some(Command::Rules(args)) => rules::run(args),
+        Some(Command::Run(args)) => run::run(args, signals),
+        Some(Command::Completions(args)) => completions::completions(args),
+        Some(Command::Man(args)) => completions::man(args),
     }
 }

@@ -389,6 +389,11 @@ impl Filter {
         &self.counters
     }
 
+    /// Records read so far (lines, when framing is off).
+    pub fn records_in(&self) -> u64 {
+        self.decider.records()
+    }
+
     /// Per-rule counts so far.
     pub fn rule_stats(&self) -> Vec<RuleStats> {
         self.decider.stats()
