@@ -39,7 +39,7 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Start a command, filter its stdout and stderr, exit with its status.
     #[command(after_help = run::AFTER_HELP)]
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) for logdedup and its commands.
@@ -95,7 +95,7 @@ pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcom
             filter::run(cli.filter, signals)
         }
         Some(Command::Rules(args)) => rules::run(args),
-        Some(Command::Run(args)) => run::run(args, signals),
+        Some(Command::Run(args)) => run::run(*args, signals),
         Some(Command::Completions(args)) => completions::completions(args),
         Some(Command::Man(args)) => completions::man(args),
     }

@@ -75,7 +75,8 @@ fn lines_to_channel(from: impl Read + Send + 'static) -> Receiver<String> {
 /// installed (the `SigCgt` mask in /proc), so a test's first signal cannot
 /// arrive before the process is ready for it. Panics after 10 s.
 pub fn wait_for_signal_handlers(pid: u32) {
-    const WANTED: u64 = (1 << (1 - 1)) | (1 << (2 - 1)) | (1 << (15 - 1));
+    // Bit N-1 stands for signal N: SIGHUP (1), SIGINT (2), SIGTERM (15).
+    const WANTED: u64 = (1 << 0) | (1 << 1) | (1 << 14);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
