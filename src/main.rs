@@ -12,20 +12,24 @@ use logdedup::stream::{self, StdoutClosed, Stop};
 const EXIT_RUNTIME: u8 = 1;
 /// Usage, rule-file and start-up errors: nothing was read or written.
 const EXIT_USAGE: u8 = 2;
+/// `run -- CMD`: CMD found but not executable (as shells say it).
+const EXIT_NOT_EXECUTABLE: u8 = 126;
+/// `run -- CMD`: CMD not found (as shells say it).
+const EXIT_NOT_FOUND: u8 = 127;
 
 fn main() -> ExitCode {
-    // The filter's signal handlers go in before anything else, so a SIGHUP
-    // or SIGUSR1 during start-up is queued rather than fatal.
-    let filtering = !std::env::args_os()
-        .nth(1)
-        .is_some_and(|a| cli::is_command_name(&a));
-    let signals = if filtering {
-        match stream::SignalWatch::install() {
-            Ok(s) => Some(s),
-            Err(err) => return report(&err, EXIT_RUNTIME),
-        }
-    } else {
-        None
+    // The filter's (and run's) signal handlers go in before anything else,
+    // so a signal during start-up is queued rather than fatal: run passes
+    // it on to CMD once CMD has started.
+    let first = std::env::args_os().nth(1);
+    let install = match first {
+        Some(a) if a == "run" => Some(stream::SignalWatch::install_for_child as fn() -> _),
+        Some(a) if cli::is_command_name(&a) => None,
+        _ => Some(stream::SignalWatch::install as fn() -> _),
+    };
+    let signals = match install.map(|install| install()).transpose() {
+        Ok(s) => s,
+        Err(err) => return report(&err, EXIT_RUNTIME),
     };
     let cli = Cli::parse();
     match cli::dispatch(cli, signals) {
@@ -36,9 +40,24 @@ fn main() -> ExitCode {
             stream::Outcome::Eof | stream::Outcome::OutputClosed => ExitCode::SUCCESS,
             stream::Outcome::Stopped(Stop::Interrupt) => ExitCode::from(130),
             stream::Outcome::Stopped(Stop::Terminate) => ExitCode::from(143),
+            stream::Outcome::Exited(status) => ExitCode::from(shell_status(status)),
         },
+        Ok(Outcome::Child(status)) => ExitCode::from(shell_status(status)),
         Err(Failure::Usage(err)) => report(&err, EXIT_USAGE),
         Err(Failure::Runtime(err)) => report(&err, EXIT_RUNTIME),
+        Err(Failure::CommandNotFound(err)) => report(&err, EXIT_NOT_FOUND),
+        Err(Failure::CommandNotExecutable(err)) => report(&err, EXIT_NOT_EXECUTABLE),
+    }
+}
+
+/// The status a shell gives for a process that ended with `status`: its
+/// exit code, or 128 + N when signal N killed it.
+fn shell_status(status: std::process::ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => u8::try_from(code & 0xff).unwrap_or(EXIT_RUNTIME),
+        (None, Some(signal)) => u8::try_from(128 + (signal & 0x7f)).unwrap_or(255),
+        (None, None) => EXIT_RUNTIME,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use anyhow::{bail, Context, Result};
 use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, Local, TimeZone, Utc};
+use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 use std::time::Duration;
 
 /// A point in time, in milliseconds since 1970-01-01T00:00:00Z.
@@ -91,6 +91,22 @@ impl TimeFormatter {
         self.try_format(t).unwrap_or_else(|| t.0.to_string())
     }
 
+    /// Formats `t` as RFC 3339 with milliseconds and the offset
+    /// (`2025-11-20T16:32:54.101+03:00`; `Z` in UTC), whatever the strftime
+    /// pattern says: the form log shippers parse without configuration.
+    pub fn rfc3339(&self, t: Time) -> String {
+        let Some(utc) = DateTime::<Utc>::from_timestamp_millis(t.0) else {
+            return t.0.to_string();
+        };
+        if self.utc {
+            utc.to_rfc3339_opts(SecondsFormat::Millis, true)
+        } else {
+            Local
+                .from_utc_datetime(&utc.naive_utc())
+                .to_rfc3339_opts(SecondsFormat::Millis, false)
+        }
+    }
+
     fn try_format(&self, t: Time) -> Option<String> {
         use std::fmt::Write as _;
         let utc = DateTime::<Utc>::from_timestamp_millis(t.0)?;
@@ -142,5 +158,22 @@ mod tests {
         let f = TimeFormatter::new(DEFAULT_TIME_FORMAT, true).unwrap();
         // 2025-11-20 16:32:54 UTC
         assert_eq!(f.format(Time(1_763_656_374_000)), "2025-11-20 16:32:54");
+    }
+
+    #[test]
+    fn rfc3339_has_milliseconds_and_zone_whatever_the_pattern() {
+        let utc = TimeFormatter::new("%H", true).unwrap();
+        assert_eq!(
+            utc.rfc3339(Time(1_763_656_374_101)),
+            "2025-11-20T16:32:54.101Z"
+        );
+        let local = TimeFormatter::new("%H", false).unwrap();
+        let text = local.rfc3339(Time(1_763_656_374_101));
+        let parsed = DateTime::parse_from_rfc3339(&text).unwrap();
+        assert_eq!(parsed.timestamp_millis(), 1_763_656_374_101);
+        assert!(
+            !text.ends_with('Z'),
+            "local time carries a numeric offset: {text}"
+        );
     }
 }

@@ -334,9 +334,13 @@ fn json_summaries_carry_every_field() {
     assert_eq!(v["count"], 3);
     assert!(v["key"].is_null());
     assert_eq!(v["window"], 30.0);
+    assert_eq!(v["logdedup"], "summary");
+    // RFC 3339 in UTC with milliseconds: 2025-11-20T16:32:54.101Z
     for field in ["time", "first", "last"] {
         assert!(
-            v[field].as_str().is_some_and(|s| s.len() == 19),
+            v[field]
+                .as_str()
+                .is_some_and(|s| s.len() == 24 && s.as_bytes()[10] == b'T' && s.ends_with('Z')),
             "{field}: {}",
             v[field]
         );

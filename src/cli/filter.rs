@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::metrics::MetricsArgs;
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
 use crate::records::{Framing, LogClock, TimestampSpec, PYTHON_TRACEBACK};
@@ -83,8 +84,10 @@ pub struct FilterArgs {
 
     /// After SIGINT/SIGTERM, keep passing input for this long (the upstream
     /// process is writing its last lines), then exit. 0 exits at once.
-    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_grace)]
-    pub grace: Duration,
+    /// Default 2s; with `run`, wait for CMD to exit however long it takes
+    /// unless this is given (then CMD is killed when it runs out).
+    #[arg(long, value_name = "DUR", value_parser = parse_grace)]
+    pub grace: Option<Duration>,
 
     /// What window deadlines run on: the wall clock, or the timestamps parsed
     /// from the records (for replaying old logs; see [input] timestamp).
@@ -111,7 +114,14 @@ pub struct FilterArgs {
     /// matched on its first BYTES and streamed through in pieces, never held.
     #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
     pub max_line: usize,
+
+    /// --stats-file, --metrics-textfile, --stats-interval.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
+
+/// `--grace` when not given (the filter; `run` waits for CMD instead).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 
 /// Summary formats for `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -208,6 +218,7 @@ impl FilterArgs {
             (FormatArg::Text, None) => Style::Default,
         };
         let summary_to = Target::parse(&self.summary_to, "--summary-to")?;
+        let metrics = self.metrics.options(self.format == FormatArg::Json)?;
         let suppressed_to = self
             .suppressed_to
             .as_deref()
@@ -245,8 +256,9 @@ impl FilterArgs {
                     per_line: false,
                     dry_run: self.dry_run,
                 },
-                grace: self.grace,
+                grace: self.grace.unwrap_or(DEFAULT_GRACE),
                 stats: self.stats,
+                metrics,
             },
         })
     }
@@ -257,8 +269,18 @@ impl FilterArgs {
 pub fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
     let rules_env = std::env::var("LOGDEDUP_RULES").ok();
     let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
-    let rules = rules::load(&plan.rule_sources, plan.default_window).map_err(Failure::Usage)?;
-    let mut settings = plan.settings;
+    let prepared = prepare(&plan).map_err(Failure::Usage)?;
+    let reload = || rules::load(&plan.rule_sources, plan.default_window);
+    stream::run(prepared, signals, std::io::stdin().is_terminal(), &reload)
+        .map(Outcome::Stream)
+        .map_err(Failure::Runtime)
+}
+
+/// Loads the plan's rules and opens its inputs and outputs: everything
+/// that can fail before the first byte is read.
+pub fn prepare(plan: &Plan) -> Result<stream::Prepared> {
+    let rules = rules::load(&plan.rule_sources, plan.default_window)?;
+    let mut settings = plan.settings.clone();
     if plan.log_clock {
         let spec = rules
             .input()
@@ -268,11 +290,7 @@ pub fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
         settings.filter.log_clock =
             Some(LogClock::new(spec, plan.utc, chrono::Local::now().year()));
     }
-    let prepared = stream::prepare(Arc::new(rules), settings).map_err(Failure::Usage)?;
-    let reload = || rules::load(&plan.rule_sources, plan.default_window);
-    stream::run(prepared, signals, std::io::stdin().is_terminal(), &reload)
-        .map(Outcome::Stream)
-        .map_err(Failure::Runtime)
+    stream::prepare(Arc::new(rules), settings)
 }
 
 #[cfg(test)]

@@ -4,10 +4,13 @@
 //! [`Outcome`] or a [`Failure`]; which exit status that is, `main` decides.
 
 pub mod check;
+pub mod completions;
 pub mod explain;
 pub mod filter;
+pub mod metrics;
 pub mod rule_args;
 pub mod rules;
+pub mod run;
 pub mod suggest;
 pub mod test;
 
@@ -47,6 +50,13 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Find the noise in an existing log and print rules for it.
     Suggest(suggest::SuggestArgs),
+    /// Start a command, filter its stdout and stderr, exit with its status.
+    #[command(after_help = run::AFTER_HELP)]
+    Run(Box<run::RunArgs>),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) for logdedup and its commands.
+    Man(completions::ManArgs),
 }
 
 /// How a command ended, when it did its job.
@@ -60,6 +70,8 @@ pub enum Outcome {
     TestsFailed,
     /// Rule files were invalid (reported already).
     Invalid,
+    /// `run -- CMD`: CMD exited with this status and its output was read.
+    Child(std::process::ExitStatus),
 }
 
 /// Why a command failed.
@@ -69,6 +81,10 @@ pub enum Failure {
     Usage(anyhow::Error),
     /// An I/O error while running.
     Runtime(anyhow::Error),
+    /// `run -- CMD`: CMD was not found.
+    CommandNotFound(anyhow::Error),
+    /// `run -- CMD`: CMD was found but could not be executed.
+    CommandNotExecutable(anyhow::Error),
 }
 
 /// Whether `arg` (the first argument) names a command rather than the filter.
@@ -83,8 +99,9 @@ pub fn is_command_name(arg: &std::ffi::OsStr) -> bool {
             .any(|c| c.get_name() == arg)
 }
 
-/// Runs the command `cli` names. `signals` are installed for the filter,
-/// which must not die of a signal that arrives while its rules load.
+/// Runs the command `cli` names. `signals` are installed for the filter
+/// (and `run`), which must not die of a signal that arrives while its
+/// rules load.
 pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcome, Failure> {
     match cli.command {
         None => {
@@ -99,5 +116,8 @@ pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcom
         Some(Command::Explain(args)) => explain::run(args),
         Some(Command::Rules(args)) => rules::run(args),
         Some(Command::Suggest(args)) => suggest::run(args),
+        Some(Command::Run(args)) => run::run(*args, signals),
+        Some(Command::Completions(args)) => completions::completions(args),
+        Some(Command::Man(args)) => completions::man(args),
     }
 }

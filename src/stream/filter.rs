@@ -9,51 +9,15 @@ use anyhow::Result;
 use std::sync::Arc;
 
 use super::decide::{Decider, Verdict};
+pub use super::options::{FilterOptions, DEFAULT_MAX_LINE};
 use super::output::Output;
 use super::sink::Sink;
 use super::stats::Counters;
 use crate::engine::{RuleStats, Summary};
-use crate::records::{line_content, Framing, LogClock};
+use crate::records::{line_content, LogClock};
 use crate::rules::RuleSet;
 use crate::summary::SummaryFormatter;
 use crate::time::Time;
-
-/// Per-run settings of a [`Filter`].
-#[derive(Clone, Debug)]
-pub struct FilterOptions {
-    /// Flush after every line.
-    pub line_buffered: bool,
-    /// Longest line matched whole; a longer one is decided on its first
-    /// `max_line` bytes and streamed through (or suppressed) in pieces.
-    /// Also the most a held record may grow before it is decided.
-    pub max_line: usize,
-    /// Record framing from the command line; `None`: the rule files'.
-    pub framing: Option<Framing>,
-    /// `--clock log`: windows run on the times parsed from the records
-    /// instead of the wall-clock times passed in.
-    pub log_clock: Option<LogClock>,
-    /// Decide every line on its own, without the buffer search: the simple
-    /// reference path the fast path is tested against.
-    pub per_line: bool,
-    /// `--dry-run`: write suppressed lines too, tagged `[logdedup:RULE] `.
-    pub dry_run: bool,
-}
-
-impl Default for FilterOptions {
-    fn default() -> Self {
-        FilterOptions {
-            line_buffered: false,
-            max_line: DEFAULT_MAX_LINE,
-            framing: None,
-            log_clock: None,
-            per_line: false,
-            dry_run: false,
-        }
-    }
-}
-
-/// Default `--max-line`: 1 MiB.
-pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 
 /// Where the rest of an over-long line goes once its first part is decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -496,6 +460,11 @@ impl Filter {
             summaries: self.output.summaries,
             ..self.counters.clone()
         }
+    }
+
+    /// Records read so far (lines, when framing is off).
+    pub fn records_in(&self) -> u64 {
+        self.decider.records()
     }
 
     /// Per-rule counts so far.

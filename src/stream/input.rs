@@ -27,6 +27,18 @@ pub struct OpenInput {
     identity: Option<(u64, u64)>,
 }
 
+impl OpenInput {
+    /// An input read from `reader` (a pipe from a child process), called
+    /// `name` in error messages.
+    pub fn pipe(name: String, reader: impl Read + Send + 'static) -> OpenInput {
+        OpenInput {
+            name,
+            reader: Box::new(reader),
+            identity: None,
+        }
+    }
+}
+
 /// (device, inode) of a regular file, else `None`.
 fn file_identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;

@@ -9,9 +9,12 @@
 //! The shell is the only place that reads the clock. It reports how a run
 //! ended as an [`Outcome`]; what exit status that means is `main`'s call.
 
+mod child;
 mod decide;
 mod filter;
 mod input;
+mod metrics;
+mod options;
 mod output;
 mod signals;
 mod simulate;
@@ -20,14 +23,18 @@ mod stats;
 
 use anyhow::{Context, Result};
 use std::io::{self, Write};
+use std::process::ExitStatus;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+pub use child::{spawn, ChildProcess, ChildSpec, SpawnError};
+
 pub use decide::{window_specs, Decider, Verdict};
 pub use filter::{Filter, FilterOptions, DEFAULT_MAX_LINE};
 pub use input::{open_inputs, InputSource, OpenInput};
+pub use metrics::{Metrics, MetricsOptions, DEFAULT_STATS_INTERVAL};
 pub use signals::{SignalWatch, Stop};
 pub use simulate::{simulate, TIME_PLACEHOLDER};
 
@@ -68,6 +75,8 @@ pub struct Settings {
     pub grace: Duration,
     /// `--stats`: per-rule counts on stderr at exit.
     pub stats: bool,
+    /// `--stats-file`, `--metrics-textfile` and how `--stats` looks.
+    pub metrics: MetricsOptions,
 }
 
 /// How a run ended.
@@ -79,6 +88,8 @@ pub enum Outcome {
     Stopped(Stop),
     /// Standard output was closed by its reader (`| head`).
     OutputClosed,
+    /// `run -- CMD`: CMD exited with this status and its output was read.
+    Exited(ExitStatus),
 }
 
 /// A run with its inputs and outputs open, before anything is read.
@@ -87,6 +98,15 @@ pub struct Prepared {
     inputs: Vec<OpenInput>,
     grace: Duration,
     stats: bool,
+    metrics: MetricsOptions,
+}
+
+impl Prepared {
+    /// Adds an input after the ones the settings named: the pipe from
+    /// `run -- CMD`, which is made only once everything else is ready.
+    pub fn add_input(&mut self, input: OpenInput) {
+        self.inputs.push(input);
+    }
 }
 
 /// Opens every input and output, so a missing file or an output that is
@@ -111,6 +131,7 @@ pub fn prepare(rules: Arc<RuleSet>, settings: Settings) -> Result<Prepared> {
         inputs,
         grace: settings.grace,
         stats: settings.stats,
+        metrics: settings.metrics,
     })
 }
 
@@ -124,32 +145,115 @@ pub fn run(
     first_signal_ends: bool,
     reload: &dyn Fn() -> Result<RuleSet>,
 ) -> Result<Outcome> {
-    let Prepared {
-        mut filter,
-        inputs,
-        grace,
-        stats,
-    } = prepared;
+    let grace = prepared.grace;
     let options = RunOptions {
         grace,
         first_signal_ends,
         reload,
     };
+    run_with(prepared, signals, &options, None)
+}
+
+/// Runs a prepared filter over the output of `child` (`run -- CMD`; its
+/// pipe added with [`Prepared::add_input`]) until CMD has exited and its
+/// output is read. Shutdown signals are forwarded to CMD; `grace`, when
+/// set, bounds the wait for CMD after one, then CMD is killed.
+pub fn run_child(
+    prepared: Prepared,
+    signals: SignalWatch,
+    child: ChildProcess,
+    grace: Option<Duration>,
+    reload: &dyn Fn() -> Result<RuleSet>,
+) -> Result<Outcome> {
+    let options = RunOptions {
+        grace: prepared.grace,
+        first_signal_ends: false,
+        reload,
+    };
+    let upstream = Upstream {
+        child,
+        grace,
+        status: None,
+        eof: false,
+        drain_until: None,
+    };
+    run_with(prepared, signals, &options, Some(upstream))
+}
+
+fn run_with(
+    prepared: Prepared,
+    signals: SignalWatch,
+    options: &RunOptions,
+    upstream: Option<Upstream>,
+) -> Result<Outcome> {
+    let Prepared {
+        mut filter,
+        inputs,
+        grace: _,
+        stats,
+        metrics,
+    } = prepared;
     let clock = WallClock::start();
-    let outcome = match drive(&mut filter, inputs, signals, &options, &clock) {
+    let mut metrics = Metrics::new(metrics, clock.now());
+    let outcome = match drive(
+        &mut filter,
+        inputs,
+        signals,
+        options,
+        &clock,
+        &mut metrics,
+        upstream,
+    ) {
         Ok(outcome) => outcome,
         Err(err) if err.chain().any(|c| c.is::<StdoutClosed>()) => {
             filter.finish_without_stdout(clock.now())?;
             Outcome::OutputClosed
         }
-        Err(err) => return Err(err),
+        Err(err) => {
+            metrics.write(&filter, clock.now());
+            return Err(err);
+        }
     };
+    let now = clock.now();
+    metrics.write(&filter, now);
     if stats {
         // Statistics are diagnostics: a failure to print them is not worth
         // failing a run that delivered all its output.
-        note(&format_stats(&filter));
+        note(&stats_text(&filter, &metrics, now));
     }
     Ok(outcome)
+}
+
+/// The `--stats` text: the table, or with `--format json` the JSON object
+/// of `--stats-file` on one line.
+fn stats_text(filter: &Filter, metrics: &Metrics, now: Time) -> String {
+    if metrics.json_stats() {
+        let mut text = metrics.json(filter, now).to_string();
+        text.push('\n');
+        text
+    } else {
+        format_stats(filter)
+    }
+}
+
+/// After CMD has exited, how long the pipe may stay silent before the run
+/// ends without its end-of-file: a descendant of CMD that outlived it may
+/// hold the pipe open for ever. What CMD itself wrote is in the pipe by
+/// the time it exits, so this only bounds the wait for such descendants.
+const DRAIN_IDLE: Duration = Duration::from_millis(500);
+
+/// `run -- CMD`: the process writing the input, and what is known of it.
+struct Upstream {
+    child: ChildProcess,
+    /// `--grace` when given: after a forwarded shutdown signal, how long to
+    /// wait for CMD before killing it.
+    grace: Option<Duration>,
+    /// CMD's exit status, once reaped.
+    status: Option<ExitStatus>,
+    /// The pipe reached end-of-file.
+    eof: bool,
+    /// With CMD gone but the pipe still open: when to stop waiting.
+    drain_until: Option<Time>,
 }
 
 /// How [`run`] reacts to signals.
@@ -197,6 +301,11 @@ pub(crate) enum Event {
     Failed(anyhow::Error),
     End,
     Signal(i32),
+    /// `run -- CMD`: CMD was reaped with this status.
+    Exited(ExitStatus),
+    /// The next deadline passed with nothing else to do (made by the loop
+    /// itself, never sent).
+    Timer,
 }
 
 /// Runs the filter over the inputs until they end or a signal ends the run.
@@ -205,25 +314,37 @@ pub(crate) enum Event {
 /// SIGINT/SIGTERM: every pending summary is written at once, input keeps
 /// passing for `grace`, then what arrived is summarized and the run ends; a
 /// second signal ends it at once. SIGHUP reloads the rules (bad rules keep
-/// the old ones). SIGUSR1 prints the statistics table on stderr.
+/// the old ones). SIGUSR1 prints the statistics on stderr.
+///
+/// With an `upstream` CMD, the run ends when CMD has exited and its output
+/// is read, whatever the signals: SIGINT, SIGTERM and SIGQUIT are forwarded
+/// to it (SIGHUP too with `--forward-hup`), and only a second SIGINT or
+/// SIGTERM, or `--grace` running out (CMD is then killed), ends it sooner.
 fn drive(
     filter: &mut Filter,
     inputs: Vec<OpenInput>,
     signals: SignalWatch,
     options: &RunOptions,
     clock: &WallClock,
+    metrics: &mut Metrics,
+    mut upstream: Option<Upstream>,
 ) -> Result<Outcome> {
     // A few chunks in flight: enough to keep reading while we write, small
     // enough to bound memory when the output is slower than the input.
     let (tx, rx) = mpsc::sync_channel::<Event>(4);
     let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<u8>>();
     watch_signals(signals, tx.clone())?;
+    if let Some(up) = &upstream {
+        up.child.start_reaper(tx.clone())?;
+    }
     thread::Builder::new()
         .name("logdedup-reader".into())
         .spawn(move || read_inputs(inputs, tx, recycle_rx))
         .context("starting the reader thread")?;
 
-    let mut stopping: Option<(Stop, Time)> = None;
+    // The shutdown signal being honoured, and when it ends the run (with
+    // CMD and no --grace: never; CMD's exit does).
+    let mut stopping: Option<(Stop, Option<Time>)> = None;
     let mut ready: Option<Event> = None;
     // When to decide a held record if no more input comes (see HOLD_IDLE).
     let mut release_at: Option<Time> = None;
@@ -233,7 +354,9 @@ fn drive(
             None => {
                 let wake = [
                     filter.next_deadline(),
-                    stopping.map(|(_, end)| end),
+                    stopping.and_then(|(_, end)| end),
+                    metrics.next_due(),
+                    upstream.as_ref().and_then(|u| u.drain_until),
                     release_at,
                 ]
                 .into_iter()
@@ -246,22 +369,7 @@ fn drive(
                         let wait = clock.now().until(at) + Duration::from_millis(1);
                         match rx.recv_timeout(wait) {
                             Ok(event) => event,
-                            Err(RecvTimeoutError::Timeout) => {
-                                let now = clock.now();
-                                if let Some((stop, end)) = stopping {
-                                    if now >= end {
-                                        filter.finish(now)?;
-                                        return Ok(Outcome::Stopped(stop));
-                                    }
-                                }
-                                if release_at.is_some_and(|at| at <= now) {
-                                    release_at = None;
-                                    filter.release_pending()?;
-                                }
-                                filter.tick(now)?;
-                                filter.flush()?;
-                                continue;
-                            }
+                            Err(RecvTimeoutError::Timeout) => Event::Timer,
                             Err(RecvTimeoutError::Disconnected) => Event::End,
                         }
                     }
@@ -270,17 +378,66 @@ fn drive(
             }
         };
         match event {
-            Event::Data(buf) => {
+            Event::Timer => {
                 let now = clock.now();
-                filter.push(&buf, now)?;
-                let _ = recycle_tx.send(buf);
-                if let Some((stop, end)) = stopping {
-                    // A producer that never pauses must not stretch the grace period.
+                if let Some((stop, Some(end))) = stopping {
                     if now >= end {
-                        filter.finish(now)?;
-                        return Ok(Outcome::Stopped(stop));
+                        match &upstream {
+                            None => {
+                                filter.finish(now)?;
+                                return Ok(Outcome::Stopped(stop));
+                            }
+                            Some(up) => {
+                                // --grace is over and CMD still runs: kill
+                                // it, and report its status when it is gone.
+                                up.child.signal(libc::SIGKILL);
+                                stopping = Some((stop, None));
+                            }
+                        }
                     }
                 }
+                if let Some(up) = &upstream {
+                    if let (Some(status), Some(end)) = (up.status, up.drain_until) {
+                        if now >= end {
+                            filter.finish(now)?;
+                            return Ok(Outcome::Exited(status));
+                        }
+                    }
+                }
+                if release_at.is_some_and(|at| at <= now) {
+                    release_at = None;
+                    filter.release_pending()?;
+                }
+                filter.tick(now)?;
+                filter.flush()?;
+                metrics.tick(filter, now);
+            }
+            Event::Data(buf) => {
+                let now = clock.now();
+                metrics.read(buf.len());
+                filter.push(&buf, now)?;
+                let _ = recycle_tx.send(buf);
+                if let Some(up) = &mut upstream {
+                    if up.drain_until.is_some() {
+                        up.drain_until = Some(now.plus(DRAIN_IDLE));
+                    }
+                }
+                if let Some((stop, Some(end))) = stopping {
+                    // A producer that never pauses must not stretch the grace period.
+                    if now >= end {
+                        match &upstream {
+                            None => {
+                                filter.finish(now)?;
+                                return Ok(Outcome::Stopped(stop));
+                            }
+                            Some(up) => {
+                                up.child.signal(libc::SIGKILL);
+                                stopping = Some((stop, None));
+                            }
+                        }
+                    }
+                }
+                metrics.tick(filter, now);
                 // Block-buffer while more input is ready; flush the moment
                 // the input goes idle, so a quiet stream is never held back.
                 match rx.try_recv() {
@@ -298,12 +455,40 @@ fn drive(
                 filter.finish(clock.now())?;
                 return Err(err);
             }
-            Event::End => break,
-            Event::Signal(signal) => {
-                use signal_hook::consts::{SIGHUP, SIGINT, SIGUSR1};
+            Event::End => {
+                let Some(up) = &mut upstream else {
+                    break;
+                };
+                if up.eof {
+                    // Every sender is gone and CMD was never reported.
+                    filter.finish(clock.now())?;
+                    anyhow::bail!("lost track of the command's exit");
+                }
+                up.eof = true;
+                if let Some(status) = up.status {
+                    filter.finish(clock.now())?;
+                    return Ok(Outcome::Exited(status));
+                }
+            }
+            Event::Exited(status) => {
                 let now = clock.now();
-                match signal {
-                    SIGHUP => match (options.reload)() {
+                let Some(up) = &mut upstream else {
+                    continue;
+                };
+                up.child.set_reaped();
+                up.status = Some(status);
+                if up.eof {
+                    filter.finish(now)?;
+                    return Ok(Outcome::Exited(status));
+                }
+                up.drain_until = Some(now.plus(DRAIN_IDLE));
+            }
+            Event::Signal(signal) => {
+                use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGUSR1};
+                let now = clock.now();
+                match (signal, &upstream) {
+                    (SIGHUP, Some(up)) if up.child.takes_hup() => up.child.signal(SIGHUP),
+                    (SIGHUP, _) => match (options.reload)() {
                         Ok(rules) => {
                             let summary = format!(
                                 "logdedup: reloaded {} rules from {}\n",
@@ -312,14 +497,42 @@ fn drive(
                             );
                             filter.reload(Arc::new(rules), now)?;
                             filter.flush()?;
+                            metrics.reloaded(true);
                             note(&summary);
                         }
-                        Err(err) => note(&format!(
-                            "logdedup: reload failed, keeping the old rules: {err:#}\n"
-                        )),
+                        Err(err) => {
+                            metrics.reloaded(false);
+                            note(&format!(
+                                "logdedup: reload failed, keeping the old rules: {err:#}\n"
+                            ))
+                        }
                     },
-                    SIGUSR1 => note(&format_stats(filter)),
-                    _ => {
+                    (SIGUSR1, _) => {
+                        metrics.stats_requested();
+                        note(&stats_text(filter, metrics, now));
+                    }
+                    (SIGQUIT, Some(up)) => {
+                        up.child.signal(SIGQUIT);
+                        filter.summarize_all(now)?;
+                    }
+                    (_, Some(up)) => {
+                        // SIGINT/SIGTERM: CMD decides when it is done; its
+                        // last lines are filtered as they come. A second
+                        // one ends logdedup now (and is forwarded too).
+                        let stop = if signal == SIGINT {
+                            Stop::Interrupt
+                        } else {
+                            Stop::Terminate
+                        };
+                        up.child.signal(signal);
+                        if stopping.is_some() {
+                            filter.finish(now)?;
+                            return Ok(Outcome::Stopped(stop));
+                        }
+                        filter.summarize_all(now)?;
+                        stopping = Some((stop, up.grace.map(|g| now.plus(g))));
+                    }
+                    (_, None) => {
                         let stop = if signal == SIGINT {
                             Stop::Interrupt
                         } else {
@@ -333,7 +546,7 @@ fn drive(
                             return Ok(Outcome::Stopped(stop));
                         }
                         filter.summarize_all(now)?;
-                        stopping = Some((stop, now.plus(options.grace)));
+                        stopping = Some((stop, Some(now.plus(options.grace))));
                     }
                 }
             }

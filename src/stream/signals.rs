@@ -40,6 +40,16 @@ impl SignalWatch {
             .map(SignalWatch)
             .context("installing signal handlers")
     }
+
+    /// The handlers for `run -- CMD`: the filter's, plus SIGQUIT, which is
+    /// forwarded to CMD rather than left to kill logdedup (and with it the
+    /// pipe CMD writes into) with a core dump.
+    pub fn install_for_child() -> Result<SignalWatch> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1};
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1])
+            .map(SignalWatch)
+            .context("installing signal handlers")
+    }
 }
 
 /// Starts the thread that turns signals into events for the main loop.

@@ -15,6 +15,12 @@ use crate::rules::{split_window_key, Rule};
 use crate::template::{split, Piece};
 use crate::time::{format_duration, TimeFormatter};
 
+/// The field every JSON summary carries, with [`MARKER_VALUE`], so that
+/// summaries can be told from passed lines downstream.
+pub const MARKER_FIELD: &str = "logdedup";
+/// The value of [`MARKER_FIELD`] in a JSON summary.
+pub const MARKER_VALUE: &str = "summary";
+
 /// How summary lines look.
 #[derive(Clone, Debug)]
 pub enum Style {
@@ -95,16 +101,20 @@ impl SummaryFormatter {
                 }
             }
             Style::Json => {
+                // Times in RFC 3339 whatever --time-format says, and a
+                // marker field, so a shipper parses summaries as they are and
+                // tells them from passed lines (which may be JSON too).
                 let value = json!({
-                    "time": self.time.format(s.at),
+                    MARKER_FIELD: MARKER_VALUE,
+                    "time": self.time.rfc3339(s.at),
                     "level": rule.level,
                     "rule": rule.name,
                     "key": key,
                     "message": texts.message,
                     "note": texts.note,
                     "count": s.count,
-                    "first": self.time.format(s.first),
-                    "last": self.time.format(s.last),
+                    "first": self.time.rfc3339(s.first),
+                    "last": self.time.rfc3339(s.last),
                     "window": rule.window.as_secs_f64(),
                 });
                 out.extend_from_slice(value.to_string().as_bytes());
@@ -268,9 +278,10 @@ mod tests {
         assert_eq!(v["key"], "4");
         assert_eq!(v["count"], 3);
         assert_eq!(v["level"], "DEBUG");
-        assert_eq!(v["time"], "2025-11-20 16:32:54");
-        assert_eq!(v["first"], "2025-11-20 16:32:24");
-        assert_eq!(v["last"], "2025-11-20 16:32:50");
+        assert_eq!(v["logdedup"], "summary");
+        assert_eq!(v["time"], "2025-11-20T16:32:54.000Z");
+        assert_eq!(v["first"], "2025-11-20T16:32:24.000Z");
+        assert_eq!(v["last"], "2025-11-20T16:32:50.500Z");
         assert_eq!(v["window"], 30.0);
         assert_eq!(v["note"], "this is normal during network fluctuations");
         let plain: serde_json::Value =

@@ -1,0 +1,311 @@
+//! Machine-readable statistics: `--stats-file` (JSON) and
+//! `--metrics-textfile` (Prometheus text exposition format, for
+//! node_exporter's textfile collector), rewritten every `--stats-interval`
+//! and at exit, and the JSON form of `--stats` with `--format json`.
+//!
+//! Each file is replaced atomically: written under a temporary name in the
+//! same directory, then renamed over the old one, so a reader (node_exporter
+//! scraping, a monitoring script) never sees half a file. A failed write is
+//! said once on stderr and never stops the data.
+
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::filter::Filter;
+use crate::time::Time;
+
+/// Default `--stats-interval`.
+pub const DEFAULT_STATS_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Where and how often statistics are written.
+#[derive(Clone, Debug)]
+pub struct MetricsOptions {
+    /// `--stats-file`: JSON.
+    pub stats_file: Option<PathBuf>,
+    /// `--metrics-textfile`: Prometheus text format.
+    pub textfile: Option<PathBuf>,
+    /// `--stats-interval`.
+    pub interval: Duration,
+    /// `--stats` prints the JSON object rather than the table
+    /// (`--format json`).
+    pub json_stats: bool,
+}
+
+impl Default for MetricsOptions {
+    fn default() -> Self {
+        MetricsOptions {
+            stats_file: None,
+            textfile: None,
+            interval: DEFAULT_STATS_INTERVAL,
+            json_stats: false,
+        }
+    }
+}
+
+/// The run's counters that the filter does not keep, and the file writer.
+#[derive(Debug)]
+pub struct Metrics {
+    options: MetricsOptions,
+    started: Time,
+    next_write: Option<Time>,
+    bytes_in: u64,
+    reloads_ok: u64,
+    reloads_failed: u64,
+    stats_requests: u64,
+    /// A write failure was reported: do not repeat it every interval.
+    warned: bool,
+}
+
+impl Metrics {
+    /// Counters for a run starting at `now`.
+    pub fn new(options: MetricsOptions, now: Time) -> Metrics {
+        let writes = options.stats_file.is_some() || options.textfile.is_some();
+        Metrics {
+            next_write: writes.then_some(now),
+            options,
+            started: now,
+            bytes_in: 0,
+            reloads_ok: 0,
+            reloads_failed: 0,
+            stats_requests: 0,
+            warned: false,
+        }
+    }
+
+    /// When the files are next due to be written, if there are any.
+    pub fn next_due(&self) -> Option<Time> {
+        self.next_write
+    }
+
+    /// Counts `n` bytes read.
+    pub fn read(&mut self, n: usize) {
+        self.bytes_in += n as u64;
+    }
+
+    /// Counts a rule reload, successful or not.
+    pub fn reloaded(&mut self, ok: bool) {
+        if ok {
+            self.reloads_ok += 1;
+        } else {
+            self.reloads_failed += 1;
+        }
+    }
+
+    /// Counts a SIGUSR1 statistics request served.
+    pub fn stats_requested(&mut self) {
+        self.stats_requests += 1;
+    }
+
+    /// Writes the files if they are due at `now`.
+    pub fn tick(&mut self, filter: &Filter, now: Time) {
+        if self.next_write.is_some_and(|due| due <= now) {
+            self.write(filter, now);
+        }
+    }
+
+    /// Writes the files now (at exit, or when due) and schedules the next.
+    pub fn write(&mut self, filter: &Filter, now: Time) {
+        if self.next_write.is_none() {
+            return;
+        }
+        self.next_write = Some(now.plus(self.options.interval));
+        let mut failures = Vec::new();
+        if let Some(path) = &self.options.stats_file {
+            let mut text = self.json(filter, now).to_string();
+            text.push('\n');
+            if let Err(err) = replace_file(path, text.as_bytes()) {
+                failures.push(format!("{}: {err}", path.display()));
+            }
+        }
+        if let Some(path) = &self.options.textfile {
+            if let Err(err) = replace_file(path, self.prometheus(filter).as_bytes()) {
+                failures.push(format!("{}: {err}", path.display()));
+            }
+        }
+        if failures.is_empty() {
+            self.warned = false;
+        } else if !self.warned {
+            self.warned = true;
+            let _ = writeln!(
+                io::stderr(),
+                "logdedup: cannot write statistics (will keep trying): {}",
+                failures.join("; ")
+            );
+        }
+    }
+
+    /// Whether `--stats` prints JSON.
+    pub fn json_stats(&self) -> bool {
+        self.options.json_stats
+    }
+
+    /// The statistics as one JSON object (the `--stats-file` content).
+    pub fn json(&self, filter: &Filter, now: Time) -> Value {
+        let c = filter.counters();
+        let stats = filter.rule_stats();
+        let records_suppressed: u64 = stats.iter().map(|s| s.suppressed).sum();
+        let records_in = filter.records_in();
+        let rules: Vec<Value> = filter
+            .rules()
+            .rules()
+            .iter()
+            .zip(&stats)
+            .map(|(rule, s)| {
+                json!({
+                    "name": rule.name,
+                    "matched": s.matched,
+                    "suppressed": s.suppressed,
+                    "summaries": s.summaries,
+                })
+            })
+            .collect();
+        let time = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now.millis())
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        json!({
+            "time": time.unwrap_or_default(),
+            "uptime_seconds": self.started.until(now).as_secs_f64(),
+            "lines": {
+                "in": c.lines_in,
+                "passed": c.lines_out,
+                "suppressed": c.lines_in.saturating_sub(c.lines_out),
+            },
+            "records": {
+                "in": records_in,
+                "passed": records_in.saturating_sub(records_suppressed),
+                "suppressed": records_suppressed,
+            },
+            "bytes_in": self.bytes_in,
+            "summaries": c.summaries,
+            "rules": rules,
+            "reloads": { "ok": self.reloads_ok, "failed": self.reloads_failed },
+            "stats_requests": self.stats_requests,
+        })
+    }
+
+    /// The statistics in Prometheus text exposition format.
+    pub fn prometheus(&self, filter: &Filter) -> String {
+        let c = filter.counters();
+        let stats = filter.rule_stats();
+        let records_suppressed: u64 = stats.iter().map(|s| s.suppressed).sum();
+        let records_in = filter.records_in();
+        let mut out = String::new();
+        let mut family = |name: &str, help: &str, samples: &[(String, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        family(
+            "logdedup_lines_total",
+            "Lines read, by whether they were passed or suppressed.",
+            &[
+                (label("result", "passed"), c.lines_out),
+                (
+                    label("result", "suppressed"),
+                    c.lines_in.saturating_sub(c.lines_out),
+                ),
+            ],
+        );
+        family(
+            "logdedup_records_total",
+            "Records read (a record is a line and its continuation lines), by whether they were passed or suppressed.",
+            &[
+                (
+                    label("result", "passed"),
+                    records_in.saturating_sub(records_suppressed),
+                ),
+                (label("result", "suppressed"), records_suppressed),
+            ],
+        );
+        let per_rule: Vec<(String, u64)> = filter
+            .rules()
+            .rules()
+            .iter()
+            .zip(&stats)
+            .map(|(rule, s)| (label("rule", &rule.name), s.suppressed))
+            .collect();
+        family(
+            "logdedup_suppressed_total",
+            "Records suppressed, by rule.",
+            &per_rule,
+        );
+        family(
+            "logdedup_summaries_total",
+            "Summary lines written.",
+            &[(String::new(), c.summaries)],
+        );
+        family(
+            "logdedup_read_bytes_total",
+            "Bytes read from the input.",
+            &[(String::new(), self.bytes_in)],
+        );
+        family(
+            "logdedup_reloads_total",
+            "Rule reloads (SIGHUP), by outcome.",
+            &[
+                (label("result", "ok"), self.reloads_ok),
+                (label("result", "error"), self.reloads_failed),
+            ],
+        );
+        out
+    }
+}
+
+/// `{name="value"}` with the value escaped as the exposition format wants:
+/// backslash, double quote and newline.
+fn label(name: &str, value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '"' => escaped.push_str("\\\""),
+            '\n' => escaped.push_str("\\n"),
+            c => escaped.push(c),
+        }
+    }
+    format!("{{{name}=\"{escaped}\"}}")
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file in the same
+/// directory (a rename across file systems would not be atomic), renamed
+/// over `path`. The temporary name starts with a dot and does not end in
+/// `.prom`, so node_exporter never reads it.
+fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(label("rule", "a\"b\\c\nd"), "{rule=\"a\\\"b\\\\c\\nd\"}");
+    }
+
+    #[test]
+    fn files_are_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.prom");
+        replace_file(&path, b"one\n").unwrap();
+        replace_file(&path, b"two\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left behind");
+    }
+}

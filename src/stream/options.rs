@@ -1,0 +1,40 @@
+//! The per-run settings of a [`super::Filter`].
+
+use crate::records::{Framing, LogClock};
+
+/// Per-run settings of a [`Filter`].
+#[derive(Clone, Debug)]
+pub struct FilterOptions {
+    /// Flush after every line.
+    pub line_buffered: bool,
+    /// Longest line matched whole; a longer one is decided on its first
+    /// `max_line` bytes and streamed through (or suppressed) in pieces.
+    /// Also the most a held record may grow before it is decided.
+    pub max_line: usize,
+    /// Record framing from the command line; `None`: the rule files'.
+    pub framing: Option<Framing>,
+    /// `--clock log`: windows run on the times parsed from the records
+    /// instead of the wall-clock times passed in.
+    pub log_clock: Option<LogClock>,
+    /// Decide every line on its own, without the buffer search: the simple
+    /// reference path the fast path is tested against.
+    pub per_line: bool,
+    /// `--dry-run`: write suppressed lines too, tagged `[logdedup:RULE] `.
+    pub dry_run: bool,
+}
+
+impl Default for FilterOptions {
+    fn default() -> Self {
+        FilterOptions {
+            line_buffered: false,
+            max_line: DEFAULT_MAX_LINE,
+            framing: None,
+            log_clock: None,
+            per_line: false,
+            dry_run: false,
+        }
+    }
+}
+
+/// Default `--max-line`: 1 MiB.
+pub const DEFAULT_MAX_LINE: usize = 1 << 20;
