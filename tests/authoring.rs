@@ -356,3 +356,36 @@ fn suggest_output_passes_check_and_test() {
         .unwrap();
     assert_eq!(stdout(&piped), stdout(&out));
 }
+
+#[test]
+fn check_reports_schema_errors_of_every_table_at_once() {
+    let dir = RuleDir::new();
+    let file = dir.file(
+        "many.toml",
+        "[[rule]]\nname = \"a\"\npatern = \"x\"\n\n[[rule]]\nname = \"b\"\npattern = \"(\"\n\n\
+         [[rule]]\nname = \"c\"\npattern = \"c\"\nlevle = \"x\"\n[[test]]\nlien = \"x\"\n",
+    );
+    let out = logdedup()
+        .args(["check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), format!("{}: 4 errors\n", file.display()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        ":3:1: rule \"a\": unknown field `patern`",
+        ":7:11: rule \"b\": invalid pattern '(': unclosed group",
+        ":12:1: rule \"c\": unknown field `levle`",
+        ":14:1: unknown field `lien`",
+    ] {
+        assert!(err.contains(want), "{want} not in:\n{err}");
+    }
+    // The filter reports the first and says how many more there are.
+    logdedup()
+        .args(["-r", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "(and 3 more; `logdedup check` lists them all)",
+        ));
+}

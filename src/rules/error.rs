@@ -70,6 +70,8 @@ impl std::error::Error for RuleErrors {}
 struct RuleNamesOnly {
     #[serde(default)]
     rule: Vec<Spanned<NameOnly>>,
+    #[serde(default)]
+    test: Vec<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +150,28 @@ pub(super) fn rule_name_at(text: &str, offset: usize) -> Option<String> {
         .into_iter()
         .find(|r| r.span().contains(&offset))
         .and_then(|r| r.into_inner().name)
+}
+
+/// The `[[rule]]` or `[[test]]` table around byte `offset`, header
+/// included, and the rule's name: so that a schema error in one table can
+/// be set aside (blanked) and the rest of the file checked too.
+pub(super) fn table_at(
+    text: &str,
+    offset: usize,
+) -> Option<(std::ops::Range<usize>, Option<String>)> {
+    let tables: RuleNamesOnly = toml::from_str(text).ok()?;
+    let (span, name) = tables
+        .rule
+        .into_iter()
+        .map(|r| (r.span(), r.into_inner().name))
+        .chain(tables.test.into_iter().map(|t| (t.span(), None)))
+        .find(|(span, _)| span.contains(&offset))?;
+    // The span may start after the `[[rule]]` header: take the header too.
+    let header = text[..span.start]
+        .rfind("[[")
+        .filter(|&h| text[h..span.start].trim_end().ends_with("]]") || h == span.start)
+        .unwrap_or(span.start);
+    Some((header.min(span.start)..span.end, name))
 }
 
 /// The one line of a regex error that says what is wrong.

@@ -11,7 +11,9 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::cases::{parse_case, RawTest};
-use super::error::{rule_name_at, toml_message, Locator, Place, RuleErrors, RuleFileError};
+use super::error::{
+    rule_name_at, table_at, toml_message, Locator, Place, RuleErrors, RuleFileError,
+};
 use super::input::parse_input;
 use super::matcher::Matcher;
 use super::validate::{compile_rule, duration_value};
@@ -92,17 +94,38 @@ pub(super) fn parse_file(
     out: &mut Builder,
 ) -> Result<FileCounts> {
     let loc = Locator { origin, text };
-    let raw: RawFile = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(err) => {
-            let span = err.span();
-            let rule = span.as_ref().and_then(|s| rule_name_at(text, s.start));
-            return Err(loc.error(span, rule.as_deref(), toml_message(err.message())));
+    let mut errors: Vec<anyhow::Error> = Vec::new();
+    // A schema error inside one [[rule]] or [[test]] (a misspelt key, a
+    // wrong type) stops serde; to report every table's errors at once, the
+    // failing table is blanked out (line breaks kept, so positions hold)
+    // and the file read again. A TOML syntax error still stops at once.
+    let mut readable = std::borrow::Cow::Borrowed(text);
+    let raw: RawFile = loop {
+        match toml::from_str(&readable) {
+            Ok(raw) => break raw,
+            Err(err) => {
+                let span = err.span();
+                let rule = span.as_ref().and_then(|s| rule_name_at(&readable, s.start));
+                errors.push(loc.error(span.clone(), rule.as_deref(), toml_message(err.message())));
+                let table = span.and_then(|s| table_at(&readable, s.start));
+                match table {
+                    Some((range, name)) if errors.len() < MAX_ERRORS => {
+                        if let Some(name) = name {
+                            out.names
+                                .entry(name)
+                                .or_insert_with(|| loc.line_of(range.start));
+                        }
+                        readable = std::borrow::Cow::Owned(blank(&readable, range));
+                    }
+                    _ => return Err(combine(errors)),
+                }
+            }
         }
     };
-    let mut errors: Vec<anyhow::Error> = Vec::new();
 
     let defaults = raw.defaults.unwrap_or_default();
+    // Tables set aside above were reported already.
+    let read_errors = errors.len();
     let file_window = match &defaults.window {
         Some(w) => duration_value(w.get_ref()).unwrap_or_else(|m| {
             errors.push(loc.error(Some(w.span()), None, format!("[defaults] window: {m}")));
@@ -124,7 +147,7 @@ pub(super) fn parse_file(
             ));
         }
     }
-    if !errors.is_empty() {
+    if errors.len() > read_errors {
         // The rules inherit these defaults: their errors would repeat these.
         return Err(combine(errors));
     }
@@ -133,7 +156,7 @@ pub(super) fn parse_file(
             errors.push(e);
         }
     }
-    if raw.rule.is_empty() {
+    if raw.rule.is_empty() && read_errors == 0 {
         errors.push(loc.error(None, None, "defines no [[rule]]"));
     }
 
@@ -194,6 +217,22 @@ pub(super) fn parse_file(
     } else {
         Err(combine(errors))
     }
+}
+
+/// Most errors reported for one file.
+const MAX_ERRORS: usize = 50;
+
+/// `text` with the bytes of `range` turned into spaces, line breaks kept.
+fn blank(text: &str, range: std::ops::Range<usize>) -> String {
+    text.char_indices()
+        .map(|(i, c)| {
+            if range.contains(&i) && c != '\n' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// One error as it is, several as [`RuleErrors`].
