@@ -12,7 +12,7 @@ use std::io::{BufRead, Write};
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
 use crate::records::{line_content, Disposition, Frame, Framer, Framing};
-use crate::rules::{load, match_lines, RuleSet};
+use crate::rules::{last_line, load, match_lines, RuleSet};
 
 /// Arguments of `logdedup explain`.
 #[derive(Debug, Args)]
@@ -134,12 +134,7 @@ fn describe(
     if !verbose {
         return text;
     }
-    let last = lines
-        .iter()
-        .rev()
-        .map(|l| line_content(l))
-        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .unwrap_or(first);
+    let last = last_line(lines).unwrap_or(first);
     for rule in set.rules() {
         let mut hits = Vec::new();
         for regex in &rule.patterns {

@@ -172,16 +172,21 @@ pub(super) fn parse_case(
     ))
 }
 
-/// Which rule (and user key) a record of `lines` belongs to: its first line
-/// matched with its last line known.
-pub fn match_lines(set: &RuleSet, lines: &[&[u8]]) -> Option<(String, String)> {
-    let first = line_content(lines.first()?);
-    let last = lines
+/// A record's last line that is not blank (the exception that ends a
+/// traceback), without its line ending.
+pub fn last_line<'l>(lines: &[&'l [u8]]) -> Option<&'l [u8]> {
+    lines
         .iter()
         .rev()
         .map(|l| line_content(l))
         .find(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .unwrap_or(first);
+}
+
+/// Which rule (and user key) a record of `lines` belongs to: its first line
+/// matched with its last line known.
+pub fn match_lines(set: &RuleSet, lines: &[&[u8]]) -> Option<(String, String)> {
+    let first = line_content(lines.first()?);
+    let last = last_line(lines).unwrap_or(first);
     let (_, first) = split_collector_prefix(first, &mut None);
     let (_, last) = split_collector_prefix(last, &mut None);
     let mut scratch = set.scratch();

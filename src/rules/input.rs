@@ -2,13 +2,13 @@
 //! are, merged across files (two files may not say different things).
 
 use anyhow::Result;
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::Regex;
 use std::ops::Range;
 use toml::Spanned;
 
-use super::error::{regex_error_line, Locator};
+use super::error::Locator;
 use super::schema::{Builder, RawInput};
-use super::validate::{quote_pattern, refuse_match_all, PATTERN_DFA_LIMIT, PATTERN_SIZE_LIMIT};
+use super::validate::{build_regex, refuse_match_all};
 use crate::records::{Framing, TimestampPreset, TimestampSpec, PYTHON_TRACEBACK};
 
 /// Validates `[input]` and merges it into `out`: two files may not set
@@ -93,17 +93,7 @@ fn plain_regex(pattern: &str) -> Result<Regex, String> {
     if pattern.is_empty() {
         return Err("pattern is empty".into());
     }
-    RegexBuilder::new(pattern)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .dfa_size_limit(PATTERN_DFA_LIMIT)
-        .build()
-        .map_err(|e| {
-            format!(
-                "invalid pattern {}: {}",
-                quote_pattern(pattern),
-                regex_error_line(&e)
-            )
-        })
+    build_regex(pattern, false)
 }
 
 /// Reads `[input] timestamp`: a preset name or `{ pattern, format }`.

@@ -19,7 +19,7 @@ use regex::bytes::Regex;
 use regex_automata::util::prefilter::Prefilter;
 use std::time::Duration;
 
-pub use cases::{match_lines, run_match_case, CaseInput, RuleTest, TestOutcome};
+pub use cases::{last_line, match_lines, run_match_case, CaseInput, RuleTest, TestOutcome};
 pub use error::{RuleErrors, RuleFileError};
 pub use input::framing_regex;
 pub use key::{split_window_key, KeyTemplate, WindowKey, MAX_KEY_LEN};

@@ -247,7 +247,15 @@ pub(super) fn compile_pattern(pattern: &str, ignore_case: bool) -> Result<Regex,
     if pattern.is_empty() {
         return Err("pattern is empty (it would match every line)".into());
     }
-    let regex = RegexBuilder::new(pattern)
+    let regex = build_regex(pattern, ignore_case)?;
+    refuse_match_all(&regex, pattern)?;
+    Ok(regex)
+}
+
+/// Compiles `pattern` with the size limits every regex of a rule file
+/// gets, its error quoted on one line.
+pub(super) fn build_regex(pattern: &str, ignore_case: bool) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
         .case_insensitive(ignore_case)
         .size_limit(PATTERN_SIZE_LIMIT)
         .dfa_size_limit(PATTERN_DFA_LIMIT)
@@ -258,9 +266,7 @@ pub(super) fn compile_pattern(pattern: &str, ignore_case: bool) -> Result<Regex,
                 quote_pattern(pattern),
                 regex_error_line(&e)
             )
-        })?;
-    refuse_match_all(&regex, pattern)?;
-    Ok(regex)
+        })
 }
 
 /// A pattern that matches an empty line and an arbitrary word matches
