@@ -416,7 +416,7 @@ const CASES: &[Case] = &[
     Case {
         what: "unknown builtin pack",
         rules: Rules::Builtin("nope"),
-        want: "unknown built-in rule pack \"nope\" (available: builtin:asyncio, builtin:pyrogram, builtin:telethon, builtin:aiogram, builtin:ptb, builtin:pyrogram-reconnect, builtin:telethon-reconnect, builtin:httpx-polling, builtin:urllib3, builtin:uvicorn, builtin:default, builtin:all)",
+        want: "unknown built-in rule pack \"nope\" (available: builtin:asyncio, builtin:pyrogram, builtin:telethon, builtin:aiogram, builtin:ptb, builtin:pyrogram-reconnect, builtin:telethon-reconnect, builtin:httpx-polling, builtin:urllib3, builtin:uvicorn, builtin:nginx-error-page, builtin:default, builtin:all)",
     },
     // ---- messages reworded for rule authors --------------------------------
     // An unclosed basic string: hint at the missing quote.

@@ -86,6 +86,12 @@ pub const BUILTIN_PACKS: &[Pack] = &[
         default: false,
         text: include_str!("../../rules/uvicorn.toml"),
     },
+    Pack {
+        name: "nginx-error-page",
+        about: "nginx's 5xx error page quoted line by line in a log message (opt-in)",
+        default: false,
+        text: include_str!("../../rules/nginx-error-page.toml"),
+    },
 ];
 
 /// Where rules come from: a file, a directory of `*.toml`, or a built-in pack.
