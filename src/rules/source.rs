@@ -40,7 +40,7 @@ pub const BUILTIN_PACKS: &[Pack] = &[
     },
     Pack {
         name: "telethon",
-        about: "Telethon: closed connections, invalid buffers, handler network errors",
+        about: "Telethon: closed connections, failed connection attempts, unreadable packets",
         default: true,
         text: include_str!("../../rules/telethon.toml"),
     },
