@@ -20,6 +20,69 @@ pub const PATTERN_SIZE_LIMIT: usize = 10 << 20;
 /// Lazy DFA cache per pattern.
 pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
 
+/// Most memory compiling the rules of one load may take: the estimated
+/// compiled size of every pattern of every rule, summed. A rule set over it
+/// is refused, naming the file and rule that tipped it over, instead of
+/// being compiled until the process runs out of memory. Generous for real
+/// rule sets: a pattern like `user \w+ failed login from (\S+)` costs
+/// about 0.1 MiB, so a thousand such rules use under half of it.
+pub const COMPILE_BUDGET: usize = 256 << 20;
+
+/// A compiled pattern holds its program twice (a forward and a reverse
+/// automaton, for the lazy DFA) besides caches of a similar size.
+const COST_FACTOR: usize = 3;
+/// What every compiled pattern costs whatever its size: caches, pools.
+const COST_BASE: usize = 8 << 10;
+
+/// What a load has spent of [`COMPILE_BUDGET`].
+#[derive(Debug, Default)]
+pub(super) struct Budget {
+    used: usize,
+}
+
+impl Budget {
+    /// Charges the estimated compiled size of `pattern`, measured by
+    /// building its automaton alone (bounded by [`PATTERN_SIZE_LIMIT`]),
+    /// or refuses it when the load would go over [`COMPILE_BUDGET`]. A
+    /// pattern that does not build is not charged: compiling it reports
+    /// why.
+    pub fn charge(&mut self, pattern: &str, ignore_case: bool) -> Result<(), String> {
+        use regex_automata::nfa::thompson;
+        use regex_automata::util::syntax;
+        let Ok(nfa) = thompson::Compiler::new()
+            .syntax(
+                syntax::Config::new()
+                    .case_insensitive(ignore_case)
+                    .utf8(false),
+            )
+            .configure(thompson::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
+            .build(pattern)
+        else {
+            return Ok(());
+        };
+        let cost = nfa.memory_usage().saturating_mul(COST_FACTOR) + COST_BASE;
+        if self.used.saturating_add(cost) > COMPILE_BUDGET {
+            return Err(format!(
+                "the rule set is too big to compile: pattern {} needs about {} MiB and the rules \
+                 before it {} MiB, over the {} MiB limit; make the pattern smaller (a repeated \
+                 \\w or . is the usual cause: [A-Za-z0-9_]{{40}} compiles far smaller than \
+                 \\w{{40}}) or load fewer such rules",
+                quote_pattern(pattern),
+                mib(cost),
+                mib(self.used),
+                COMPILE_BUDGET >> 20
+            ));
+        }
+        self.used += cost;
+        Ok(())
+    }
+}
+
+/// Bytes in MiB, rounded up, for messages.
+fn mib(bytes: usize) -> usize {
+    bytes.div_ceil(1 << 20)
+}
+
 /// A compiled rule plus the pattern texts the combined matcher needs.
 pub(super) struct Compiled {
     pub rule: Rule,
@@ -36,6 +99,7 @@ pub(super) fn compile_rule(
     defaults: &RawDefaults,
     file_window: Duration,
     origin: String,
+    budget: &mut Budget,
 ) -> anyhow::Result<Compiled> {
     let err = |span: Range<usize>, msg: String| loc.error(Some(span), Some(name), msg);
     one_line(name).map_err(|m| err(rule.name.span(), format!("name {m}")))?;
@@ -65,6 +129,9 @@ pub(super) fn compile_rule(
     let mut patterns = Vec::with_capacity(pattern_texts.len());
     let mut any_patterns = Vec::with_capacity(pattern_texts.len());
     for p in &pattern_texts {
+        budget
+            .charge(p.get_ref(), ignore_case)
+            .map_err(|m| err(p.span(), m))?;
         let regex = compile_pattern(p.get_ref(), ignore_case).map_err(|m| err(p.span(), m))?;
         patterns.push(regex);
         any_patterns.push(if ignore_case {
@@ -75,7 +142,9 @@ pub(super) fn compile_rule(
     }
     let exception = match &rule.exception {
         Some(e) => Some(
-            compile_pattern(e.get_ref(), ignore_case)
+            budget
+                .charge(e.get_ref(), ignore_case)
+                .and_then(|()| compile_pattern(e.get_ref(), ignore_case))
                 .map_err(|m| err(e.span(), format!("exception: {m}")))?,
         ),
         None => None,

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use std::sync::mpsc::SyncSender;
 use std::thread;
 
+use super::abort::end_now;
 use super::Event;
 
 /// A shutdown request: SIGINT or SIGTERM.
@@ -55,12 +56,30 @@ impl SignalWatch {
 /// Starts the thread that turns signals into events for the main loop.
 /// signal-hook's handler only writes to a pipe; the thread does the rest,
 /// so nothing unsafe runs in signal context.
-pub(super) fn watch_signals(watch: SignalWatch, tx: SyncSender<Event>) -> Result<()> {
+///
+/// `ending`: how many SIGINT/SIGTERM end the run at once (1 when there is
+/// no grace period, else 2). The thread counts them itself and, on that
+/// one, calls [`end_now`] before passing the event on: the main loop may
+/// be stuck writing to a pipe nobody reads and never see the event (nor
+/// drain the channel, so that this thread's send blocks too).
+pub(super) fn watch_signals(
+    watch: SignalWatch,
+    tx: SyncSender<Event>,
+    ending: usize,
+) -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = watch.0;
     thread::Builder::new()
         .name("logdedup-signals".into())
         .spawn(move || {
+            let mut shutdowns = 0;
             for signal in signals.forever() {
+                if signal == SIGINT || signal == SIGTERM {
+                    shutdowns += 1;
+                    if shutdowns >= ending {
+                        end_now(signal);
+                    }
+                }
                 if tx.send(Event::Signal(signal)).is_err() {
                     break;
                 }
