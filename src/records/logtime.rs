@@ -262,10 +262,12 @@ fn naive_to_time(naive: NaiveDateTime, utc: bool, last: Option<Time>) -> Option<
     }
     match Local.from_local_datetime(&naive) {
         LocalResult::Single(at) => Some(Time(at.timestamp_millis())),
-        LocalResult::Ambiguous(early, late) => {
-            let early = Time(early.timestamp_millis());
+        LocalResult::Ambiguous(a, b) => {
+            // chrono orders the two by offset, not by instant: sort them.
+            let (a, b) = (Time(a.timestamp_millis()), Time(b.timestamp_millis()));
+            let (early, late) = (a.min(b), a.max(b));
             if last.is_some_and(|last| early < last) {
-                Some(Time(late.timestamp_millis()))
+                Some(late)
             } else {
                 Some(early)
             }

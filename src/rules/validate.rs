@@ -20,48 +20,56 @@ pub const PATTERN_SIZE_LIMIT: usize = 10 << 20;
 /// Lazy DFA cache per pattern.
 pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
 
-/// Most memory compiling the rules of one load may take: the estimated
-/// compiled size of every pattern of every rule, summed. A rule set over it
-/// is refused, naming the file and rule that tipped it over, instead of
-/// being compiled until the process runs out of memory. Generous for real
-/// rule sets: a pattern like `user \w+ failed login from (\S+)` costs
-/// about 0.1 MiB, so a thousand such rules use under half of it.
-pub const COMPILE_BUDGET: usize = 256 << 20;
-
-/// A compiled pattern holds its program twice (a forward and a reverse
-/// automaton, for the lazy DFA) besides caches of a similar size.
-const COST_FACTOR: usize = 3;
-/// What every compiled pattern costs whatever its size: caches, pools.
-const COST_BASE: usize = 8 << 10;
+/// Most memory compiling the rules of one load may take: the compiled size
+/// of every pattern of every rule, summed. A rule set over it is refused,
+/// naming the file and rule that tipped it over, instead of being compiled
+/// until the process runs out of memory (or, on SIGHUP, aborts and loses
+/// its counts). Room for real rule sets: a plain literal pattern costs a
+/// few KiB; `user \w+ failed login from (?P<ip>\S+)` (Unicode classes and
+/// a capture group) about 1.2 MiB, so some 400 rules like it fit.
+pub const COMPILE_BUDGET: usize = 512 << 20;
 
 /// What a load has spent of [`COMPILE_BUDGET`].
 #[derive(Debug, Default)]
 pub(super) struct Budget {
     used: usize,
+    /// A pattern was refused: the rest are refused without compiling.
+    exceeded: bool,
 }
 
 impl Budget {
-    /// Charges the estimated compiled size of `pattern`, measured by
-    /// building its automaton alone (bounded by [`PATTERN_SIZE_LIMIT`]),
-    /// or refuses it when the load would go over [`COMPILE_BUDGET`]. A
-    /// pattern that does not build is not charged: compiling it reports
-    /// why.
+    /// Charges the compiled size of `pattern` (its automata and the scratch
+    /// space a search needs, as the regex engine reports them for the
+    /// configuration rules compile with), or refuses it when the load would
+    /// go over [`COMPILE_BUDGET`]. A pattern that does not compile is not
+    /// charged: compiling it reports why.
     pub fn charge(&mut self, pattern: &str, ignore_case: bool) -> Result<(), String> {
-        use regex_automata::nfa::thompson;
-        use regex_automata::util::syntax;
-        let Ok(nfa) = thompson::Compiler::new()
+        use regex_automata::{meta, util::syntax};
+        if self.exceeded {
+            return Err(format!(
+                "the rule set is too big to compile (over the {} MiB limit; see the first error)",
+                COMPILE_BUDGET >> 20
+            ));
+        }
+        let Ok(regex) = meta::Builder::new()
             .syntax(
                 syntax::Config::new()
                     .case_insensitive(ignore_case)
                     .utf8(false),
             )
-            .configure(thompson::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
+            .configure(
+                meta::Config::new()
+                    .utf8_empty(false)
+                    .nfa_size_limit(Some(PATTERN_SIZE_LIMIT))
+                    .hybrid_cache_capacity(PATTERN_DFA_LIMIT),
+            )
             .build(pattern)
         else {
             return Ok(());
         };
-        let cost = nfa.memory_usage().saturating_mul(COST_FACTOR) + COST_BASE;
+        let cost = regex.memory_usage() + regex.create_cache().memory_usage();
         if self.used.saturating_add(cost) > COMPILE_BUDGET {
+            self.exceeded = true;
             return Err(format!(
                 "the rule set is too big to compile: pattern {} needs about {} MiB and the rules \
                  before it {} MiB, over the {} MiB limit; make the pattern smaller (a repeated \

@@ -511,10 +511,14 @@ fn drive(
                             notes.note(format!("logdedup: {err:#}\n"));
                         }
                         reloader.request(&reload_tx, notes);
+                        // Data just before the signal was not flushed yet
+                        // (the signal was the next event, not idleness).
+                        filter.flush()?;
                     }
                     (SIGUSR1, _) => {
                         metrics.stats_requested();
                         notes.stats(stats_text(filter, metrics, now));
+                        filter.flush()?;
                     }
                     (SIGQUIT, Some(up)) => {
                         up.child.signal(SIGQUIT);

@@ -3,7 +3,7 @@
 //! so nothing but that write runs in signal context.
 
 use anyhow::{Context, Result};
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{self, SyncSender};
 use std::thread;
 
 use super::abort::end_now;
@@ -69,6 +69,20 @@ pub(super) fn watch_signals(
 ) -> Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = watch.0;
+    // The main loop's channel is bounded and may be full while the loop is
+    // stuck: a second thread waits on it, so that this one never blocks
+    // and sees every signal.
+    let (queue, queued) = mpsc::channel::<Event>();
+    thread::Builder::new()
+        .name("logdedup-signal-events".into())
+        .spawn(move || {
+            for event in queued {
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        })
+        .context("starting the signal thread")?;
     thread::Builder::new()
         .name("logdedup-signals".into())
         .spawn(move || {
@@ -80,7 +94,7 @@ pub(super) fn watch_signals(
                         end_now(signal);
                     }
                 }
-                if tx.send(Event::Signal(signal)).is_err() {
+                if queue.send(Event::Signal(signal)).is_err() {
                     break;
                 }
             }
