@@ -73,6 +73,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 
 /// Runs logdedup with `args` and no input; returns its exit code, stderr
 /// and peak resident set in KiB (from wait4's rusage).
+#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot see
 fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     let mut child = Command::new(bin())
         .args(args)

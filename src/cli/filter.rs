@@ -29,8 +29,9 @@ Lines no rule matches pass through untouched and at once. Lines a rule
 matches are counted, and once per window one summary line stands in for them:
   2025-11-20 16:32:54 | DEBUG | Pyrogram socket error (occurred 150 times) - this is normal during network fluctuations
 
-Signals: SIGINT/SIGTERM write pending summaries, pass input for --grace, then
-exit; SIGHUP reloads the rule files; SIGUSR1 prints --stats.
+Signals: SIGINT/SIGTERM write pending summaries, pass input until it ends (at
+most --grace), then exit; a second one ends at once. SIGHUP reopens the output
+files and reloads the rule files; SIGUSR1 prints --stats.
 
 Exit status: 0 success (also when stdout is closed early), 1 I/O error while
 running, 2 usage or rule-file error, 130/143 ended by SIGINT/SIGTERM.

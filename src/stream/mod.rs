@@ -159,6 +159,7 @@ pub fn run(
         grace,
         first_signal_ends,
         reload,
+        notes: Notes::start(),
     };
     run_with(prepared, signals, &options, None)
 }
@@ -178,6 +179,7 @@ pub fn run_child(
         grace: prepared.grace,
         first_signal_ends: false,
         reload,
+        notes: Notes::start(),
     };
     let upstream = Upstream {
         child,
@@ -204,7 +206,7 @@ fn run_with(
     } = prepared;
     let clock = WallClock::start();
     let mut metrics = Metrics::new(metrics, clock.now());
-    let notes = Notes::start();
+    let notes = &options.notes;
     let outcome = match drive(
         &mut filter,
         inputs,
@@ -212,7 +214,6 @@ fn run_with(
         options,
         &clock,
         &mut metrics,
-        &notes,
         upstream,
     ) {
         Ok(outcome) => outcome,
@@ -291,6 +292,8 @@ struct RunOptions {
     grace: Duration,
     first_signal_ends: bool,
     reload: Reload,
+    /// Where diagnostics go (stderr, never blocking the data).
+    notes: Notes,
 }
 
 /// What the main loop waits for: input from the reader thread, or a
@@ -328,9 +331,9 @@ fn drive(
     options: &RunOptions,
     clock: &WallClock,
     metrics: &mut Metrics,
-    notes: &Notes,
     mut upstream: Option<Upstream>,
 ) -> Result<Outcome> {
+    let notes = &options.notes;
     // A few chunks in flight: enough to keep reading while we write, small
     // enough to bound memory when the output is slower than the input.
     let (tx, rx) = mpsc::sync_channel::<Event>(4);
