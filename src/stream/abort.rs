@@ -13,7 +13,7 @@
 //! stall clock.
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -27,6 +27,10 @@ const KICK_EVERY: Duration = Duration::from_millis(100);
 
 /// The signal that ends the run now (0: none yet).
 static ENDING: AtomicI32 = AtomicI32::new(0);
+
+/// A write was given up: later interrupted writes (the buffered output
+/// flushed once more as it is dropped) give up at once.
+static GAVE_UP: AtomicBool = AtomicBool::new(false);
 
 /// The thread that runs the main loop and does the writing.
 static WRITER: Mutex<Option<libc::pthread_t>> = Mutex::new(None);
@@ -105,7 +109,8 @@ impl<W: Write> Write for Interruptible<W> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {
                     if ending().is_some() {
                         let since = *stalled_since.get_or_insert_with(Instant::now);
-                        if since.elapsed() >= STALL {
+                        if GAVE_UP.load(Ordering::SeqCst) || since.elapsed() >= STALL {
+                            GAVE_UP.store(true, Ordering::SeqCst);
                             return Err(io::Error::other(Abandoned));
                         }
                     }
