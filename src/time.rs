@@ -80,8 +80,23 @@ impl TimeFormatter {
         };
         // Some specifiers parse but cannot be printed (`%#z`): find out now,
         // not at the first summary hours into a run.
-        if formatter.try_format(Time(0)).is_none() {
-            bail!("invalid --time-format {pattern:?}: it cannot be used to print a time");
+        // A summary is one line: render probe times (a winter and a summer
+        // date, so a zone name or offset of either season is seen) and
+        // refuse a format that prints a line break (`%n`, a literal newline,
+        // `\r`) or another control character, or nothing at all.
+        for probe in [Time(0), Time(1_751_327_999_000)] {
+            let Some(text) = formatter.try_format(probe) else {
+                bail!("invalid --time-format {pattern:?}: it cannot be used to print a time");
+            };
+            if text.contains(['\n', '\r']) {
+                bail!("invalid --time-format {pattern:?}: it prints a line break (%n, or a newline in the format), and a summary is one line");
+            }
+            if text.trim().is_empty() {
+                bail!("invalid --time-format {pattern:?}: it prints nothing");
+            }
+            if text.chars().any(|c| c.is_control() && c != '\t') {
+                bail!("invalid --time-format {pattern:?}: it prints a control character, and a summary is one line");
+            }
         }
         Ok(formatter)
     }
@@ -155,6 +170,16 @@ mod tests {
             "parses but cannot print"
         );
         assert!(TimeFormatter::new("%#z", false).is_err());
+        for one_line_breaker in ["%n", "%Y\n%H", "%H\r", "", "   "] {
+            assert!(
+                TimeFormatter::new(one_line_breaker, true).is_err(),
+                "{one_line_breaker:?}"
+            );
+        }
+        assert!(
+            TimeFormatter::new("%Y-%m-%d%t%H", true).is_ok(),
+            "a tab keeps one line"
+        );
         let f = TimeFormatter::new(DEFAULT_TIME_FORMAT, true).unwrap();
         // 2025-11-20 16:32:54 UTC
         assert_eq!(f.format(Time(1_763_656_374_000)), "2025-11-20 16:32:54");

@@ -29,8 +29,9 @@ Lines no rule matches pass through untouched and at once. Lines a rule
 matches are counted, and once per window one summary line stands in for them:
   2025-11-20 16:32:54 | DEBUG | Pyrogram socket error (occurred 150 times) - this is normal during network fluctuations
 
-Signals: SIGINT/SIGTERM write pending summaries, pass input for --grace, then
-exit; SIGHUP reloads the rule files; SIGUSR1 prints --stats.
+Signals: SIGINT/SIGTERM write pending summaries, pass input until it ends (at
+most --grace), then exit; a second one ends at once. SIGHUP reopens the output
+files and reloads the rule files; SIGUSR1 prints --stats.
 
 Exit status: 0 success (also when stdout is closed early), 1 I/O error while
 running, 2 usage or rule-file error, 130/143 ended by SIGINT/SIGTERM.
@@ -84,8 +85,9 @@ pub struct FilterArgs {
 
     /// After SIGINT/SIGTERM, keep passing input for this long (the upstream
     /// process is writing its last lines), then exit. 0 exits at once.
-    /// Default 2s; with `run`, wait for CMD to exit however long it takes
-    /// unless this is given (then CMD is killed when it runs out).
+    /// Default 10s; end of input ends it at once. With `run`, wait for CMD
+    /// to exit however long it takes unless this is given (then CMD is
+    /// killed when it runs out).
     #[arg(long, value_name = "DUR", value_parser = parse_grace)]
     pub grace: Option<Duration>,
 
@@ -121,7 +123,7 @@ pub struct FilterArgs {
 }
 
 /// `--grace` when not given (the filter; `run` waits for CMD instead).
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 /// Summary formats for `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -142,13 +144,11 @@ pub enum ClockArg {
     Log,
 }
 
+/// Parses `--grace`: a duration, which unlike a window may be zero (`0`,
+/// `0s`, `0ms`); anything that is not a well-formed duration is refused.
 fn parse_grace(text: &str) -> Result<Duration, String> {
-    if text
-        .trim()
-        .trim_end_matches(['s', 'm', 'h'])
-        .trim_end_matches('m')
-        == "0"
-    {
+    let t = text.trim();
+    if t == "0" || humantime::parse_duration(t).is_ok_and(|d| d.is_zero()) {
         return Ok(Duration::ZERO);
     }
     super::rule_args::parse_window(text)
@@ -270,8 +270,9 @@ pub fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
     let rules_env = std::env::var("LOGDEDUP_RULES").ok();
     let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
     let prepared = prepare(&plan).map_err(Failure::Usage)?;
-    let reload = || rules::load(&plan.rule_sources, plan.default_window);
-    stream::run(prepared, signals, std::io::stdin().is_terminal(), &reload)
+    let (sources, window) = (plan.rule_sources.clone(), plan.default_window);
+    let reload: stream::Reload = Arc::new(move || rules::load(&sources, window));
+    stream::run(prepared, signals, std::io::stdin().is_terminal(), reload)
         .map(Outcome::Stream)
         .map_err(Failure::Runtime)
 }
@@ -315,5 +316,8 @@ mod tests {
         assert_eq!(parse_grace("0ms"), Ok(Duration::ZERO));
         assert_eq!(parse_grace("2s"), Ok(Duration::from_secs(2)));
         assert!(parse_grace("soon").is_err());
+        for bad in ["0hms", "0x", "0hmhs", "00q"] {
+            assert!(parse_grace(bad).is_err(), "{bad:?}");
+        }
     }
 }

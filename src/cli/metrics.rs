@@ -65,7 +65,17 @@ impl Default for MetricsArgs {
     }
 }
 
+/// Checks a statistics file path. `-`, `stdout` and `stderr` mean the
+/// standard streams in every output option; these files are replaced by
+/// renaming, which a stream cannot be, so those names are refused
+/// (`./stderr` is a file of that name).
 fn check_target(option: &str, path: &Path) -> Result<()> {
+    if let Some(name @ ("-" | "stdout" | "stderr")) = path.to_str() {
+        bail!(
+            "{option} {name}: this file is replaced atomically, so it cannot be a standard stream \
+             (name a file; ./{name} for a file of that name)"
+        );
+    }
     if path.file_name().is_none() {
         bail!("{option} {}: not a file name", path.display());
     }

@@ -10,6 +10,7 @@ use super::filter::{self, FilterArgs};
 use super::{Failure, Outcome};
 use crate::rules;
 use crate::stream::{self, ChildSpec, SignalWatch, SpawnError};
+use std::sync::Arc;
 
 pub(super) const AFTER_HELP: &str = "\
 Examples:
@@ -100,8 +101,9 @@ pub fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome, Failu
         SpawnError::Other(e) => Failure::Runtime(e),
     })?;
     prepared.add_input(output);
-    let reload = || rules::load(&plan.rule_sources, plan.default_window);
-    match stream::run_child(prepared, signals, child, grace, &reload) {
+    let (sources, window) = (plan.rule_sources.clone(), plan.default_window);
+    let reload: stream::Reload = Arc::new(move || rules::load(&sources, window));
+    match stream::run_child(prepared, signals, child, grace, reload) {
         Ok(stream::Outcome::Exited(status)) => Ok(Outcome::Child(status)),
         Ok(other) => Ok(Outcome::Stream(other)),
         Err(err) => Err(Failure::Runtime(err)),

@@ -50,8 +50,8 @@ pub(super) fn parse_input(
                     None,
                     format!(
                         "[input] sets {}, but {origin} already set {}",
-                        framing.describe(),
-                        existing.describe()
+                        escape_breaks(&framing.describe()),
+                        escape_breaks(&existing.describe())
                     ),
                 ))
             }
@@ -74,6 +74,12 @@ pub(super) fn parse_input(
         }
     }
     Ok(())
+}
+
+/// `text` with its line breaks written as `\n` / `\r`: an error message is
+/// one line, even when it quotes a multi-line (`(?x)`) pattern.
+fn escape_breaks(text: &str) -> String {
+    text.replace('\n', "\\n").replace('\r', "\\r")
 }
 
 /// Compiles a framing regex (`record_start`, `continuation`).
@@ -140,7 +146,9 @@ fn timestamp_spec(value: toml::Value) -> Result<(TimestampSpec, String), String>
                     "[input] timestamp.format {format:?} has an unknown or incomplete % specifier"
                 ));
             }
-            let text = format!("{{ pattern = '{pattern}', format = {format:?} }}");
+            // Escaped, so that the message comparing two files' settings
+            // stays one line whatever the pattern holds.
+            let text = format!("{{ pattern = {pattern:?}, format = {format:?} }}");
             Ok((
                 TimestampSpec::Custom {
                     pattern: regex,

@@ -26,7 +26,7 @@ pub use key::{split_window_key, KeyTemplate, WindowKey, MAX_KEY_LEN};
 pub use matcher::{Found, MatchScratch};
 pub use schema::FileCounts;
 pub use source::{builtin_pack, RuleSource, BUILTIN_PACKS, DEFAULT_PACK};
-pub use validate::{one_line, quote_pattern};
+pub use validate::{one_line, quote_pattern, COMPILE_BUDGET};
 
 use crate::records::{Framing, TimestampSpec};
 use matcher::Matcher;

@@ -16,7 +16,7 @@ use super::error::{
 };
 use super::input::parse_input;
 use super::matcher::Matcher;
-use super::validate::{compile_rule, duration_value};
+use super::validate::{compile_rule, duration_value, Budget};
 use super::{InputSettings, Rule, RuleSet, RuleTest};
 use crate::records::{Framing, TimestampSpec};
 
@@ -191,6 +191,7 @@ pub(super) fn parse_file(
             &defaults,
             file_window,
             origin_line.clone(),
+            &mut out.budget,
         ) {
             Ok(compiled) => {
                 out.names.insert(name, origin_line);
@@ -259,6 +260,8 @@ pub(super) struct Builder {
     pub framing: Option<(Framing, String)>,
     /// `[input] timestamp`, with where it was set.
     pub timestamp: Option<(TimestampSpec, String, String)>,
+    /// Compile memory spent so far, across every file of the load.
+    pub budget: Budget,
 }
 
 impl Builder {

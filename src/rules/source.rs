@@ -270,14 +270,32 @@ impl fmt::Display for RuleSource {
     }
 }
 
+/// Why a rule path that is a FIFO, socket or device is refused.
+const NOT_REGULAR: &str =
+    "not a regular file (a FIFO, socket or device); rule files must be regular files";
+
 /// Longest rule file accepted: far above any real one, and a bound for
 /// a path such as /dev/zero that would otherwise be read forever.
 const MAX_RULE_FILE: u64 = 4 << 20;
 
+/// Reads a rule file. Only a regular file is read: a FIFO would block
+/// start-up (or a SIGHUP reload) until some writer came, and a device may
+/// never end. The file is opened without blocking and checked after
+/// opening, so a path swapped for a FIFO in between cannot hang either.
 pub(super) fn read_rule_file(path: &Path) -> Result<String> {
     use std::io::Read;
-    let file = std::fs::File::open(path)
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
         .with_context(|| format!("{}: cannot open rule file", path.display()))?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("{}: cannot read rule file", path.display()))?;
+    if !meta.is_file() {
+        bail!("{}: {}", path.display(), NOT_REGULAR);
+    }
     let mut bytes = Vec::new();
     file.take(MAX_RULE_FILE + 1)
         .read_to_end(&mut bytes)
@@ -322,6 +340,9 @@ pub(super) fn rule_files(path: &Path) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("{}: cannot open rule file", path.display()))?;
     if !meta.is_dir() {
+        if !meta.is_file() {
+            bail!("{}: {}", path.display(), NOT_REGULAR);
+        }
         return Ok(vec![path.to_owned()]);
     }
     let mut files = Vec::new();
@@ -332,6 +353,11 @@ pub(super) fn rule_files(path: &Path) -> Result<Vec<PathBuf>> {
             entry.with_context(|| format!("{}: cannot list rule directory", path.display()))?;
         let file = entry.path();
         if file.extension().is_some_and(|e| e == "toml") && !file.is_dir() {
+            // A FIFO or device named *.toml is refused, not skipped: the
+            // user meant it to be a rule file.
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                bail!("{}: {}", file.display(), NOT_REGULAR);
+            }
             files.push(file);
         }
     }

@@ -20,6 +20,77 @@ pub const PATTERN_SIZE_LIMIT: usize = 10 << 20;
 /// Lazy DFA cache per pattern.
 pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
 
+/// Most memory compiling the rules of one load may take: the compiled size
+/// of every pattern of every rule, summed. A rule set over it is refused,
+/// naming the file and rule that tipped it over, instead of being compiled
+/// until the process runs out of memory (or, on SIGHUP, aborts and loses
+/// its counts). Room for real rule sets: a plain literal pattern costs a
+/// few KiB; `user \w+ failed login from (?P<ip>\S+)` (Unicode classes and
+/// a capture group) about 1.2 MiB, so some 400 rules like it fit.
+pub const COMPILE_BUDGET: usize = 512 << 20;
+
+/// What a load has spent of [`COMPILE_BUDGET`].
+#[derive(Debug, Default)]
+pub(super) struct Budget {
+    used: usize,
+    /// A pattern was refused: the rest are refused without compiling.
+    exceeded: bool,
+}
+
+impl Budget {
+    /// Charges the compiled size of `pattern` (its automata and the scratch
+    /// space a search needs, as the regex engine reports them for the
+    /// configuration rules compile with), or refuses it when the load would
+    /// go over [`COMPILE_BUDGET`]. A pattern that does not compile is not
+    /// charged: compiling it reports why.
+    pub fn charge(&mut self, pattern: &str, ignore_case: bool) -> Result<(), String> {
+        use regex_automata::{meta, util::syntax};
+        if self.exceeded {
+            return Err(format!(
+                "the rule set is too big to compile (over the {} MiB limit; see the first error)",
+                COMPILE_BUDGET >> 20
+            ));
+        }
+        let Ok(regex) = meta::Builder::new()
+            .syntax(
+                syntax::Config::new()
+                    .case_insensitive(ignore_case)
+                    .utf8(false),
+            )
+            .configure(
+                meta::Config::new()
+                    .utf8_empty(false)
+                    .nfa_size_limit(Some(PATTERN_SIZE_LIMIT))
+                    .hybrid_cache_capacity(PATTERN_DFA_LIMIT),
+            )
+            .build(pattern)
+        else {
+            return Ok(());
+        };
+        let cost = regex.memory_usage() + regex.create_cache().memory_usage();
+        if self.used.saturating_add(cost) > COMPILE_BUDGET {
+            self.exceeded = true;
+            return Err(format!(
+                "the rule set is too big to compile: pattern {} needs about {} MiB and the rules \
+                 before it {} MiB, over the {} MiB limit; make the pattern smaller (a repeated \
+                 \\w or . is the usual cause: [A-Za-z0-9_]{{40}} compiles far smaller than \
+                 \\w{{40}}) or load fewer such rules",
+                quote_pattern(pattern),
+                mib(cost),
+                mib(self.used),
+                COMPILE_BUDGET >> 20
+            ));
+        }
+        self.used += cost;
+        Ok(())
+    }
+}
+
+/// Bytes in MiB, rounded up, for messages.
+fn mib(bytes: usize) -> usize {
+    bytes.div_ceil(1 << 20)
+}
+
 /// A compiled rule plus the pattern texts the combined matcher needs.
 pub(super) struct Compiled {
     pub rule: Rule,
@@ -36,6 +107,7 @@ pub(super) fn compile_rule(
     defaults: &RawDefaults,
     file_window: Duration,
     origin: String,
+    budget: &mut Budget,
 ) -> anyhow::Result<Compiled> {
     let err = |span: Range<usize>, msg: String| loc.error(Some(span), Some(name), msg);
     one_line(name).map_err(|m| err(rule.name.span(), format!("name {m}")))?;
@@ -65,6 +137,9 @@ pub(super) fn compile_rule(
     let mut patterns = Vec::with_capacity(pattern_texts.len());
     let mut any_patterns = Vec::with_capacity(pattern_texts.len());
     for p in &pattern_texts {
+        budget
+            .charge(p.get_ref(), ignore_case)
+            .map_err(|m| err(p.span(), m))?;
         let regex = compile_pattern(p.get_ref(), ignore_case).map_err(|m| err(p.span(), m))?;
         patterns.push(regex);
         any_patterns.push(if ignore_case {
@@ -75,7 +150,9 @@ pub(super) fn compile_rule(
     }
     let exception = match &rule.exception {
         Some(e) => Some(
-            compile_pattern(e.get_ref(), ignore_case)
+            budget
+                .charge(e.get_ref(), ignore_case)
+                .and_then(|()| compile_pattern(e.get_ref(), ignore_case))
                 .map_err(|m| err(e.span(), format!("exception: {m}")))?,
         ),
         None => None,

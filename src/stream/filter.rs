@@ -454,6 +454,11 @@ impl Filter {
         self.output.flush()
     }
 
+    /// Reopens the `--summary-to` and `--suppressed-to` files (SIGHUP).
+    pub fn reopen_outputs(&mut self) -> Result<()> {
+        self.output.reopen()
+    }
+
     /// Line and summary counts so far.
     pub fn counters(&self) -> Counters {
         Counters {

@@ -9,25 +9,32 @@
 //! The shell is the only place that reads the clock. It reports how a run
 //! ended as an [`Outcome`]; what exit status that means is `main`'s call.
 
+mod abort;
 mod child;
+mod clock;
 mod decide;
 mod filter;
 mod input;
 mod metrics;
+mod notes;
 mod options;
 mod output;
+mod reload;
 mod signals;
 mod simulate;
 mod sink;
 mod stats;
 
 use anyhow::{Context, Result};
-use std::io::{self, Write};
 use std::process::ExitStatus;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+pub use abort::Abandoned;
+pub use clock::WallClock;
+pub use reload::Reload;
 
 pub use child::{spawn, ChildProcess, ChildSpec, SpawnError};
 
@@ -39,6 +46,8 @@ pub use signals::{SignalWatch, Stop};
 pub use simulate::{simulate, TIME_PLACEHOLDER};
 
 use input::read_inputs;
+use notes::Notes;
+use reload::Reloader;
 use signals::watch_signals;
 pub use sink::{open_append, Sink, StdoutClosed, Target};
 pub use stats::{format_stats, Counters};
@@ -143,13 +152,14 @@ pub fn run(
     prepared: Prepared,
     signals: SignalWatch,
     first_signal_ends: bool,
-    reload: &dyn Fn() -> Result<RuleSet>,
+    reload: Reload,
 ) -> Result<Outcome> {
     let grace = prepared.grace;
     let options = RunOptions {
         grace,
         first_signal_ends,
         reload,
+        notes: Notes::start(),
     };
     run_with(prepared, signals, &options, None)
 }
@@ -163,12 +173,13 @@ pub fn run_child(
     signals: SignalWatch,
     child: ChildProcess,
     grace: Option<Duration>,
-    reload: &dyn Fn() -> Result<RuleSet>,
+    reload: Reload,
 ) -> Result<Outcome> {
     let options = RunOptions {
         grace: prepared.grace,
         first_signal_ends: false,
         reload,
+        notes: Notes::start(),
     };
     let upstream = Upstream {
         child,
@@ -195,6 +206,7 @@ fn run_with(
     } = prepared;
     let clock = WallClock::start();
     let mut metrics = Metrics::new(metrics, clock.now());
+    let notes = &options.notes;
     let outcome = match drive(
         &mut filter,
         inputs,
@@ -209,8 +221,22 @@ fn run_with(
             filter.finish_without_stdout(clock.now())?;
             Outcome::OutputClosed
         }
+        Err(err) if err.chain().any(|c| c.is::<Abandoned>()) => {
+            // A signal ended the run while a write was stuck: what can
+            // still be written goes to the sinks that move (a summary
+            // file; standard error if it is read), without waiting.
+            if let Err(err) = filter.finish_without_stdout(clock.now()) {
+                notes.note(format!("logdedup: {err:#}\n"));
+            }
+            let stop = match abort::ending() {
+                Some(signal) if signal == signal_hook::consts::SIGINT => Stop::Interrupt,
+                _ => Stop::Terminate,
+            };
+            Outcome::Stopped(stop)
+        }
         Err(err) => {
             metrics.write(&filter, clock.now());
+            notes.drain(NOTES_AT_EXIT);
             return Err(err);
         }
     };
@@ -219,10 +245,15 @@ fn run_with(
     if stats {
         // Statistics are diagnostics: a failure to print them is not worth
         // failing a run that delivered all its output.
-        note(&stats_text(&filter, &metrics, now));
+        notes.stats(stats_text(&filter, &metrics, now));
     }
+    notes.drain(NOTES_AT_EXIT);
     Ok(outcome)
 }
+
+/// How long the end of a run waits for its notes on standard error to be
+/// written: standard error may be a pipe nobody reads.
+const NOTES_AT_EXIT: Duration = Duration::from_secs(2);
 
 /// The `--stats` text: the table, or with `--format json` the JSON object
 /// of `--stats-file` on one line.
@@ -257,41 +288,12 @@ struct Upstream {
 }
 
 /// How [`run`] reacts to signals.
-struct RunOptions<'a> {
+struct RunOptions {
     grace: Duration,
     first_signal_ends: bool,
-    reload: &'a dyn Fn() -> Result<RuleSet>,
-}
-
-/// Writes to stderr, ignoring failure: diagnostics must never stop the data.
-fn note(text: &str) {
-    let _ = io::stderr().write_all(text.as_bytes());
-}
-
-/// Wall-clock time that never goes backwards: the system time at start plus
-/// a monotonic elapsed time, so a clock step cannot reorder or stall windows.
-#[derive(Clone, Copy, Debug)]
-pub struct WallClock {
-    start: Instant,
-    start_ms: i64,
-}
-
-impl WallClock {
-    /// Starts the clock now.
-    pub fn start() -> WallClock {
-        let since_epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO);
-        WallClock {
-            start: Instant::now(),
-            start_ms: i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX),
-        }
-    }
-
-    /// The current time.
-    pub fn now(&self) -> Time {
-        Time(self.start_ms).plus(self.start.elapsed())
-    }
+    reload: Reload,
+    /// Where diagnostics go (stderr, never blocking the data).
+    notes: Notes,
 }
 
 /// What the main loop waits for: input from the reader thread, or a
@@ -303,6 +305,8 @@ pub(crate) enum Event {
     Signal(i32),
     /// `run -- CMD`: CMD was reaped with this status.
     Exited(ExitStatus),
+    /// A reload (SIGHUP) finished loading the rules.
+    Reloaded(Box<Result<RuleSet>>),
     /// The next deadline passed with nothing else to do (made by the loop
     /// itself, never sent).
     Timer,
@@ -329,11 +333,23 @@ fn drive(
     metrics: &mut Metrics,
     mut upstream: Option<Upstream>,
 ) -> Result<Outcome> {
+    let notes = &options.notes;
     // A few chunks in flight: enough to keep reading while we write, small
     // enough to bound memory when the output is slower than the input.
     let (tx, rx) = mpsc::sync_channel::<Event>(4);
     let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<u8>>();
-    watch_signals(signals, tx.clone())?;
+    // The signal thread ends the run itself when this thread is stuck in
+    // a write (see `abort`): with no grace period the first shutdown
+    // signal ends the run, else the second.
+    abort::register_writer();
+    let ending = if upstream.is_none() && (options.first_signal_ends || options.grace.is_zero()) {
+        1
+    } else {
+        2
+    };
+    watch_signals(signals, tx.clone(), ending)?;
+    let mut reloader = Reloader::new(Arc::clone(&options.reload));
+    let reload_tx = tx.clone();
     if let Some(up) = &upstream {
         up.child.start_reaper(tx.clone())?;
     }
@@ -470,6 +486,9 @@ fn drive(
                     return Ok(Outcome::Exited(status));
                 }
             }
+            Event::Reloaded(result) => {
+                reloader.finished(*result, filter, metrics, notes, &reload_tx, clock.now())?;
+            }
             Event::Exited(status) => {
                 let now = clock.now();
                 let Some(up) = &mut upstream else {
@@ -488,28 +507,21 @@ fn drive(
                 let now = clock.now();
                 match (signal, &upstream) {
                     (SIGHUP, Some(up)) if up.child.takes_hup() => up.child.signal(SIGHUP),
-                    (SIGHUP, _) => match (options.reload)() {
-                        Ok(rules) => {
-                            let summary = format!(
-                                "logdedup: reloaded {} rules from {}\n",
-                                rules.rules().len(),
-                                rules.sources().join(", ")
-                            );
-                            filter.reload(Arc::new(rules), now)?;
-                            filter.flush()?;
-                            metrics.reloaded(true);
-                            note(&summary);
+                    (SIGHUP, _) => {
+                        // logrotate moved the output files: new ones now,
+                        // whatever becomes of the rules.
+                        if let Err(err) = filter.reopen_outputs() {
+                            notes.note(format!("logdedup: {err:#}\n"));
                         }
-                        Err(err) => {
-                            metrics.reloaded(false);
-                            note(&format!(
-                                "logdedup: reload failed, keeping the old rules: {err:#}\n"
-                            ))
-                        }
-                    },
+                        reloader.request(&reload_tx, notes);
+                        // Data just before the signal was not flushed yet
+                        // (the signal was the next event, not idleness).
+                        filter.flush()?;
+                    }
                     (SIGUSR1, _) => {
                         metrics.stats_requested();
-                        note(&stats_text(filter, metrics, now));
+                        notes.stats(stats_text(filter, metrics, now));
+                        filter.flush()?;
                     }
                     (SIGQUIT, Some(up)) => {
                         up.child.signal(SIGQUIT);

@@ -172,6 +172,15 @@ impl Output {
         Ok(())
     }
 
+    /// Reopens the summary and audit files (SIGHUP, after logrotate moved
+    /// them): what was buffered goes to the old file, the rest to a new one
+    /// at the same path. Both are tried; the first failure is returned.
+    pub fn reopen(&mut self) -> Result<()> {
+        let summary = self.summary_sink.as_mut().map_or(Ok(()), Sink::reopen);
+        let suppressed = self.suppressed_sink.as_mut().map_or(Ok(()), Sink::reopen);
+        summary.and(suppressed)
+    }
+
     /// Flushes every sink.
     pub fn flush(&mut self) -> Result<()> {
         self.out.flush()?;

@@ -3,9 +3,10 @@
 //! so nothing but that write runs in signal context.
 
 use anyhow::{Context, Result};
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{self, SyncSender};
 use std::thread;
 
+use super::abort::end_now;
 use super::Event;
 
 /// A shutdown request: SIGINT or SIGTERM.
@@ -55,13 +56,45 @@ impl SignalWatch {
 /// Starts the thread that turns signals into events for the main loop.
 /// signal-hook's handler only writes to a pipe; the thread does the rest,
 /// so nothing unsafe runs in signal context.
-pub(super) fn watch_signals(watch: SignalWatch, tx: SyncSender<Event>) -> Result<()> {
+///
+/// `ending`: how many SIGINT/SIGTERM end the run at once (1 when there is
+/// no grace period, else 2). The thread counts them itself and, on that
+/// one, calls [`end_now`] before passing the event on: the main loop may
+/// be stuck writing to a pipe nobody reads and never see the event (nor
+/// drain the channel, so that this thread's send blocks too).
+pub(super) fn watch_signals(
+    watch: SignalWatch,
+    tx: SyncSender<Event>,
+    ending: usize,
+) -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = watch.0;
+    // The main loop's channel is bounded and may be full while the loop is
+    // stuck: a second thread waits on it, so that this one never blocks
+    // and sees every signal.
+    let (queue, queued) = mpsc::channel::<Event>();
+    thread::Builder::new()
+        .name("logdedup-signal-events".into())
+        .spawn(move || {
+            for event in queued {
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        })
+        .context("starting the signal thread")?;
     thread::Builder::new()
         .name("logdedup-signals".into())
         .spawn(move || {
+            let mut shutdowns = 0;
             for signal in signals.forever() {
-                if tx.send(Event::Signal(signal)).is_err() {
+                if signal == SIGINT || signal == SIGTERM {
+                    shutdowns += 1;
+                    if shutdowns >= ending {
+                        end_now(signal);
+                    }
+                }
+                if queue.send(Event::Signal(signal)).is_err() {
                     break;
                 }
             }

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
+use super::abort::{Abandoned, Interruptible};
 use super::input::{refuse_output_into_input, OpenInput};
 use super::CHUNK_SIZE;
 
@@ -54,6 +55,8 @@ impl std::error::Error for StdoutClosed {}
 pub struct Sink {
     name: String,
     writer: Box<dyn Write + Send>,
+    /// The file appended to, reopened on SIGHUP; `None` for a stream.
+    path: Option<PathBuf>,
     /// A broken pipe here means the reader is done ([`StdoutClosed`]), not
     /// an error: true for standard output only. A closed audit or summary
     /// pipe is an error, or lines would vanish without a word.
@@ -66,6 +69,7 @@ impl Sink {
         Sink {
             name: name.into(),
             writer,
+            path: None,
             closing_is_normal: false,
         }
     }
@@ -82,13 +86,31 @@ impl Sink {
         if self.closing_is_normal && err.kind() == io::ErrorKind::BrokenPipe {
             return anyhow::Error::new(StdoutClosed);
         }
+        if err.get_ref().is_some_and(|inner| inner.is::<Abandoned>()) {
+            return anyhow::Error::new(Abandoned).context(format!("writing to {}", self.name));
+        }
         anyhow::Error::new(err).context(format!("writing to {}", self.name))
     }
 
+    /// Reopens the file this sink appends to (after logrotate moved it),
+    /// flushing what is buffered into the old one first. A stream is left
+    /// as it is. On failure the old file stays in use.
+    pub fn reopen(&mut self) -> Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let file = open_append(path)?;
+        self.flush()?;
+        self.writer = file_writer(file);
+        Ok(())
+    }
+
+    /// Writes all of `bytes`.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         self.writer.write_all(bytes).map_err(|e| self.error(e))
     }
 
+    /// Flushes what is buffered.
     pub fn flush(&mut self) -> Result<()> {
         self.writer.flush().map_err(|e| self.error(e))
     }
@@ -103,20 +125,31 @@ pub fn open_append(path: &Path) -> Result<File> {
         .with_context(|| format!("{}: cannot open for appending", path.display()))
 }
 
-/// A buffered appending sink on `path`.
+/// The buffered writer of an appended file.
+fn file_writer(file: File) -> Box<dyn Write + Send> {
+    Box::new(io::BufWriter::with_capacity(
+        CHUNK_SIZE,
+        Interruptible(file),
+    ))
+}
+
+/// A buffered appending sink on `path`, reopened by [`Sink::reopen`].
 pub fn file_sink(path: &Path) -> Result<Sink> {
     let file = open_append(path)?;
-    Ok(Sink::new(
-        path.display().to_string(),
-        Box::new(io::BufWriter::with_capacity(CHUNK_SIZE, file)),
-    ))
+    Ok(Sink {
+        path: Some(path.to_owned()),
+        ..Sink::new(path.display().to_string(), file_writer(file))
+    })
 }
 
 /// A sink for `target`; `None` for standard output (the main stream).
 pub fn target_sink(target: &Target) -> Result<Option<Sink>> {
     Ok(match target {
         Target::Stdout => None,
-        Target::Stderr => Some(Sink::new("standard error", Box::new(io::stderr()))),
+        Target::Stderr => Some(Sink::new(
+            "standard error",
+            Box::new(Interruptible(io::stderr())),
+        )),
         Target::File(path) => Some(file_sink(path)?),
     })
 }
@@ -149,7 +182,7 @@ pub fn open_sinks(
     }
     let out = Sink::stdout(Box::new(io::BufWriter::with_capacity(
         CHUNK_SIZE,
-        File::from(stdout),
+        Interruptible(File::from(stdout)),
     )));
     let summary = target_sink(summary_to)?;
     let suppressed = match suppressed_to {

@@ -32,10 +32,24 @@ impl Template {
             Err(TemplateError::Unclosed(_)) => bail!("--template {text:?}: unclosed '{{'"),
             Err(e) => bail!("--template {text:?}: {e}"),
         };
+        if text.trim().is_empty() {
+            bail!("--template is empty: a summary would print nothing");
+        }
         let mut parts = Vec::with_capacity(pieces.len());
         for piece in pieces {
             parts.push(match piece {
-                Piece::Literal(l) => Part::Literal(l),
+                Piece::Literal(l) => {
+                    // A summary is one line; values from log lines are
+                    // escaped when filled in, so only the literal text can
+                    // break it.
+                    if l.contains(['\n', '\r']) {
+                        bail!("--template {text:?}: a summary is one line; the template has a line break");
+                    }
+                    if l.chars().any(|c| c.is_control() && c != '\t') {
+                        bail!("--template {text:?}: the template has a control character");
+                    }
+                    Part::Literal(l)
+                }
                 Piece::Placeholder(name) => {
                     let Some(field) = PLACEHOLDERS.iter().find(|p| **p == name) else {
                         bail!(
