@@ -9,7 +9,9 @@ use std::sync::Arc;
 use crate::engine::{Decision, Engine, RuleStats, Summary, WindowSpec};
 use regex::bytes::CaptureLocations;
 
-use crate::records::{line_content, split_collector_prefix, Disposition, Frame, Framer, Framing};
+use crate::records::{
+    line_content, split_collector_prefix, Disposition, Frame, Framer, Framing, Passed,
+};
 use crate::rules::{Found, MatchScratch, RuleSet};
 use crate::time::Time;
 
@@ -223,6 +225,16 @@ impl Decider {
         self.records += 1;
         self.framer.started(Some(Disposition::Pass));
         Verdict::Pass
+    }
+
+    /// Passes a run of whole lines that the caller knows no rule matches,
+    /// in bulk while framing allows (see [`Framer::pass_unmatched`]); the
+    /// caller decides the rest of the run line by line. Same results as
+    /// [`Decider::feed_unmatched`] on each line.
+    pub fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
+        let passed = self.framer.pass_unmatched(span);
+        self.records += passed.records;
+        passed
     }
 
     /// Frames `content`: the verdict if it continues a record that takes

@@ -188,6 +188,17 @@ impl Filter {
             if framing {
                 let mut start = pos;
                 while start < candidate {
+                    if self.pending.is_none() {
+                        // The common case: the lines pass in bulk, settled
+                        // by their first bytes.
+                        let bulk = self.decider.pass_unmatched(&region[start..candidate]);
+                        start += bulk.bytes;
+                        lines += bulk.lines;
+                        passed += bulk.lines;
+                        if start == candidate {
+                            break;
+                        }
+                    }
                     let end = memchr::memchr(b'\n', &region[start..candidate])
                         .map_or(candidate, |i| start + i + 1);
                     let line = &region[start..end];
