@@ -35,6 +35,20 @@ pub struct Matcher {
 pub struct MatchScratch {
     locations: Vec<Vec<CaptureLocations>>,
     key: Vec<u8>,
+    /// Per pattern of a keyed rule: the text of its last match and the key
+    /// rendered from it (`None` for a pattern whose captures may depend on
+    /// text outside the match: one with look-around).
+    recent: Vec<Vec<Option<Recent>>>,
+}
+
+/// The last match of a keyed pattern, kept because a flood repeats the
+/// same text: capturing groups cost a backtracking search over the match,
+/// a comparison of the matched text is far cheaper.
+#[derive(Debug, Default)]
+struct Recent {
+    matched: Vec<u8>,
+    key: Vec<u8>,
+    valid: bool,
 }
 
 impl MatchScratch {
@@ -45,12 +59,30 @@ impl MatchScratch {
 
     /// Scratch space sized for `rules`.
     pub fn new(rules: &[Rule]) -> MatchScratch {
+        // Without look-around, the groups of a match depend only on the
+        // matched text, so the same text gives the same key.
+        let cacheable = |p: &Regex| {
+            regex_syntax::ParserBuilder::new()
+                .utf8(false)
+                .build()
+                .parse(p.as_str())
+                .is_ok_and(|hir| hir.properties().look_set().is_empty())
+        };
         MatchScratch {
             locations: rules
                 .iter()
                 .map(|r| r.patterns.iter().map(Regex::capture_locations).collect())
                 .collect(),
             key: Vec::new(),
+            recent: rules
+                .iter()
+                .map(|r| {
+                    r.patterns
+                        .iter()
+                        .map(|p| (r.window_key.is_keyed() && cacheable(p)).then(Recent::default))
+                        .collect()
+                })
+                .collect(),
         }
     }
 }
@@ -118,11 +150,22 @@ pub fn first_match<'s>(
     scratch: &'s mut MatchScratch,
 ) -> Option<Found<'s>> {
     for (id, rule) in rules.iter().enumerate().skip(from) {
+        let mut cached = false;
         let hit = if rule.window_key.is_keyed() {
-            rule.patterns
-                .iter()
-                .zip(scratch.locations[id].iter_mut())
-                .position(|(regex, locs)| regex.captures_read(locs, line).is_some())
+            let (locations, recent) = (&mut scratch.locations[id], &mut scratch.recent[id]);
+            rule.patterns.iter().enumerate().position(|(i, regex)| {
+                let Some(recent) = &mut recent[i] else {
+                    return regex.captures_read(&mut locations[i], line).is_some();
+                };
+                let Some(m) = regex.find(line) else {
+                    return false;
+                };
+                if recent.valid && recent.matched == &line[m.range()] {
+                    cached = true;
+                    return true;
+                }
+                regex.captures_read_at(&mut locations[i], line, m.start()).is_some()
+            })
         } else {
             rule.patterns.iter().position(|p| p.is_match(line))
         };
@@ -138,12 +181,22 @@ pub fn first_match<'s>(
         }
         scratch.key.clear();
         if rule.window_key.is_keyed() {
-            rule.window_key.render(
-                &rule.patterns[pattern],
-                &scratch.locations[id][pattern],
-                line,
-                &mut scratch.key,
-            );
+            let recent = scratch.recent[id][pattern].as_mut();
+            match recent {
+                Some(recent) if cached => scratch.key.extend_from_slice(&recent.key),
+                _ => {
+                    let locations = &scratch.locations[id][pattern];
+                    rule.window_key
+                        .render(&rule.patterns[pattern], locations, line, &mut scratch.key);
+                    if let (Some(recent), Some((start, end))) = (recent, locations.get(0)) {
+                        recent.matched.clear();
+                        recent.matched.extend_from_slice(&line[start..end]);
+                        recent.key.clear();
+                        recent.key.extend_from_slice(&scratch.key);
+                        recent.valid = true;
+                    }
+                }
+            }
         }
         return Some(Found::Rule(id, &scratch.key));
     }
