@@ -160,7 +160,7 @@ pub fn first_match<'s>(
                 let Some(m) = regex.find(line) else {
                     return false;
                 };
-                if recent.valid && recent.matched == &line[m.range()] {
+                if recent.valid && recent.matched[..] == line[m.range()] {
                     cached = true;
                     return true;
                 }
