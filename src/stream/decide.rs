@@ -261,6 +261,12 @@ impl Decider {
         self.engine.tick(now, out);
     }
 
+    /// See [`Engine::tick_if_due`]: what every line does first, for the
+    /// lines the fast path decides without [`Decider::feed`].
+    pub fn tick_if_due(&mut self, now: Time, out: &mut Vec<Summary>) {
+        self.engine.tick_if_due(now, out);
+    }
+
     /// See [`Engine::finish`].
     pub fn finish(&mut self, now: Time, out: &mut Vec<Summary>) {
         self.engine.finish(now, out);
