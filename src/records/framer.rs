@@ -265,7 +265,9 @@ impl Framer {
     fn quiet(&self) -> bool {
         match self.sources.as_slice() {
             [] => true,
-            [only] => only.id.is_empty() && matches!(only.disposition, None | Some(Disposition::Pass)),
+            [only] => {
+                only.id.is_empty() && matches!(only.disposition, None | Some(Disposition::Pass))
+            }
             _ => false,
         }
     }

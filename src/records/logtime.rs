@@ -105,6 +105,9 @@ pub struct LogClock {
     year: i32,
     last: Option<Time>,
     slots: Option<CaptureLocations>,
+    /// Capture slots per preset (by its number), so that parsing a line's
+    /// time allocates nothing.
+    preset_slots: [Option<CaptureLocations>; 5],
 }
 
 impl LogClock {
@@ -118,6 +121,7 @@ impl LogClock {
             year,
             last: None,
             slots: None,
+            preset_slots: Default::default(),
         }
     }
 
@@ -146,7 +150,10 @@ impl LogClock {
 
     fn parse(&mut self, line: &[u8]) -> Option<Time> {
         match &self.spec {
-            TimestampSpec::Preset(p) => parse_preset(*p, line, self.utc, self.year),
+            TimestampSpec::Preset(p) => {
+                let slots = &mut self.preset_slots[*p as usize];
+                parse_preset(*p, line, self.utc, self.year, slots)
+            }
             TimestampSpec::Custom { pattern, format } => {
                 let caps = pattern.captures(line)?;
                 let m = caps.get(1).or_else(|| caps.get(0))?;
@@ -155,12 +162,14 @@ impl LogClock {
             }
             TimestampSpec::Auto => {
                 if let Some(p) = self.locked {
-                    if let Some(t) = parse_preset(p, line, self.utc, self.year) {
+                    let slots = &mut self.preset_slots[p as usize];
+                    if let Some(t) = parse_preset(p, line, self.utc, self.year, slots) {
                         return Some(t);
                     }
                 }
                 for p in TimestampPreset::ALL {
-                    if let Some(t) = parse_preset(p, line, self.utc, self.year) {
+                    let slots = &mut self.preset_slots[p as usize];
+                    if let Some(t) = parse_preset(p, line, self.utc, self.year, slots) {
                         self.locked = Some(p);
                         return Some(t);
                     }
@@ -201,30 +210,39 @@ fn naive_to_time(naive: NaiveDateTime, utc: bool) -> Option<Time> {
     Some(Time(ms))
 }
 
-fn parse_preset(preset: TimestampPreset, line: &[u8], utc: bool, year: i32) -> Option<Time> {
-    let caps = preset.regex().captures(line)?;
-    let n = |i: usize| caps.get(i).and_then(|m| number(m.as_bytes()));
+fn parse_preset(
+    preset: TimestampPreset,
+    line: &[u8],
+    utc: bool,
+    year: i32,
+    slots: &mut Option<CaptureLocations>,
+) -> Option<Time> {
+    let regex = preset.regex();
+    let slots = slots.get_or_insert_with(|| regex.capture_locations());
+    regex.captures_read(slots, line)?;
+    let group = |i: usize| slots.get(i).map(|(start, end)| &line[start..end]);
+    let n = |i: usize| group(i).and_then(number);
     let (date, hms, nanos) = match preset {
         TimestampPreset::Python | TimestampPreset::Loguru | TimestampPreset::Iso8601 => {
             let date = NaiveDate::from_ymd_opt(n(1)? as i32, n(2)?, n(3)?)?;
-            let nanos = caps.get(7).map_or(Some(0), |m| nanos_of(m.as_bytes()))?;
+            let nanos = group(7).map_or(Some(0), nanos_of)?;
             (date, (n(4)?, n(5)?, n(6)?), nanos)
         }
         TimestampPreset::Pyrogram => {
-            let month = month_number(caps.get(2)?.as_bytes())?;
+            let month = month_number(group(2)?)?;
             let date = NaiveDate::from_ymd_opt(2000 + n(3)? as i32, month, n(1)?)?;
             (date, (n(4)?, n(5)?, n(6)?), 0)
         }
         TimestampPreset::Syslog => {
-            let month = month_number(caps.get(1)?.as_bytes())?;
+            let month = month_number(group(1)?)?;
             let date = NaiveDate::from_ymd_opt(year, month, n(2)?)?;
             (date, (n(3)?, n(4)?, n(5)?), 0)
         }
     };
     let naive = date.and_hms_nano_opt(hms.0, hms.1, hms.2, nanos)?;
     if preset == TimestampPreset::Iso8601 {
-        if let Some(zone) = caps.get(8) {
-            let offset = parse_offset(zone.as_bytes())?;
+        if let Some(zone) = group(8) {
+            let offset = parse_offset(zone)?;
             let at: DateTime<FixedOffset> = offset.from_local_datetime(&naive).single()?;
             return Some(Time(at.timestamp_millis()));
         }

@@ -164,7 +164,9 @@ pub fn first_match<'s>(
                     cached = true;
                     return true;
                 }
-                regex.captures_read_at(&mut locations[i], line, m.start()).is_some()
+                regex
+                    .captures_read_at(&mut locations[i], line, m.start())
+                    .is_some()
             })
         } else {
             rule.patterns.iter().position(|p| p.is_match(line))
@@ -186,8 +188,12 @@ pub fn first_match<'s>(
                 Some(recent) if cached => scratch.key.extend_from_slice(&recent.key),
                 _ => {
                     let locations = &scratch.locations[id][pattern];
-                    rule.window_key
-                        .render(&rule.patterns[pattern], locations, line, &mut scratch.key);
+                    rule.window_key.render(
+                        &rule.patterns[pattern],
+                        locations,
+                        line,
+                        &mut scratch.key,
+                    );
                     if let (Some(recent), Some((start, end))) = (recent, locations.get(0)) {
                         recent.matched.clear();
                         recent.matched.extend_from_slice(&line[start..end]);
@@ -222,7 +228,10 @@ fn buffer_prefilter(patterns: &[String]) -> Option<Prefilter> {
     // dropping it shrinks the searcher and its verification work.
     let mut kept: Vec<Vec<u8>> = Vec::with_capacity(needles.len());
     for needle in needles {
-        if !kept.iter().any(|k| memchr::memmem::find(&needle, k).is_some()) {
+        if !kept
+            .iter()
+            .any(|k| memchr::memmem::find(&needle, k).is_some())
+        {
             kept.push(needle);
         }
     }
@@ -352,10 +361,8 @@ fn needles_of(seq: Seq) -> Option<Needles> {
     if literals.is_empty() || literals.iter().any(|l| l.is_empty()) {
         return None;
     }
-    let mut needles: Vec<(Vec<u8>, f64)> = literals
-        .iter()
-        .map(|l| rarest_cut(l.as_bytes()))
-        .collect();
+    let mut needles: Vec<(Vec<u8>, f64)> =
+        literals.iter().map(|l| rarest_cut(l.as_bytes())).collect();
     needles.sort_by(|a, b| a.0.cmp(&b.0));
     needles.dedup_by(|a, b| a.0 == b.0);
     Some(Needles {
