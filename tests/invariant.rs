@@ -3,7 +3,8 @@
 //! removed, byte for byte, and the summary counts add up to the suppressed
 //! lines.
 
-use logdedup::rules::load_str;
+use logdedup::records::{LogClock, TimestampSpec};
+use logdedup::rules::{load, load_str, RuleSet, RuleSource};
 use logdedup::stream::{Filter, FilterOptions, Sink};
 use logdedup::summary::{Style, SummaryFormatter, Template};
 use logdedup::time::{Time, TimeFormatter};
@@ -125,6 +126,10 @@ struct Harness {
 impl Harness {
     fn new(rules: &str, separate: bool, options: FilterOptions) -> Harness {
         let set = Arc::new(load_str("p.toml", rules, Duration::from_secs(30)).expect("rules"));
+        Harness::with_set(set, separate, options)
+    }
+
+    fn with_set(set: Arc<RuleSet>, separate: bool, options: FilterOptions) -> Harness {
         let (out, summaries, suppressed) =
             (Shared::default(), Shared::default(), Shared::default());
         let formatter = SummaryFormatter::new(
@@ -456,5 +461,117 @@ proptest! {
         let reference = run_mode(&rules, &input, chunk, true);
         let fast = run_mode(&rules, &input, chunk, false);
         prop_assert_eq!(reference, fast, "rules:\n{}", rules);
+    }
+}
+
+/// Line bodies for the default packs: lines their rules match (some held
+/// until their exception line), near misses, and traceback material.
+const PACK_BODIES: &[&str] = &[
+    "asyncio - WARNING - socket.send() raised exception.",
+    "pyrogram.connection.transport.tcp.tcp - INFO - Send exception: ConnectionResetError Connection lost",
+    "pyrogram.connection.transport.tcp.tcp - INFO - Send exception: BrokenPipeError [Errno 32] Broken pipe",
+    "pyrogram.session.session - WARNING - [2] Retrying \"messages.SendMessage\" due to: Connection lost",
+    "pyrogram.session.session - WARNING - [1] Retrying \"updates.GetState\" due to: Request timed out",
+    "pyrogram.connection.connection - INFO - Connected! Production DC2 - IPv4",
+    "pyrogram.dispatcher - ERROR - Connection lost",
+    "telethon.client.updates - ERROR - Unhandled exception on on_raw",
+    "telegram.ext.Application - ERROR - No error handlers are registered, logging exception.",
+    "telegram.ext.Updater - WARNING - Network Retry Loop (Polling Updates): Timed out: x. Retrying immediately.",
+    "aiogram.dispatcher - ERROR - Failed to fetch updates - TelegramNetworkError: HTTP Client says - x",
+    "bot - INFO - Replied to @alice in 40 ms",
+    "bot - ERROR - Unhandled error in /forecast",
+];
+
+/// Whole lines without a timestamp: tracebacks, exception lines the
+/// `exception` rules look for, chained separators, prefixes, blank lines.
+const PACK_LINES: &[&str] = &[
+    "Traceback (most recent call last):",
+    "  File \"/srv/bot/main.py\", line 31, in <module>",
+    "    await self.connection.send(payload)",
+    "OSError: Connection lost",
+    "telegram.error.NetworkError: httpx.ReadError: ",
+    "telegram.error.TimedOut: Timed out",
+    "ConnectionResetError: [Errno 104] Connection reset by peer",
+    "aiogram.exceptions.TelegramNetworkError: HTTP Client says - x",
+    "TelegramNetworkError: HTTP Client says - ClientOSError",
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+    "",
+    "   ",
+    "\u{2502} boxed",
+    "ERROR:pyrogram.dispatcher:Connection lost",
+    "WARNING:asyncio:socket.send() raised exception.",
+    "bot-1  | WARNING:asyncio:socket.send() raised exception.",
+    "bot-1  | Traceback (most recent call last):",
+    "plain words",
+];
+
+/// A bot's log for the default packs: timestamped lines in three layouts,
+/// seconds apart (so windows close on the log's clock too), and bare lines.
+fn pack_log() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        (
+            0u64..20,
+            0usize..PACK_BODIES.len() + PACK_LINES.len(),
+            0u8..3,
+        ),
+        0..150,
+    )
+    .prop_map(|lines| {
+        let mut out = Vec::new();
+        let mut second = 0u64;
+        for (dt, pick, layout) in lines {
+            second += dt;
+            let (m, s) = (second / 60 % 60, second % 60);
+            if let Some(body) = PACK_BODIES.get(pick) {
+                let (logger, rest) = body.split_once(" - ").unwrap();
+                let line = match layout {
+                    0 => format!("2025-11-20 16:{m:02}:{s:02},000 - {body}"),
+                    1 => format!("[20-Nov-25 16:{m:02}:{s:02} - INFO] - {logger} - {rest}"),
+                    _ => format!("INFO:{logger}:{}", rest.rsplit(" - ").next().unwrap()),
+                };
+                out.extend_from_slice(line.as_bytes());
+            } else {
+                out.extend_from_slice(PACK_LINES[pick - PACK_BODIES.len()].as_bytes());
+            }
+            out.push(b'\n');
+        }
+        out
+    })
+}
+
+fn default_packs() -> Arc<RuleSet> {
+    static SET: std::sync::OnceLock<Arc<RuleSet>> = std::sync::OnceLock::new();
+    Arc::clone(SET.get_or_init(|| {
+        Arc::new(load(&[RuleSource::Defaults], Duration::from_secs(30)).expect("default packs"))
+    }))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The fast path with what users run: the default packs, with their
+    /// python-traceback framing and held records, on the wall clock or the
+    /// log's own; byte for byte what deciding each line alone gives.
+    #[test]
+    fn fast_path_equals_per_line_reference_with_default_packs(
+        input in pack_log(),
+        chunk in 1usize..400,
+        log_clock in any::<bool>(),
+    ) {
+        let run = |per_line: bool| {
+            let options = FilterOptions {
+                per_line,
+                log_clock: log_clock.then(|| LogClock::new(TimestampSpec::Auto, true, 2025)),
+                ..FilterOptions::default()
+            };
+            let mut h = Harness::with_set(default_packs(), true, options);
+            for (i, piece) in input.chunks(chunk).enumerate() {
+                h.filter.push(piece, Time(i as i64 * 700)).unwrap();
+            }
+            h.filter.finish(Time(input.len() as i64 * 700)).unwrap();
+            (h.bytes(), h.filter.counters().lines_in, h.filter.records_in())
+        };
+        prop_assert_eq!(run(true), run(false));
     }
 }

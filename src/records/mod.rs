@@ -6,7 +6,7 @@ mod framer;
 mod logtime;
 mod prefix;
 
-pub use framer::{Disposition, Frame, Framer, Framing, PYTHON_TRACEBACK};
+pub use framer::{Disposition, Frame, Framer, Framing, Passed, PYTHON_TRACEBACK};
 pub use logtime::{parse_with_format, LogClock, TimestampPreset, TimestampSpec};
 pub use prefix::split_collector_prefix;
 

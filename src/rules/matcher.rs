@@ -5,6 +5,8 @@
 
 use regex::bytes::{CaptureLocations, Regex};
 use regex_automata::{meta, util::prefilter::Prefilter, util::syntax, Input};
+use regex_syntax::hir::literal::{rank, ExtractKind, Extractor, Seq};
+use regex_syntax::hir::{Hir, HirKind};
 
 use super::Rule;
 
@@ -33,6 +35,20 @@ pub struct Matcher {
 pub struct MatchScratch {
     locations: Vec<Vec<CaptureLocations>>,
     key: Vec<u8>,
+    /// Per pattern of a keyed rule: the text of its last match and the key
+    /// rendered from it (`None` for a pattern whose captures may depend on
+    /// text outside the match: one with look-around).
+    recent: Vec<Vec<Option<Recent>>>,
+}
+
+/// The last match of a keyed pattern, kept because a flood repeats the
+/// same text: capturing groups cost a backtracking search over the match,
+/// a comparison of the matched text is far cheaper.
+#[derive(Debug, Default)]
+struct Recent {
+    matched: Vec<u8>,
+    key: Vec<u8>,
+    valid: bool,
 }
 
 impl MatchScratch {
@@ -43,12 +59,30 @@ impl MatchScratch {
 
     /// Scratch space sized for `rules`.
     pub fn new(rules: &[Rule]) -> MatchScratch {
+        // Without look-around, the groups of a match depend only on the
+        // matched text, so the same text gives the same key.
+        let cacheable = |p: &Regex| {
+            regex_syntax::ParserBuilder::new()
+                .utf8(false)
+                .build()
+                .parse(p.as_str())
+                .is_ok_and(|hir| hir.properties().look_set().is_empty())
+        };
         MatchScratch {
             locations: rules
                 .iter()
                 .map(|r| r.patterns.iter().map(Regex::capture_locations).collect())
                 .collect(),
             key: Vec::new(),
+            recent: rules
+                .iter()
+                .map(|r| {
+                    r.patterns
+                        .iter()
+                        .map(|p| (r.window_key.is_keyed() && cacheable(p)).then(Recent::default))
+                        .collect()
+                })
+                .collect(),
         }
     }
 }
@@ -116,11 +150,24 @@ pub fn first_match<'s>(
     scratch: &'s mut MatchScratch,
 ) -> Option<Found<'s>> {
     for (id, rule) in rules.iter().enumerate().skip(from) {
+        let mut cached = false;
         let hit = if rule.window_key.is_keyed() {
-            rule.patterns
-                .iter()
-                .zip(scratch.locations[id].iter_mut())
-                .position(|(regex, locs)| regex.captures_read(locs, line).is_some())
+            let (locations, recent) = (&mut scratch.locations[id], &mut scratch.recent[id]);
+            rule.patterns.iter().enumerate().position(|(i, regex)| {
+                let Some(recent) = &mut recent[i] else {
+                    return regex.captures_read(&mut locations[i], line).is_some();
+                };
+                let Some(m) = regex.find(line) else {
+                    return false;
+                };
+                if recent.valid && recent.matched[..] == line[m.range()] {
+                    cached = true;
+                    return true;
+                }
+                regex
+                    .captures_read_at(&mut locations[i], line, m.start())
+                    .is_some()
+            })
         } else {
             rule.patterns.iter().position(|p| p.is_match(line))
         };
@@ -136,12 +183,26 @@ pub fn first_match<'s>(
         }
         scratch.key.clear();
         if rule.window_key.is_keyed() {
-            rule.window_key.render(
-                &rule.patterns[pattern],
-                &scratch.locations[id][pattern],
-                line,
-                &mut scratch.key,
-            );
+            let recent = scratch.recent[id][pattern].as_mut();
+            match recent {
+                Some(recent) if cached => scratch.key.extend_from_slice(&recent.key),
+                _ => {
+                    let locations = &scratch.locations[id][pattern];
+                    rule.window_key.render(
+                        &rule.patterns[pattern],
+                        locations,
+                        line,
+                        &mut scratch.key,
+                    );
+                    if let (Some(recent), Some((start, end))) = (recent, locations.get(0)) {
+                        recent.matched.clear();
+                        recent.matched.extend_from_slice(&line[start..end]);
+                        recent.key.clear();
+                        recent.key.extend_from_slice(&scratch.key);
+                        recent.valid = true;
+                    }
+                }
+            }
         }
         return Some(Found::Rule(id, &scratch.key));
     }
@@ -149,41 +210,236 @@ pub fn first_match<'s>(
 }
 
 /// A literal search that finds, in a buffer of many lines, every line some
-/// pattern may match: for each pattern, the literals every match starts
-/// with, or ends with, whichever set is more selective (longer). A line a
-/// pattern matches contains one of its literals either way. `None` when a
-/// pattern has no finite literal set (then lines are matched one by one).
+/// pattern may match: for each pattern, a set of literals one of which every
+/// match contains, chosen for selectivity rather than position (see
+/// [`pattern_needles`]). `None` when some pattern has no such set (then
+/// lines are matched one by one).
 fn buffer_prefilter(patterns: &[String]) -> Option<Prefilter> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
     let hirs =
         regex_automata::util::syntax::parse_many_with(patterns, &syntax::Config::new().utf8(false))
             .ok()?;
     let mut needles: Vec<Vec<u8>> = Vec::new();
     for hir in &hirs {
-        let usable = |mut seq: Seq, prefix: bool| -> Option<Seq> {
-            if prefix {
-                seq.optimize_for_prefix_by_preference();
-            } else {
-                seq.optimize_for_suffix_by_preference();
-            }
-            // An empty literal would make every position a hit.
-            (seq.is_finite() && seq.min_literal_len().is_some_and(|n| n > 0)).then_some(seq)
-        };
-        let prefixes = usable(
-            Extractor::new().kind(ExtractKind::Prefix).extract(hir),
-            true,
-        );
-        let suffixes = usable(
-            Extractor::new().kind(ExtractKind::Suffix).extract(hir),
-            false,
-        );
-        let best = match (prefixes, suffixes) {
-            (Some(p), Some(s)) if s.min_literal_len() > p.min_literal_len() => s,
-            (Some(p), _) => p,
-            (None, Some(s)) => s,
-            (None, None) => return None,
-        };
-        needles.extend(best.literals()?.iter().map(|lit| lit.as_bytes().to_vec()));
+        needles.extend(pattern_needles(hir)?.needles);
     }
-    Prefilter::new(regex_automata::MatchKind::LeftmostFirst, &needles)
+    needles.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    needles.dedup();
+    // A needle that contains a shorter one finds nothing the shorter misses:
+    // dropping it shrinks the searcher and its verification work.
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(needles.len());
+    for needle in needles {
+        if !kept
+            .iter()
+            .any(|k| memchr::memmem::find(&needle, k).is_some())
+        {
+            kept.push(needle);
+        }
+    }
+    Prefilter::new(regex_automata::MatchKind::LeftmostFirst, &kept)
+}
+
+/// The needles chosen for one pattern and their estimated cost: the sum,
+/// over needles, of the chance that a byte position of a typical log
+/// starts a hit of the searcher (which looks at a needle's first bytes).
+#[derive(Debug)]
+struct Needles {
+    needles: Vec<Vec<u8>>,
+    cost: f64,
+}
+
+/// Longest needle prefix that the searcher's fingerprint looks at.
+const FINGERPRINT: usize = 4;
+/// A needle is cut to start at its rarest bytes, but keeps at least this
+/// many bytes (or the whole literal) so that hits are rarely false.
+const MIN_NEEDLE: usize = 8;
+/// Words on a large share of log lines (level names, exception classes):
+/// never worth searching for.
+const COMMON_WORDS: [&[u8]; 11] = [
+    b"CRITICAL",
+    b"DEBUG",
+    b"ERROR",
+    b"FATAL",
+    b"INFO",
+    b"TRACE",
+    b"WARN",
+    b"Error",
+    b"Exception",
+    b"Traceback",
+    b"File",
+];
+
+/// The most selective set of literals one of which every match of `hir`
+/// contains: a perf profile of the default packs showed whole-buffer
+/// search drowning in candidates when the literal was the pattern's prefix
+/// (` - `, `[`, `ERROR:`, a logger name such as `pyrogram.`), since those
+/// occur on most lines of a bot's log. So every literal set the pattern
+/// requires is considered (its prefixes and suffixes, and those of each
+/// run of its top-level pieces, e.g. the message after a `.*`), and the
+/// one the estimated byte frequencies say is rarest wins.
+fn pattern_needles(hir: &Hir) -> Option<Needles> {
+    let mut best: Option<Needles> = None;
+    let mut consider = |candidate: Option<Needles>| {
+        if let Some(c) = candidate {
+            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
+            }
+        }
+    };
+    consider(needles_of(extract(hir, ExtractKind::Prefix)));
+    consider(needles_of(extract(hir, ExtractKind::Suffix)));
+    match hir.kind() {
+        HirKind::Capture(capture) => consider(pattern_needles(&capture.sub)),
+        HirKind::Concat(_) => {
+            let mut parts = Vec::new();
+            flatten_concat(hir, &mut parts);
+            // A required literal of any run of pieces is required of the
+            // whole: the literals the tail from piece i starts with, those
+            // the head up to piece j ends with, and each piece's own.
+            for i in 1..parts.len() {
+                let tail = Hir::concat(parts[i..].to_vec());
+                consider(needles_of(extract(&tail, ExtractKind::Prefix)));
+            }
+            for j in 0..parts.len().saturating_sub(1) {
+                let head = Hir::concat(parts[..=j].to_vec());
+                consider(needles_of(extract(&head, ExtractKind::Suffix)));
+            }
+            for part in &parts {
+                consider(pattern_needles(part));
+            }
+        }
+        HirKind::Alternation(branches) => {
+            // Every match matches some branch: the union of their best sets.
+            let mut union = Needles {
+                needles: Vec::new(),
+                cost: 0.0,
+            };
+            for branch in branches {
+                let Some(b) = pattern_needles(branch) else {
+                    union.needles.clear();
+                    break;
+                };
+                union.needles.extend(b.needles);
+                union.cost += b.cost;
+            }
+            if !union.needles.is_empty() {
+                consider(Some(union));
+            }
+        }
+        _ => {}
+    }
+    best
+}
+
+/// The pieces of a concatenation, with nested concatenations and groups
+/// around them inlined (a group changes nothing about what must occur).
+fn flatten_concat(hir: &Hir, out: &mut Vec<Hir>) {
+    match hir.kind() {
+        HirKind::Concat(parts) => parts.iter().for_each(|p| flatten_concat(p, out)),
+        HirKind::Capture(c) if matches!(c.sub.kind(), HirKind::Concat(_)) => {
+            flatten_concat(&c.sub, out)
+        }
+        _ => out.push(hir.clone()),
+    }
+}
+
+fn extract(hir: &Hir, kind: ExtractKind) -> Seq {
+    let prefix = kind.is_prefix();
+    let mut seq = Extractor::new().kind(kind).extract(hir);
+    if prefix {
+        seq.optimize_for_prefix_by_preference();
+    } else {
+        seq.optimize_for_suffix_by_preference();
+    }
+    seq
+}
+
+/// Needles for a literal set (each literal cut to start at its rarest
+/// bytes) and their cost; `None` for an infinite set or one holding the
+/// empty literal (every position would be a hit).
+fn needles_of(seq: Seq) -> Option<Needles> {
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.is_empty()) {
+        return None;
+    }
+    let mut needles: Vec<(Vec<u8>, f64)> =
+        literals.iter().map(|l| rarest_cut(l.as_bytes())).collect();
+    needles.sort_by(|a, b| a.0.cmp(&b.0));
+    needles.dedup_by(|a, b| a.0 == b.0);
+    Some(Needles {
+        cost: needles.iter().map(|(_, log_p)| log_p.exp2()).sum(),
+        needles: needles.into_iter().map(|(n, _)| n).collect(),
+    })
+}
+
+/// The suffix of `literal` (at least [`MIN_NEEDLE`] bytes long) whose first
+/// bytes are rarest, with the log2 of the estimated chance that a position
+/// of a log starts with them. Any piece of a required literal is required.
+fn rarest_cut(literal: &[u8]) -> (Vec<u8>, f64) {
+    let log_p = byte_log_frequencies(literal);
+    let keep = literal.len().min(MIN_NEEDLE);
+    let score = |s: usize| -> f64 {
+        let end = (s + FINGERPRINT).min(literal.len());
+        let short = FINGERPRINT.saturating_sub(end - s) as f64;
+        // Too short a needle hits everywhere, whatever its bytes.
+        log_p[s..end].iter().sum::<f64>() + 8.0 * short
+    };
+    let start = (0..=literal.len() - keep)
+        .min_by(|&a, &b| score(a).total_cmp(&score(b)))
+        .unwrap_or(0);
+    (literal[start..].to_vec(), score(start))
+}
+
+/// log2 of the estimated frequency of each byte of `literal` in a typical
+/// log: regex's byte ranking (from a large corpus of text and code), with
+/// digits (timestamps, ids), level names and exception-class words with the
+/// punctuation around them (`ERROR] - `, `Error `), dotted names and bare
+/// lowercase words (`pyrogram.session`, `telegram.ext.Application`: a
+/// logger's name is on every line it writes) counted as common.
+fn byte_log_frequencies(literal: &[u8]) -> Vec<f64> {
+    const COMMON: f64 = -3.0;
+    let mut log_p: Vec<f64> = literal
+        .iter()
+        .map(|&b| {
+            let r = if b.is_ascii_digit() { 245 } else { rank(b) };
+            COMMON - f64::from(255 - r) / 15.0
+        })
+        .collect();
+    for word in COMMON_WORDS {
+        for at in memchr::memmem::find_iter(literal, word) {
+            let mut start = at;
+            while start > 0 && !literal[start - 1].is_ascii_alphanumeric() {
+                start -= 1;
+            }
+            let mut end = at + word.len();
+            while end < literal.len() && !literal[end].is_ascii_alphanumeric() {
+                end += 1;
+            }
+            log_p[start..end].fill(COMMON);
+        }
+    }
+    let name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    let mut i = 0;
+    while i < literal.len() {
+        let run = literal[i..].iter().take_while(|&&b| name(b)).count();
+        let piece = &literal[i..i + run];
+        let lowercase = piece.iter().all(|b| !b.is_ascii_uppercase());
+        if run > 0 && (piece.contains(&b'.') || (lowercase && run == literal.len())) {
+            for p in &mut log_p[i..i + run] {
+                *p = p.max(COMMON - 1.0);
+            }
+        }
+        i += run.max(1);
+    }
+    log_p
+}
+
+/// The needles of the buffer search, for tests and tuning.
+pub fn buffer_needles(patterns: &[String]) -> Option<Vec<Vec<u8>>> {
+    let hirs =
+        regex_automata::util::syntax::parse_many_with(patterns, &syntax::Config::new().utf8(false))
+            .ok()?;
+    hirs.iter()
+        .map(|h| pattern_needles(h).map(|n| n.needles))
+        .collect::<Option<Vec<_>>>()
+        .map(|v| v.concat())
 }

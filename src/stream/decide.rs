@@ -9,7 +9,9 @@ use std::sync::Arc;
 use crate::engine::{Decision, Engine, RuleStats, Summary, WindowSpec};
 use regex::bytes::CaptureLocations;
 
-use crate::records::{line_content, split_collector_prefix, Disposition, Frame, Framer, Framing};
+use crate::records::{
+    line_content, split_collector_prefix, Disposition, Frame, Framer, Framing, Passed,
+};
 use crate::rules::{Found, MatchScratch, RuleSet};
 use crate::time::Time;
 
@@ -36,6 +38,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The rule that holds the line back, for a suppressed line.
+    pub fn suppressed_by(self) -> Option<usize> {
+        match self {
+            Verdict::Suppress(r) | Verdict::ContinueSuppressed(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// Whether the line is written to the output.
     pub fn passes(self) -> bool {
         matches!(
@@ -225,6 +235,16 @@ impl Decider {
         Verdict::Pass
     }
 
+    /// Passes a run of whole lines that the caller knows no rule matches,
+    /// in bulk while framing allows (see [`Framer::pass_unmatched`]); the
+    /// caller decides the rest of the run line by line. Same results as
+    /// [`Decider::feed_unmatched`] on each line.
+    pub fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
+        let passed = self.framer.pass_unmatched(span);
+        self.records += passed.records;
+        passed
+    }
+
     /// Frames `content`: the verdict if it continues a record that takes
     /// continuations, else `None` (it starts a record, to be decided).
     fn continuation(&mut self, content: &[u8]) -> Option<Verdict> {
@@ -247,6 +267,12 @@ impl Decider {
     /// See [`Engine::tick`].
     pub fn tick(&mut self, now: Time, out: &mut Vec<Summary>) {
         self.engine.tick(now, out);
+    }
+
+    /// See [`Engine::tick_if_due`]: what every line does first, for the
+    /// lines the fast path decides without [`Decider::feed`].
+    pub fn tick_if_due(&mut self, now: Time, out: &mut Vec<Summary>) {
+        self.engine.tick_if_due(now, out);
     }
 
     /// See [`Engine::finish`].

@@ -108,8 +108,7 @@ impl Filter {
         if self.log_clock.is_none() {
             self.tick(now)?;
         }
-        let fast =
-            !self.options.line_buffered && !self.options.per_line && self.log_clock.is_none();
+        let fast = !self.options.line_buffered && !self.options.per_line;
         while !data.is_empty() {
             if let Some(mode) = self.long_line {
                 data = self.continue_long_line(mode, data)?;
@@ -176,6 +175,9 @@ impl Filter {
         now: Time,
     ) -> Result<()> {
         let framing = self.decider.framing().is_on();
+        // On the log's clock every line moves time on (it may close windows,
+        // whose summaries go before it), so lines are taken one by one.
+        let log_clock = self.log_clock.is_some();
         let mut pos = 0; // start of the next line to decide
         let mut pass_from = 0; // start of the passing span not yet written
         let mut lines = 0u64; // lines decided here (not by `line`)
@@ -185,9 +187,20 @@ impl Filter {
             let candidate = hit.map_or(region.len(), |m| {
                 memchr::memrchr(b'\n', &region[pos..m.start]).map_or(pos, |i| pos + i + 1)
             });
-            if framing {
+            if framing || log_clock {
                 let mut start = pos;
                 while start < candidate {
+                    if self.pending.is_none() && !log_clock {
+                        // The common case: the lines pass in bulk, settled
+                        // by their first bytes.
+                        let bulk = self.decider.pass_unmatched(&region[start..candidate]);
+                        start += bulk.bytes;
+                        lines += bulk.lines;
+                        passed += bulk.lines;
+                        if start == candidate {
+                            break;
+                        }
+                    }
                     let end = memchr::memchr(b'\n', &region[start..candidate])
                         .map_or(candidate, |i| start + i + 1);
                     let line = &region[start..end];
@@ -197,6 +210,21 @@ impl Filter {
                         pass_from = end;
                     } else {
                         lines += 1;
+                        if log_clock {
+                            let t = self.line_time(line, now);
+                            self.decider.tick_if_due(t, &mut self.due);
+                            if !self.due.is_empty() {
+                                self.output.pass(&region[pass_from..start])?;
+                                pass_from = start;
+                                self.write_due()?;
+                            }
+                            if !framing {
+                                self.decider.count_unmatched(1);
+                                passed += 1;
+                                start = end;
+                                continue;
+                            }
+                        }
                         let verdict = self.decider.feed_unmatched(line);
                         if verdict.passes() {
                             passed += 1;
@@ -227,6 +255,7 @@ impl Filter {
                 pass_from = end;
                 continue;
             }
+            let now = self.line_time(line, now);
             let verdict = self.decider.feed_candidate(line, now, &mut self.due);
             if !self.due.is_empty() {
                 self.output.pass(&region[pass_from..candidate])?;
@@ -258,10 +287,7 @@ impl Filter {
     /// Sends a line the verdict holds back to the audit trail (and, with
     /// `--dry-run`, tagged to the output).
     fn suppressed(&mut self, verdict: Verdict, line: &[u8]) -> Result<()> {
-        let rule = match verdict {
-            Verdict::Suppress(r) | Verdict::ContinueSuppressed(r) => r,
-            _ => usize::MAX,
-        };
+        let rule = verdict.suppressed_by().unwrap_or(usize::MAX);
         let rules = Arc::clone(self.decider.rules());
         self.output.suppress(&rules, rule, line, true)
     }
@@ -524,10 +550,7 @@ impl Filter {
             self.counters.lines_out += 1;
             self.long_line = Some(LongLine::Pass);
         } else {
-            let rule = match verdict {
-                Verdict::Suppress(r) | Verdict::ContinueSuppressed(r) => r,
-                _ => usize::MAX,
-            };
+            let rule = verdict.suppressed_by().unwrap_or(usize::MAX);
             let rules = Arc::clone(self.decider.rules());
             self.output.suppress(&rules, rule, head, true)?;
             self.long_line = Some(LongLine::Suppress(rule));
