@@ -83,17 +83,25 @@ struct NameOnly {
 pub(super) struct Locator<'a> {
     pub origin: &'a str,
     pub text: &'a str,
+    /// Offsets of the line breaks, found on first use: every rule and test
+    /// asks for its line, and scanning from the top each time is quadratic.
+    pub breaks: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl Locator<'_> {
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = &self.text.as_bytes()[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
+        let breaks = self
+            .breaks
+            .get_or_init(|| memchr::memchr_iter(b'\n', self.text.as_bytes()).collect());
+        // Line breaks before `offset`: the line number, and where it starts.
+        let before = breaks.partition_point(|&b| b < offset);
+        let line = before + 1;
+        let line_start = if before == 0 {
+            0
+        } else {
+            breaks[before - 1] + 1
+        };
         let col = self.text[line_start..offset].chars().count() + 1;
         (line, col)
     }

@@ -198,6 +198,7 @@ pub fn load_each(
     let mut builder = Builder::default();
     let mut reports = Vec::new();
     for file in source::read_all(sources) {
+        builder.budget.trusted = file.builtin;
         let origin = file.origin;
         let result = file
             .text
@@ -224,6 +225,7 @@ pub fn load_each(
 pub fn load(sources: &[RuleSource], default_window: Duration) -> Result<RuleSet> {
     let mut builder = Builder::default();
     for file in source::read_all(sources) {
+        builder.budget.trusted = file.builtin;
         parse_file(
             &file.origin,
             &file.text?,

@@ -93,7 +93,11 @@ pub(super) fn parse_file(
     yields: bool,
     out: &mut Builder,
 ) -> Result<FileCounts> {
-    let loc = Locator { origin, text };
+    let loc = Locator {
+        origin,
+        text,
+        breaks: Default::default(),
+    };
     let mut errors: Vec<anyhow::Error> = Vec::new();
     // A schema error inside one [[rule]] or [[test]] (a misspelt key, a
     // wrong type) stops serde; to report every table's errors at once, the

@@ -190,6 +190,8 @@ pub(super) struct SourceText {
     pub origin: String,
     pub text: Result<String>,
     pub yields: bool,
+    /// A built-in pack (its patterns are not charged to the compile budget).
+    pub builtin: bool,
 }
 
 /// The text of every file `sources` stand for, in load order; a file that
@@ -242,6 +244,7 @@ pub(super) fn read_all(sources: &[RuleSource]) -> Vec<SourceText> {
     out.into_iter()
         .enumerate()
         .map(|(i, (origin, text))| SourceText {
+            builtin: origin.starts_with("builtin:") && text.is_ok(),
             origin,
             text,
             yields: yielding.contains(&i),
