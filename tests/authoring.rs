@@ -389,3 +389,76 @@ fn check_reports_schema_errors_of_every_table_at_once() {
             "(and 3 more; `logdedup check` lists them all)",
         ));
 }
+
+/// Regression (found trying it as a new user): with the default packs'
+/// traceback framing on, an inline or file rule used to take the crash
+/// traceback after the line it matched, hiding why the bot died. A rule
+/// takes continuation lines only with `multiline = true` now.
+#[test]
+fn a_crash_traceback_after_a_line_your_rule_takes_passes() {
+    let crash = "Traceback (most recent call last):\n  File \"bot.py\", line 9, in main\nRuntimeError: boom in handler\n";
+    let input = format!("INFO:bot:normal line 1\nINFO:bot:normal line 2\n{crash}");
+    logdedup()
+        .args(["-e", r"normal line \d", "--template", "{rule} {count}"])
+        .write_stdin(input.clone())
+        .assert()
+        .success()
+        .stdout(format!("{crash}e1 2\n"));
+    // Asked for, a rule takes its record whole.
+    let dir = RuleDir::new();
+    let whole = dir.file(
+        "whole.toml",
+        "[[rule]]\nname = \"whole\"\npattern = 'normal line 2'\nmultiline = true\n",
+    );
+    logdedup()
+        .args([
+            "-r",
+            whole.to_str().unwrap(),
+            "--template",
+            "{rule} {count}",
+        ])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .stdout("INFO:bot:normal line 1\nwhole 1\n");
+}
+
+#[test]
+fn suggest_says_so_when_nothing_is_worth_a_rule_and_prints_no_rules() {
+    logdedup()
+        .args(["suggest", "--no-default-rules"])
+        .write_stdin("INFO:bot:one\nINFO:bot:two\n")
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("looked like noise worth a rule"));
+}
+
+#[test]
+fn suggest_finds_a_flood_in_a_log_without_timestamps() {
+    let mut log = String::from("INFO:bot:start\n");
+    log.push_str(&"WARNING:asyncio:socket.send() raised exception.\n".repeat(200));
+    log.push_str("INFO:bot:stop\n");
+    logdedup()
+        .args(["suggest", "--no-default-rules"])
+        .write_stdin(log)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "name = 'asyncio-socket-send-raised-exception'",
+        ));
+}
+
+#[test]
+fn rules_show_takes_builtin_names_and_sets() {
+    logdedup()
+        .args(["rules", "show", "builtin:ptb"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("name = \"ptb-network-error\""));
+    let out = logdedup()
+        .args(["rules", "show", "default"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).matches("# ---- builtin:").count(), 5);
+}

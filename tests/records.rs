@@ -108,7 +108,7 @@ fn docker_compose_prefixes_are_seen_through_per_service() {
     let dir = RuleDir::new();
     let rules = dir.file(
         "handler.toml",
-        "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"handler\"\npattern = 'pyrogram\\.dispatcher - ERROR - Connection lost$'\n",
+        "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"handler\"\npattern = 'pyrogram\\.dispatcher - ERROR - Connection lost$'\nmultiline = true\n",
     );
     let input = "\
 bot-1  | 2025-11-20 16:32:11,000 - pyrogram.dispatcher - ERROR - Connection lost
@@ -171,7 +171,10 @@ fn passing_record_lines_are_not_delayed_to_find_its_end() {
 #[test]
 fn record_start_on_the_command_line() {
     let dir = RuleDir::new();
-    let rules = dir.file("r.toml", "[[rule]]\nname = \"n\"\npattern = 'noise'\n");
+    let rules = dir.file(
+        "r.toml",
+        "[[rule]]\nname = \"n\"\npattern = 'noise'\nmultiline = true\n",
+    );
     let out = logdedup()
         .args([
             "-r",
@@ -195,7 +198,7 @@ fn continuation_regex_on_the_command_line_overrides_the_files() {
     let dir = RuleDir::new();
     let rules = dir.file(
         "r.toml",
-        "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"n\"\npattern = 'noise'\n",
+        "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"n\"\npattern = 'noise'\nmultiline = true\n",
     );
     let out = logdedup()
         .args([

@@ -298,8 +298,19 @@ fn framed_counts_are_records_and_both_identities_hold() {
     let boom = "2025-01-01 00:00:00,000 - app - ERROR - boom\nTraceback (most recent call last):\n  File \"x.py\", line 1\nValueError: x\n";
     let hello = "2025-01-01 00:00:01,000 - app - INFO - hello\n";
     let input = format!("{}{}{}", boom.repeat(5), hello.repeat(3), boom.repeat(2));
+    // A rule that takes its record whole (traceback included).
+    let rules = dir.file(
+        "boom.toml",
+        "[[rule]]\nname = \"boom\"\npattern = 'boom'\nmultiline = true\n",
+    );
     let out = logdedup()
-        .args(["--no-default-rules", "-e", "boom=boom", "--format", "json"])
+        .args([
+            "--no-default-rules",
+            "-r",
+            rules.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
         .args(["--record-start", r"^\d{4}-"])
         .args(["--stats-file", stats.to_str().unwrap()])
         .args(["--suppressed-to", audit.to_str().unwrap()])

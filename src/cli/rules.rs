@@ -5,7 +5,8 @@ use clap::{Args, Subcommand};
 use std::io::Write;
 
 use super::{Failure, Outcome};
-use crate::rules::{builtin_pack, load_str, BUILTIN_PACKS};
+use crate::rules::source::packs_named;
+use crate::rules::{load_str, BUILTIN_PACKS};
 
 /// Arguments of `logdedup rules`.
 #[derive(Debug, Args)]
@@ -31,7 +32,17 @@ pub enum RulesAction {
 pub fn run(args: RulesArgs) -> Result<Outcome, Failure> {
     let text = match args.action.unwrap_or(RulesAction::List) {
         RulesAction::List => list(),
-        RulesAction::Show { name } => builtin_pack(&name).map_err(Failure::Usage)?.to_owned(),
+        RulesAction::Show { name } => {
+            // `builtin:NAME` as written after -r works too, and so do the
+            // sets (`default`, `all`): their packs one after another.
+            let name = name.strip_prefix("builtin:").unwrap_or(&name);
+            packs_named(name)
+                .map_err(Failure::Usage)?
+                .iter()
+                .map(|p| format!("# ---- builtin:{} ----\n{}", p.name, p.text))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
     };
     std::io::stdout()
         .write_all(text.as_bytes())

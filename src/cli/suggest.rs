@@ -89,9 +89,17 @@ pub fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    suggest(inputs, &opts, &matched, true, &mut out).map_err(Failure::Runtime)?;
+    let report = suggest(inputs, &opts, &matched, true, &mut out).map_err(Failure::Runtime)?;
     out.flush()
         .context("writing to standard output")
         .map_err(Failure::Runtime)?;
+    if report.rules.is_empty() && args.format == FormatArg::Toml {
+        let _ = writeln!(
+            std::io::stderr(),
+            "logdedup: no template of the {} records looked like noise worth a rule \
+             (`--format table` shows how each one ranked)",
+            report.records
+        );
+    }
     Ok(Outcome::Success)
 }

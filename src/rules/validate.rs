@@ -264,7 +264,10 @@ pub(super) fn compile_rule(
             key,
             patterns,
             exception,
-            multiline: rule.multiline.unwrap_or(true),
+            // A rule takes the lines after its match (a traceback) only when it
+            // says so, or when it decides on the record's last line: by
+            // default a crash traceback after a matched line is not its own.
+            multiline: rule.multiline.unwrap_or(rule.exception.is_some()),
             origin,
         },
         any_patterns,

@@ -263,7 +263,7 @@ fn framed() -> Decider {
     engine(
         "[input]\ncontinuation = \"python-traceback\"\n\
          [[rule]]\nname = \"alone\"\npattern = 'socket'\nmultiline = false\n\
-         [[rule]]\nname = \"whole\"\npattern = 'ERROR lost'\n",
+         [[rule]]\nname = \"whole\"\npattern = 'ERROR lost'\nmultiline = true\n",
     )
 }
 
@@ -314,7 +314,7 @@ fn passing_record_passes_its_continuations() {
 #[test]
 fn pass_first_record_passes_whole() {
     let mut e = engine(
-        "[input]\ncontinuation = '^ '\n[[rule]]\nname = \"n\"\npattern = 'noise'\npass_first = 1\n",
+        "[input]\ncontinuation = '^ '\n[[rule]]\nname = \"n\"\npattern = 'noise'\npass_first = 1\nmultiline = true\n",
     );
     assert_eq!(at(&mut e, 0, "noise").0, Verdict::PassMatched(0));
     assert_eq!(at(&mut e, 0, " detail").0, Verdict::Continue);
@@ -329,7 +329,7 @@ fn reload_repoints_an_open_suppressed_record() {
     at(&mut e, 0, TRACEBACK[0]);
     let new = load_str(
         "new.toml",
-        "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"whole\"\npattern = 'ERROR lost'\n",
+        "[input]\ncontinuation = \"python-traceback\"\n[[rule]]\nname = \"whole\"\npattern = 'ERROR lost'\nmultiline = true\n",
         Duration::from_secs(30),
     )
     .unwrap();

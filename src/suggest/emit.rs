@@ -163,6 +163,11 @@ pub(crate) fn write_toml(
     records: u64,
     unit: WindowUnit,
 ) -> io::Result<()> {
+    // Nothing worth a rule: print nothing (a file of comments alone is not
+    // a rule file); the command says so on stderr.
+    if chosen.is_empty() {
+        return Ok(());
+    }
     writeln!(
         out,
         "# Rules suggested by `logdedup suggest` from {records} records."
@@ -171,9 +176,6 @@ pub(crate) fn write_toml(
         out,
         "# Review them before use: each comment says what its rule matched in the input."
     )?;
-    if chosen.is_empty() {
-        writeln!(out, "# No template looked like noise worth a rule.")?;
-    }
     for s in chosen {
         let t = &templates[s.index];
         let score = ranked

@@ -274,7 +274,13 @@ impl State {
         };
         let held = self.miner.len();
         let (templates, totals) = self.miner.finish();
-        let ranked = rank::rank(&templates, &totals, opts.include_errors, already_matched);
+        let ranked = rank::rank(
+            &templates,
+            &totals,
+            opts.include_errors,
+            log_time,
+            already_matched,
+        );
         let mut report = SuggestReport {
             lines: self.lines,
             records: self.records,

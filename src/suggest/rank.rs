@@ -23,6 +23,13 @@ const MIN_BURST: f64 = 2.0;
 const MIN_FLOOD: f64 = 3.0;
 /// Fewest records for a suggestion: a rule for a handful of lines is noise itself.
 const MIN_COUNT: u64 = 5;
+/// Without timestamps (Python's default `LEVEL:name:msg` layout) windows
+/// are counted in lines, and a flood that is most of the log looks steady
+/// by position alone: a template this large a share is worth a rule then.
+/// (With log time, steady traffic is steady, whatever its share.)
+const DOMINANT_SHARE: f64 = 0.25;
+/// ... when it has at least this many records.
+const DOMINANT_COUNT: u64 = 50;
 
 /// The ranking figures of one template.
 #[derive(Clone, Debug)]
@@ -59,6 +66,7 @@ pub(crate) fn rank(
     templates: &[Template],
     totals: &Totals,
     include_errors: bool,
+    log_time: bool,
     already_matched: &dyn Fn(&[u8]) -> bool,
 ) -> Vec<(Score, Verdict)> {
     let median = median_bucket(&totals.bucket_sizes).max(1.0);
@@ -82,7 +90,12 @@ pub(crate) fn rank(
                 Verdict::Error
             } else if t.count < MIN_COUNT || t.samples.is_empty() {
                 Verdict::Rare
-            } else if burst < MIN_BURST && flood < MIN_FLOOD {
+            } else if burst < MIN_BURST
+                && flood < MIN_FLOOD
+                && (log_time
+                    || t.count < DOMINANT_COUNT
+                    || n / (totals.records.max(1) as f64) < DOMINANT_SHARE)
+            {
                 Verdict::Steady
             } else if t.samples.iter().any(|s| already_matched(s.line.as_bytes())) {
                 Verdict::Covered
