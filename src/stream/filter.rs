@@ -27,7 +27,7 @@ enum LongLine {
 }
 
 /// A record held until it ends, because its rule decides on its last line.
-struct Pending {
+pub(super) struct Pending {
     /// The rule the first line matched (later rules may still win).
     rule: usize,
     /// The record's bytes so far.
@@ -41,24 +41,36 @@ struct Pending {
     time: Time,
 }
 
+impl Pending {
+    /// Its first line and its last non-blank line, without line endings.
+    fn ends(&self) -> (&[u8], &[u8]) {
+        let last = &self.bytes[self.last_start..];
+        let last = memchr::memchr(b'\n', last).map_or(last, |i| &last[..i]);
+        (
+            line_content(&self.bytes[..self.first_end]),
+            line_content(last),
+        )
+    }
+}
+
 /// The pipeline applied to a byte stream, writing to its sinks.
 pub struct Filter {
-    decider: Decider,
-    output: Output,
+    pub(super) decider: Decider,
+    pub(super) output: Output,
     options: FilterOptions,
     /// The start of a line whose `\n` has not arrived yet (at most `max_line` bytes).
     partial: Vec<u8>,
     /// Set while the rest of an over-long line is being streamed.
     long_line: Option<LongLine>,
-    due: Vec<Summary>,
-    log_clock: Option<LogClock>,
+    pub(super) due: Vec<Summary>,
+    pub(super) log_clock: Option<LogClock>,
     /// In log-clock mode, the time used before any timestamp is seen: the
     /// wall-clock time of the first push.
     log_start: Option<Time>,
-    pending: Option<Pending>,
+    pub(super) pending: Option<Pending>,
     /// The buffer of the last pending record, kept for the next one.
     spare: Vec<u8>,
-    counters: Counters,
+    pub(super) counters: Counters,
 }
 
 impl Filter {
@@ -162,138 +174,32 @@ impl Filter {
         Ok(())
     }
 
-    /// The fast path over `region`, whole lines only: a literal search over
-    /// the buffer finds the lines some rule may match; the lines before each
-    /// are passed in one write without being looked at one by one (with
-    /// framing on, each is still framed, cheaply, as it may continue a
-    /// suppressed record). While a record is held, lines take the general
-    /// path. Gives exactly what [`Filter::line`] would, line by line.
-    fn lines_fast(
-        &mut self,
-        matcher: &regex_automata::util::prefilter::Prefilter,
-        region: &[u8],
-        now: Time,
-    ) -> Result<()> {
-        let framing = self.decider.framing().is_on();
-        // On the log's clock every line moves time on (it may close windows,
-        // whose summaries go before it), so lines are taken one by one.
-        let log_clock = self.log_clock.is_some();
-        let mut pos = 0; // start of the next line to decide
-        let mut pass_from = 0; // start of the passing span not yet written
-        let mut lines = 0u64; // lines decided here (not by `line`)
-        let mut passed = 0u64;
-        while pos < region.len() {
-            let hit = matcher.find(region, regex_automata::Span::from(pos..region.len()));
-            let candidate = hit.map_or(region.len(), |m| {
-                memchr::memrchr(b'\n', &region[pos..m.start]).map_or(pos, |i| pos + i + 1)
-            });
-            if framing || log_clock {
-                let mut start = pos;
-                while start < candidate {
-                    if self.pending.is_none() && !log_clock {
-                        // The common case: the lines pass in bulk, settled
-                        // by their first bytes.
-                        let bulk = self.decider.pass_unmatched(&region[start..candidate]);
-                        start += bulk.bytes;
-                        lines += bulk.lines;
-                        passed += bulk.lines;
-                        if start == candidate {
-                            break;
-                        }
-                    }
-                    let end = memchr::memchr(b'\n', &region[start..candidate])
-                        .map_or(candidate, |i| start + i + 1);
-                    let line = &region[start..end];
-                    if self.pending.is_some() {
-                        self.output.pass(&region[pass_from..start])?;
-                        self.line(line, now)?;
-                        pass_from = end;
-                    } else {
-                        lines += 1;
-                        if log_clock {
-                            let t = self.line_time(line, now);
-                            self.decider.tick_if_due(t, &mut self.due);
-                            if !self.due.is_empty() {
-                                self.output.pass(&region[pass_from..start])?;
-                                pass_from = start;
-                                self.write_due()?;
-                            }
-                            if !framing {
-                                self.decider.count_unmatched(1);
-                                passed += 1;
-                                start = end;
-                                continue;
-                            }
-                        }
-                        let verdict = self.decider.feed_unmatched(line);
-                        if verdict.passes() {
-                            passed += 1;
-                        } else {
-                            self.output.pass(&region[pass_from..start])?;
-                            self.suppressed(verdict, line)?;
-                            pass_from = end;
-                        }
-                    }
-                    start = end;
-                }
-            } else {
-                let n = memchr::memchr_iter(b'\n', &region[pos..candidate]).count() as u64;
-                self.decider.count_unmatched(n);
-                lines += n;
-                passed += n;
-            }
-            let Some(m) = hit else {
-                break;
-            };
-            let end =
-                memchr::memchr(b'\n', &region[m.start..]).map_or(region.len(), |i| m.start + i + 1);
-            let line = &region[candidate..end];
-            pos = end;
-            if self.pending.is_some() {
-                self.output.pass(&region[pass_from..candidate])?;
-                self.line(line, now)?;
-                pass_from = end;
-                continue;
-            }
-            let now = self.line_time(line, now);
-            let verdict = self.decider.feed_candidate(line, now, &mut self.due);
-            if !self.due.is_empty() {
-                self.output.pass(&region[pass_from..candidate])?;
-                pass_from = candidate;
-                self.write_due()?;
-            }
-            if let Verdict::Hold(rule) = verdict {
-                self.output.pass(&region[pass_from..candidate])?;
-                self.counters.lines_in += 1;
-                self.start_pending(rule, line, now);
-                pass_from = end;
-                continue;
-            }
-            lines += 1;
-            if verdict.passes() {
-                passed += 1;
-            } else {
-                self.output.pass(&region[pass_from..candidate])?;
-                self.suppressed(verdict, line)?;
-                pass_from = end;
-            }
-        }
-        self.output.pass(&region[pass_from..])?;
-        self.counters.lines_in += lines;
-        self.counters.lines_out += passed;
-        Ok(())
-    }
-
     /// Sends a line the verdict holds back to the audit trail (and, with
     /// `--dry-run`, tagged to the output).
-    fn suppressed(&mut self, verdict: Verdict, line: &[u8]) -> Result<()> {
+    pub(super) fn suppressed(&mut self, verdict: Verdict, line: &[u8]) -> Result<()> {
         let rule = verdict.suppressed_by().unwrap_or(usize::MAX);
         let rules = Arc::clone(self.decider.rules());
         self.output.suppress(&rules, rule, line, true)
     }
 
+    /// Passes on `result`, a write that came between the decision on a
+    /// line and its audit: when it failed (standard output closed), a
+    /// suppressed line still goes to the audit trail first, so every count
+    /// the engine made has its line there.
+    pub(super) fn or_audit(
+        &mut self,
+        result: Result<()>,
+        verdict: Verdict,
+        line: &[u8],
+    ) -> Result<()> {
+        if result.is_err() && verdict.suppressed_by().is_some() {
+            let _ = self.output.audit(line);
+        }
+        result
+    }
+
     /// Starts holding a record whose first line is `line`, seen at `now`.
-    fn start_pending(&mut self, rule: usize, line: &[u8], now: Time) {
+    pub(super) fn start_pending(&mut self, rule: usize, line: &[u8], now: Time) {
         let mut bytes = std::mem::take(&mut self.spare);
         bytes.clear();
         bytes.extend_from_slice(line);
@@ -342,10 +248,7 @@ impl Filter {
         let Some(p) = self.pending.take() else {
             return Ok(());
         };
-        let first = line_content(&p.bytes[..p.first_end]);
-        let last = line_content(&p.bytes[p.last_start..]);
-        let last = memchr::memchr(b'\n', last).map_or(last, |i| &last[..i]);
-        let last = line_content(last);
+        let (first, last) = p.ends();
         let verdict = self
             .decider
             .resolve(p.rule, first, last, p.time, &mut self.due);
@@ -353,9 +256,14 @@ impl Filter {
             self.output.pass(&p.bytes)?;
             self.counters.lines_out += p.lines;
         } else {
+            // Every line reaches the audit trail even if a tagged
+            // --dry-run copy cannot be written.
+            let mut written = Ok(());
             for line in p.bytes.split_inclusive(|&b| b == b'\n') {
-                self.suppressed(verdict, line)?;
+                let r = self.suppressed(verdict, line);
+                written = written.and(r);
             }
+            written?;
         }
         self.output.line_done()?;
         self.spare = p.bytes;
@@ -383,7 +291,7 @@ impl Filter {
 
     /// The time of one line: `wall`, or in log-clock mode its own timestamp
     /// (or the last one seen).
-    fn line_time(&mut self, line: &[u8], wall: Time) -> Time {
+    pub(super) fn line_time(&mut self, line: &[u8], wall: Time) -> Time {
         let Some(clock) = &mut self.log_clock else {
             return wall;
         };
@@ -458,15 +366,12 @@ impl Filter {
     /// that its rule suppresses still reaches the audit trail and the count.
     pub fn finish_without_stdout(&mut self, now: Time) -> Result<()> {
         if let Some(p) = self.pending.take() {
-            let first = line_content(&p.bytes[..p.first_end]);
-            let last = line_content(&p.bytes[p.last_start..]);
+            let (first, last) = p.ends();
             let verdict = self
                 .decider
                 .resolve(p.rule, first, last, p.time, &mut self.due);
-            if !verdict.passes() && !self.options.dry_run {
-                for line in p.bytes.split_inclusive(|&b| b == b'\n') {
-                    self.suppressed(verdict, line)?;
-                }
+            if !verdict.passes() {
+                self.output.audit(&p.bytes)?;
             }
         }
         let now = self.stop_time(now);
@@ -509,14 +414,15 @@ impl Filter {
     }
 
     /// Decides one whole line the general way.
-    fn line(&mut self, line: &[u8], now: Time) -> Result<()> {
+    pub(super) fn line(&mut self, line: &[u8], now: Time) -> Result<()> {
         if self.pending.is_some() && !self.decider.continues_held(line) {
             self.resolve_pending()?;
         }
         self.counters.lines_in += 1;
         let now = self.line_time(line, now);
         let verdict = self.decider.feed(line, now, &mut self.due);
-        self.write_due()?;
+        let due = self.write_due();
+        self.or_audit(due, verdict, line)?;
         match verdict {
             Verdict::Hold(rule) => self.start_pending(rule, line, now),
             Verdict::ContinueHeld => self.add_pending(line)?,
@@ -544,7 +450,8 @@ impl Filter {
                 .decider
                 .resolve(rule, content, content, now, &mut self.due);
         }
-        self.write_due()?;
+        let due = self.write_due();
+        self.or_audit(due, verdict, head)?;
         if verdict.passes() {
             self.output.pass(head)?;
             self.counters.lines_out += 1;
@@ -584,7 +491,7 @@ impl Filter {
     /// Formats the summaries due and writes them to their sink; those for
     /// standard output wait while a passing over-long line is streamed (so
     /// it is never cut in two) or a record is held (it comes first).
-    fn write_due(&mut self) -> Result<()> {
+    pub(super) fn write_due(&mut self) -> Result<()> {
         if self.due.is_empty() && !self.output.has_waiting() {
             return Ok(());
         }

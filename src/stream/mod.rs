@@ -13,6 +13,7 @@ mod abort;
 mod child;
 mod clock;
 mod decide;
+mod fast;
 mod filter;
 mod input;
 mod metrics;
@@ -396,21 +397,8 @@ fn drive(
         match event {
             Event::Timer => {
                 let now = clock.now();
-                if let Some((stop, Some(end))) = stopping {
-                    if now >= end {
-                        match &upstream {
-                            None => {
-                                filter.finish(now)?;
-                                return Ok(Outcome::Stopped(stop));
-                            }
-                            Some(up) => {
-                                // --grace is over and CMD still runs: kill
-                                // it, and report its status when it is gone.
-                                up.child.signal(libc::SIGKILL);
-                                stopping = Some((stop, None));
-                            }
-                        }
-                    }
+                if let Some(outcome) = grace_over(filter, upstream.as_ref(), &mut stopping, now)? {
+                    return Ok(outcome);
                 }
                 if let Some(up) = &upstream {
                     if let (Some(status), Some(end)) = (up.status, up.drain_until) {
@@ -438,20 +426,9 @@ fn drive(
                         up.drain_until = Some(now.plus(DRAIN_IDLE));
                     }
                 }
-                if let Some((stop, Some(end))) = stopping {
-                    // A producer that never pauses must not stretch the grace period.
-                    if now >= end {
-                        match &upstream {
-                            None => {
-                                filter.finish(now)?;
-                                return Ok(Outcome::Stopped(stop));
-                            }
-                            Some(up) => {
-                                up.child.signal(libc::SIGKILL);
-                                stopping = Some((stop, None));
-                            }
-                        }
-                    }
+                // A producer that never pauses must not stretch the grace period.
+                if let Some(outcome) = grace_over(filter, upstream.as_ref(), &mut stopping, now)? {
+                    return Ok(outcome);
                 }
                 metrics.tick(filter, now);
                 // Block-buffer while more input is ready; flush the moment
@@ -566,4 +543,32 @@ fn drive(
     }
     filter.finish(clock.now())?;
     Ok(Outcome::Eof)
+}
+
+/// When the grace period after a shutdown signal has run out by `now`: the
+/// plain filter finishes and reports the signal; with `run`, CMD still
+/// running is killed and its status reported when it is gone.
+fn grace_over(
+    filter: &mut Filter,
+    upstream: Option<&Upstream>,
+    stopping: &mut Option<(Stop, Option<Time>)>,
+    now: Time,
+) -> Result<Option<Outcome>> {
+    let Some((stop, Some(end))) = *stopping else {
+        return Ok(None);
+    };
+    if now < end {
+        return Ok(None);
+    }
+    match upstream {
+        None => {
+            filter.finish(now)?;
+            Ok(Some(Outcome::Stopped(stop)))
+        }
+        Some(up) => {
+            up.child.signal(libc::SIGKILL);
+            *stopping = Some((stop, None));
+            Ok(None)
+        }
+    }
 }

@@ -75,9 +75,7 @@ impl Output {
         bytes: &[u8],
         line_start: bool,
     ) -> Result<()> {
-        if let Some(sink) = &mut self.suppressed_sink {
-            sink.write_all(bytes)?;
-        }
+        self.audit(bytes)?;
         if self.dry_run {
             if line_start {
                 let name = rules.rules().get(rule).map_or("?", |r| r.name.as_str());
@@ -86,6 +84,15 @@ impl Output {
                 self.out.write_all(b"] ")?;
             }
             self.pass(bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Appends suppressed bytes to the audit trail alone (nothing to the
+    /// output): for a line whose place in the output could not be written.
+    pub fn audit(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(sink) = &mut self.suppressed_sink {
+            sink.write_all(bytes)?;
         }
         Ok(())
     }
