@@ -9,6 +9,7 @@
 mod common;
 
 use common::{logdedup, wait_for_signal_handlers, Live, RuleDir, SOCKET_LINE};
+use predicates::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -1127,4 +1128,29 @@ fn dash_and_stderr_mean_one_thing_in_every_output_option() {
         run(&["--stats-file", name]);
         assert!(!dir.path().join(name).exists(), "no file named {name}");
     }
+}
+
+// Found by the `rules` fuzz target: setting aside a table with a schema
+// error replaced each of its characters by one space, so a multi-byte
+// character shifted every later position and the next error's line:column
+// sliced the file inside a character (a panic). Blanking is byte for byte.
+#[test]
+fn schema_errors_after_non_ascii_text_keep_their_positions() {
+    let dir = RuleDir::new();
+    let file = dir.file(
+        "utf8.toml",
+        "[[rule]]\nname = \"é\"\npatern = \"ü€\"\n\n[[rule]]\nname = \"b\"\nlevle = \"x\"\n",
+    );
+    logdedup()
+        .args(["check", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{}:3:1: rule \"é\": unknown field `patern`",
+            file.display()
+        )))
+        .stderr(predicate::str::contains(format!(
+            "{}:7:1: rule \"b\": unknown field `levle`",
+            file.display()
+        )));
 }

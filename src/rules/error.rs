@@ -90,7 +90,12 @@ pub(super) struct Locator<'a> {
 
 impl Locator<'_> {
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        // An offset inside a character (it cannot come from the parser, but
+        // a message must never panic) counts as that character's start.
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let breaks = self
             .breaks
             .get_or_init(|| memchr::memchr_iter(b'\n', self.text.as_bytes()).collect());

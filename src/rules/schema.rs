@@ -227,17 +227,24 @@ pub(super) fn parse_file(
 /// Most errors reported for one file.
 const MAX_ERRORS: usize = 50;
 
-/// `text` with the bytes of `range` turned into spaces, line breaks kept.
+/// `text` with the bytes of `range` turned into spaces, line breaks kept:
+/// byte for byte, so every later position still points into `text`.
 fn blank(text: &str, range: std::ops::Range<usize>) -> String {
-    text.char_indices()
-        .map(|(i, c)| {
-            if range.contains(&i) && c != '\n' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    let (mut start, mut end) = (range.start.min(text.len()), range.end.min(text.len()));
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for b in &mut bytes[start..end] {
+        if *b != b'\n' {
+            *b = b' ';
+        }
+    }
+    // Whole characters were replaced by ASCII spaces: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// One error as it is, several as [`RuleErrors`].
