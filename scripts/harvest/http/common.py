@@ -34,6 +34,31 @@ def setup_logging(fmt_name):
     logging.getLogger("asyncio").setLevel(logging.INFO)
 
 
+def cycle(fail, n_fail, total=200, ok="ok"):
+    """n_fail failures, then one good poll, over and over (a plan for the
+    fault server: one step per request)."""
+    steps = []
+    while len(steps) < total:
+        steps += [fail] * n_fail + [ok]
+    return ",".join(steps)
+
+
+# Transient failures of getUpdates that the polling libraries (aiogram,
+# python-telegram-bot) retry by themselves: the noise every driver harvests.
+POLLING_NOISE = {
+    "refused": ({"getUpdates": "ok,down,ok,down,ok,down,ok,down,ok,down"}, {}),
+    "reset": ({"getUpdates": cycle("reset", 6)}, {}),
+    "close": ({"getUpdates": cycle("close", 6)}, {}),
+    "partial": ({"getUpdates": cycle("partial", 6)}, {}),
+    "garbage": ({"getUpdates": cycle("garbage", 6)}, {}),
+    "hang": ({"getUpdates": cycle("hang", 4)}, {}),
+    "e502": ({"getUpdates": cycle("e502", 6)}, {}),
+    "e502html": ({"getUpdates": cycle("e502html", 4)}, {}),
+    "e500": ({"getUpdates": cycle("e500", 6)}, {}),
+    "e429": ({"getUpdates": cycle("e429", 2)}, {}),
+}
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

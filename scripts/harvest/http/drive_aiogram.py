@@ -7,7 +7,7 @@ Logs go to standard error as the bot's logging.basicConfig() prints them.
 import asyncio
 import sys
 
-from common import TOKEN, FaultServer, closed_port_base, setup_logging
+from common import POLLING_NOISE, TOKEN, FaultServer, closed_port_base, cycle, setup_logging
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -17,27 +17,10 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 
-def cycle(fail, n_fail, total=200, ok="ok"):
-    """n_fail failures, then one good poll, over and over."""
-    steps = []
-    while len(steps) < total:
-        steps += [fail] * n_fail + [ok]
-    return ",".join(steps)
-
-
 # scenario -> (plans for the fault server, extra settings)
 SCENARIOS = {
     # noise: the API is unreachable or misbehaves for a while; aiogram retries
-    "refused": ({"getUpdates": "ok,down,ok,down,ok,down,ok,down,ok,down"}, {}),
-    "reset": ({"getUpdates": cycle("reset", 6)}, {}),
-    "close": ({"getUpdates": cycle("close", 6)}, {}),
-    "partial": ({"getUpdates": cycle("partial", 6)}, {}),
-    "garbage": ({"getUpdates": cycle("garbage", 6)}, {}),
-    "hang": ({"getUpdates": cycle("hang", 4)}, {}),
-    "e502": ({"getUpdates": cycle("e502", 6)}, {}),
-    "e502html": ({"getUpdates": cycle("e502html", 4)}, {}),
-    "e500": ({"getUpdates": cycle("e500", 6)}, {}),
-    "e429": ({"getUpdates": cycle("e429", 2)}, {}),
+    **POLLING_NOISE,
     # a handler's own request fails on the network (not retried; lost reply)
     "handler_network": ({"getUpdates": "update,ok,update,ok,update,ok,update,ok,ok",
                          "sendMessage": "reset"}, {"handler": "answer"}),

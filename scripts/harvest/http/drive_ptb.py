@@ -11,31 +11,15 @@ import signal
 import sys
 import threading
 
-from common import TOKEN, FaultServer, closed_port_base, setup_logging
+from common import POLLING_NOISE, TOKEN, FaultServer, closed_port_base, cycle, setup_logging
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 
-def cycle(fail, n_fail, total=200, ok="ok"):
-    steps = []
-    while len(steps) < total:
-        steps += [fail] * n_fail + [ok]
-    return ",".join(steps)
-
-
 SCENARIOS = {
     # noise: PTB's network retry loop keeps polling
-    "refused": ({"getUpdates": "ok,down,ok,down,ok,down,ok,down,ok,down"}, {}),
-    "reset": ({"getUpdates": cycle("reset", 6)}, {}),
-    "close": ({"getUpdates": cycle("close", 6)}, {}),
-    "partial": ({"getUpdates": cycle("partial", 6)}, {}),
-    "garbage": ({"getUpdates": cycle("garbage", 6)}, {}),
-    "hang": ({"getUpdates": cycle("hang", 4)}, {}),
-    "e502": ({"getUpdates": cycle("e502", 6)}, {}),
-    "e502html": ({"getUpdates": cycle("e502html", 4)}, {}),
-    "e500": ({"getUpdates": cycle("e500", 6)}, {}),
-    "e429": ({"getUpdates": cycle("e429", 2)}, {}),
+    **POLLING_NOISE,
     # a handler's reply fails on the network: logged through process_error
     "handler_network": ({"getUpdates": "update,ok,update,ok,update,ok,update,ok,ok",
                          "sendMessage": "reset"}, {"handler": "answer"}),

@@ -9,17 +9,16 @@ import sys
 import time
 
 from common import TOKEN, FaultServer, closed_port_base, setup_logging
+from common import cycle as common_cycle
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 
-def cycle(fail, n_fail, total=300, ok="ok"):
-    steps = []
-    while len(steps) < total:
-        steps += [fail] * n_fail + [ok]
-    return ",".join(steps)
+def cycle(fail, n_fail):
+    """Plans three hundred requests long (urllib3 retries more per poll)."""
+    return common_cycle(fail, n_fail, total=300)
 
 
 SCENARIOS = {
