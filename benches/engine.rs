@@ -5,8 +5,9 @@
 //!     cargo bench --bench engine
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use logdedup::pipeline::PipelineOptions;
 use logdedup::rules::{load, RuleSource};
-use logdedup::stream::{Filter, FilterOptions, Sink};
+use logdedup::stream::{Filter, Outlet, Output};
 use logdedup::summary::{Style, SummaryFormatter};
 use logdedup::time::{Time, TimeFormatter, DEFAULT_TIME_FORMAT};
 use std::hint::black_box;
@@ -39,22 +40,27 @@ fn run(data: &[u8], per_line: bool) -> u64 {
         Style::Default,
         TimeFormatter::new(DEFAULT_TIME_FORMAT, true).expect("format"),
     );
+    let output = Output::new(
+        Outlet::new("out", Box::new(std::io::sink())),
+        None,
+        None,
+        formatter,
+        false,
+        false,
+    );
     let mut filter = Filter::new(
         rules,
-        formatter,
-        Sink::new("out", Box::new(std::io::sink())),
-        None,
-        None,
-        FilterOptions {
+        output,
+        &PipelineOptions {
             per_line,
-            ..FilterOptions::default()
+            ..PipelineOptions::default()
         },
     );
     for (i, chunk) in data.chunks(64 * 1024).enumerate() {
         filter.push(chunk, Time(i as i64)).expect("push");
     }
     filter.finish(Time(1 << 40)).expect("finish");
-    filter.counters().lines_in
+    filter.snapshot().lines_in()
 }
 
 fn filter_throughput(c: &mut Criterion) {

@@ -3,15 +3,20 @@
 //!
 //! The library holds the pieces the binary is built from, so that tests,
 //! benches and fuzz targets reach them. A line goes through them once,
-//! downward: [`stream`] (the I/O shell) hands bytes to [`records`]
-//! (framing, log time), [`rules`] names the rule and key, [`engine`] (the
-//! pure windowing core) counts and decides, [`summary`] formats what it
-//! reports, and the shell writes. [`cli`] turns the command line into the
-//! shell's settings; ARCHITECTURE.md has the map.
+//! downward: [`stream`] (the I/O shell) hands bytes to the [`pipeline`],
+//! which frames them with [`records`], names the rule and key with
+//! [`rules`] and counts and decides with [`engine`] (the pure windowing
+//! core); what it decides goes back to the shell's sink, which formats
+//! summaries with [`summary`] and writes. [`process`] holds signals and
+//! the child of `run`, [`report`] the statistics; [`cli`] turns the command
+//! line into the shell's settings. ARCHITECTURE.md has the map.
 
 pub mod cli;
 pub mod engine;
+pub mod pipeline;
+pub mod process;
 pub mod records;
+pub mod report;
 pub mod rules;
 pub mod stream;
 pub mod suggest;

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use logdedup::cli::{self, Cli, Failure, Outcome};
-use logdedup::stream::{self, StdoutClosed, Stop};
+use logdedup::process::{SignalWatch, Stop};
+use logdedup::stream::{self, StdoutClosed};
 
 /// An I/O error while running; failed `[[test]]` cases.
 const EXIT_RUNTIME: u8 = 1;
@@ -23,9 +24,9 @@ fn main() -> ExitCode {
     // it on to CMD once CMD has started.
     let first = std::env::args_os().nth(1);
     let install = match first {
-        Some(a) if a == "run" => Some(stream::SignalWatch::install_for_child as fn() -> _),
+        Some(a) if a == "run" => Some(SignalWatch::install_for_child as fn() -> _),
         Some(a) if cli::is_command_name(&a) => None,
-        _ => Some(stream::SignalWatch::install as fn() -> _),
+        _ => Some(SignalWatch::install as fn() -> _),
     };
     let signals = match install.map(|install| install()).transpose() {
         Ok(s) => s,

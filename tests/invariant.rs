@@ -3,9 +3,10 @@
 //! removed, byte for byte, and the summary counts add up to the suppressed
 //! lines.
 
+use logdedup::pipeline::PipelineOptions as FilterOptions;
 use logdedup::records::{LogClock, TimestampSpec};
 use logdedup::rules::{load, load_str, RuleSet, RuleSource};
-use logdedup::stream::{Filter, FilterOptions, Sink};
+use logdedup::stream::{Filter, Outlet, Output};
 use logdedup::summary::{Style, SummaryFormatter, Template};
 use logdedup::time::{Time, TimeFormatter};
 use proptest::prelude::*;
@@ -136,14 +137,15 @@ impl Harness {
             Style::Template(Template::parse("@@SUMMARY {rule} {key} {count}").unwrap()),
             TimeFormatter::new("%s", true).unwrap(),
         );
-        let filter = Filter::new(
-            set,
+        let output = Output::new(
+            Outlet::new("out", Box::new(out.clone())),
+            separate.then(|| Outlet::new("summaries", Box::new(summaries.clone()))),
+            Some(Outlet::new("suppressed", Box::new(suppressed.clone()))),
             formatter,
-            Sink::new("out", Box::new(out.clone())),
-            separate.then(|| Sink::new("summaries", Box::new(summaries.clone()))),
-            Some(Sink::new("suppressed", Box::new(suppressed.clone()))),
-            options,
+            options.line_buffered,
+            false,
         );
+        let filter = Filter::new(set, output, &options);
         Harness {
             filter,
             out,
@@ -181,7 +183,7 @@ fn run(rules: &str, lines: &[(Vec<u8>, i64)], final_nl: bool, separate: bool) ->
         out,
         summaries,
         suppressed,
-        suppressed_records: h.filter.rule_stats().iter().map(|s| s.suppressed).sum(),
+        suppressed_records: h.filter.snapshot().records_suppressed(),
     }
 }
 
@@ -570,7 +572,9 @@ proptest! {
                 h.filter.push(piece, Time(i as i64 * 700)).unwrap();
             }
             h.filter.finish(Time(input.len() as i64 * 700)).unwrap();
-            (h.bytes(), h.filter.counters().lines_in, h.filter.records_in())
+            let snapshot = h.filter.snapshot();
+            let counts = (snapshot.lines_in(), snapshot.records_in);
+            (h.bytes(), counts)
         };
         prop_assert_eq!(run(true), run(false));
     }

@@ -4,9 +4,10 @@
 mod common;
 
 use common::{logdedup, Live, RuleDir, Shared};
+use logdedup::pipeline::PipelineOptions;
 use logdedup::records::{LogClock, TimestampSpec};
 use logdedup::rules::{load, RuleSource};
-use logdedup::stream::{Filter, FilterOptions, Sink};
+use logdedup::stream::{Filter, Outlet, Output};
 use logdedup::summary::{Style, SummaryFormatter, Template};
 use logdedup::time::{Time, TimeFormatter};
 use std::sync::Arc;
@@ -374,15 +375,20 @@ fn filter(out: &Shared, log_clock: bool) -> Filter {
         Style::Template(Template::parse("SUMMARY {time} {count}").unwrap()),
         TimeFormatter::new("%H:%M:%S", true).unwrap(),
     );
+    let output = Output::new(
+        Outlet::new("out", Box::new(out.clone())),
+        None,
+        None,
+        formatter,
+        false,
+        false,
+    );
     Filter::new(
         rules,
-        formatter,
-        Sink::new("out", Box::new(out.clone())),
-        None,
-        None,
-        FilterOptions {
+        output,
+        &PipelineOptions {
             log_clock: log_clock.then(|| LogClock::new(TimestampSpec::Auto, true, 2025)),
-            ..FilterOptions::default()
+            ..PipelineOptions::default()
         },
     )
 }

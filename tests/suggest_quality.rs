@@ -9,8 +9,11 @@ use std::io::Read;
 use std::time::Duration;
 
 use botlog::Label;
-use logdedup::rules::{load_str, RuleSet};
+use logdedup::engine::Summary;
+use logdedup::pipeline::{per_line_options, rule_for, run_case, Pipeline, Sink, Verdict};
+use logdedup::rules::{load_str, Rule, RuleSet};
 use logdedup::suggest::{suggest, SuggestFormat, SuggestOptions, SuggestReport};
+use logdedup::time::Time;
 
 const WINDOW: Duration = Duration::from_secs(30);
 
@@ -36,10 +39,35 @@ fn run_suggest(
     (String::from_utf8(out).expect("output is UTF-8"), report)
 }
 
+/// Whether a rule takes each line of `log`, as the filter decides them.
+fn taken_lines(set: &std::sync::Arc<RuleSet>, log: &[u8]) -> Vec<bool> {
+    struct Verdicts(Vec<bool>);
+    impl Sink for Verdicts {
+        fn pass(&mut self, _: &[u8]) {}
+        fn suppress(&mut self, _: &Rule, _: &[u8], _: bool) {}
+        fn summary(&mut self, _: &Summary, _: &Rule, _: bool) {}
+        fn decided(&mut self, _: &[u8], verdict: Verdict, _: &[u8]) {
+            let taken = !matches!(verdict, Verdict::Pass | Verdict::Continue);
+            self.0.push(taken);
+        }
+    }
+    let mut sink = Verdicts(Vec::new());
+    let mut pipeline = Pipeline::new(std::sync::Arc::clone(set), &per_line_options());
+    pipeline.push(log, Time(0), &mut sink);
+    pipeline.finish(Time(0), &mut sink);
+    sink.0
+}
+
 /// Loads the printed rules and checks that every `[[test]]` case passes.
 fn load_checked(toml: &str) -> RuleSet {
     let set = load_str("suggested.toml", toml, WINDOW).unwrap_or_else(|e| panic!("{e:#}\n{toml}"));
-    let outcomes = set.run_tests();
+    let shared = std::sync::Arc::new(set);
+    let outcomes: Vec<_> = shared
+        .tests()
+        .iter()
+        .map(|t| run_case(&shared, t))
+        .collect();
+    let set = std::sync::Arc::into_inner(shared).expect("one owner");
     assert!(!outcomes.is_empty(), "no [[test]] cases:\n{toml}");
     for o in &outcomes {
         assert!(o.passed(), "{:?}: {:?}\n{toml}", o.test, o.failure);
@@ -61,9 +89,13 @@ fn suggested_rules_collapse_the_noise_of_another_log() {
     // Every line of the other log, counted by what it is and whether a
     // suggested rule takes it.
     let (mut noise, mut noise_hit, mut other, mut other_hit) = (0u64, 0u64, 0u64, 0u64);
-    for (record, label) in bot_log(2, 6 << 20) {
-        for line in record.split_inclusive(|&b| b == b'\n') {
-            let hit = u64::from(set.rule_for(line).is_some());
+    let log = bot_log(2, 6 << 20);
+    let all: Vec<u8> = log.iter().flat_map(|(r, _)| r.iter().copied()).collect();
+    let set = std::sync::Arc::new(set);
+    let mut taken = taken_lines(&set, &all).into_iter();
+    for (record, label) in log {
+        for _ in record.split_inclusive(|&b| b == b'\n') {
+            let hit = u64::from(taken.next().expect("a verdict per line"));
             if label == Label::Noise {
                 noise += 1;
                 noise_hit += hit;
@@ -105,7 +137,8 @@ fn rules_already_loaded_are_not_suggested_again() {
         WINDOW,
     )
     .expect("rule loads");
-    let matched = |line: &[u8]| builtin.rule_for(line).is_some();
+    let builtin = std::sync::Arc::new(builtin);
+    let matched = |line: &[u8]| rule_for(&builtin, line).is_some();
     let (toml, report) = run_suggest(train.clone(), &SuggestOptions::default(), &matched);
     assert!(!toml.contains("socket.send"), "{toml}");
     assert!(!report.rules.is_empty());

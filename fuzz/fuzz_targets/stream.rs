@@ -27,7 +27,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use logdedup::rules::{builtin_pack, load_str, RuleSet};
-use logdedup::stream::{Counters, Filter, FilterOptions, Sink};
+use logdedup::pipeline::{Counts, PipelineOptions};
+use logdedup::stream::{Filter, Outlet, Output};
 use logdedup::summary::{Style, SummaryFormatter, Template};
 use logdedup::time::{Time, TimeFormatter};
 use std::collections::HashMap;
@@ -138,7 +139,8 @@ struct Run {
     suppressed: Vec<u8>,
     /// Writes to `out` and the suppressed sink, in order.
     merged: Vec<u8>,
-    counters: Counters,
+    counters: Counts,
+    summaries_counted: u64,
     stats_suppressed: u64,
 }
 
@@ -161,7 +163,7 @@ fn run(
         TimeFormatter::new("%s", true).unwrap(),
     );
     let sink = |name: &str, own: &Buf, merged: Option<&Buf>| {
-        Sink::new(
+        Outlet::new(
             name,
             Box::new(Tee {
                 own: own.clone(),
@@ -169,17 +171,22 @@ fn run(
             }),
         )
     };
-    let mut filter = Filter::new(
-        Arc::clone(set),
-        formatter,
+    let output = Output::new(
         sink("out", &out, Some(&merged)),
         separate.then(|| sink("summaries", &summaries, None)),
         Some(sink("suppressed", &suppressed, Some(&merged))),
-        FilterOptions {
+        formatter,
+        false,
+        false,
+    );
+    let mut filter = Filter::new(
+        Arc::clone(set),
+        output,
+        &PipelineOptions {
             line_buffered: false,
             max_line,
             // Fields added later keep their defaults.
-            ..FilterOptions::default()
+            ..PipelineOptions::default()
         },
     );
     for (bytes, t) in pushes {
@@ -191,8 +198,9 @@ fn run(
         summaries: summaries.bytes(),
         suppressed: suppressed.bytes(),
         merged: merged.bytes(),
-        counters: filter.counters().clone(),
-        stats_suppressed: filter.rule_stats().iter().map(|s| s.suppressed).sum(),
+        counters: filter.snapshot().lines,
+        summaries_counted: filter.snapshot().summaries(),
+        stats_suppressed: filter.snapshot().records_suppressed(),
     }
 }
 
@@ -276,9 +284,9 @@ fuzz_target!(|data: &[u8]| {
     let suppressed_lines = line_count(&a.suppressed);
     assert_eq!(summary_total(&a.summaries), suppressed_lines);
     assert_eq!(a.stats_suppressed, suppressed_lines);
-    assert_eq!(a.counters.lines_in, line_count(input));
-    assert_eq!(a.counters.lines_out + suppressed_lines, a.counters.lines_in);
-    assert_eq!(a.counters.summaries, line_count(&a.summaries));
+    assert_eq!(a.counters.passed + a.counters.suppressed, line_count(input));
+    assert_eq!(a.counters.suppressed, suppressed_lines);
+    assert_eq!(a.summaries_counted, line_count(&a.summaries));
 
     // 3. Split invariance.
     let b = run(&set, &whole, end, max_line, true);

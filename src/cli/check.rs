@@ -5,10 +5,12 @@
 
 use clap::Args;
 use std::io::Write;
+use std::sync::Arc;
 
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
-use crate::rules::{load_each, match_lines, CaseInput, RuleErrors, RuleSet, RuleSource};
+use crate::pipeline::classify;
+use crate::rules::{load_each, CaseInput, RuleErrors, RuleSet, RuleSource};
 
 /// Arguments of `logdedup check`.
 #[derive(Debug, Args)]
@@ -77,15 +79,15 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
             }
         }
     }
-    match &set {
+    match set {
         Ok(set) => {
-            for warning in warnings(set) {
+            for warning in warnings(&Arc::new(set)) {
                 err.push_str(&format!("logdedup: warning: {warning}\n"));
             }
         }
         Err(e) if !failed => {
             failed = true;
-            for line in error_lines(e) {
+            for line in error_lines(&e) {
                 err.push_str(&format!("logdedup: {line}\n"));
             }
         }
@@ -104,7 +106,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
 
 /// Rules that load but cannot do what their author meant: no test shows
 /// them working, or an earlier rule wins every line meant for them.
-pub fn warnings(set: &RuleSet) -> Vec<String> {
+pub fn warnings(set: &Arc<RuleSet>) -> Vec<String> {
     let mut warnings = Vec::new();
     for (id, rule) in set.rules().iter().enumerate() {
         let cases: Vec<_> = set
@@ -121,18 +123,14 @@ pub fn warnings(set: &RuleSet) -> Vec<String> {
         }
         let mut winners = Vec::new();
         for case in &cases {
-            let winner = match &case.input {
-                CaseInput::Line(line) => match_lines(set, &[line.as_bytes()]),
-                CaseInput::Record(record) => {
-                    let lines: Vec<&[u8]> = record.lines().map(str::as_bytes).collect();
-                    match_lines(set, &lines)
-                }
-                CaseInput::Window { .. } => None,
+            let lines: Vec<&[u8]> = match &case.input {
+                CaseInput::Line(line) => vec![line.as_bytes()],
+                CaseInput::Record(record) => record.lines().map(str::as_bytes).collect(),
+                CaseInput::Window { .. } => break,
             };
+            let winner = classify(set, &lines).first().and_then(|r| r.rule);
             match winner {
-                Some((name, _)) if set.rules().iter().position(|r| r.name == name) < Some(id) => {
-                    winners.push(name)
-                }
+                Some(w) if w < id => winners.push(set.rules()[w].name.clone()),
                 _ => break,
             }
         }

@@ -6,13 +6,17 @@
 
 use anyhow::Context;
 use clap::Args;
-use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{Read, Write};
+use std::sync::Arc;
 
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
-use crate::records::{line_content, Disposition, Frame, Framer, Framing};
-use crate::rules::{last_line, load, match_lines, RuleSet};
+use crate::pipeline::{
+    per_line_options, NullSink, Pipeline, PipelineOptions, Record, Records, Snapshot,
+};
+use crate::rules::{load, RuleSet};
+use crate::stream::CHUNK_SIZE;
+use crate::time::Time;
 
 /// Arguments of `logdedup explain`.
 #[derive(Debug, Args)]
@@ -36,90 +40,116 @@ pub struct ExplainArgs {
 
 /// Runs `logdedup explain`.
 pub fn run(args: ExplainArgs) -> Result<Outcome, Failure> {
-    let set = load(&args.rules.sources_from_env(), args.rules.window).map_err(Failure::Usage)?;
+    let set =
+        Arc::new(load(&args.rules.sources_from_env(), args.rules.window).map_err(Failure::Usage)?);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut each = |record: &[Vec<u8>]| -> anyhow::Result<()> {
-        let lines: Vec<&[u8]> = record.iter().map(Vec::as_slice).collect();
-        let found = match_lines(&set, &lines);
-        let name = found
-            .as_ref()
-            .map_or("passes".to_owned(), |(r, _)| r.clone());
-        if !counts.contains_key(&name) {
-            order.push(name.clone());
-        }
-        *counts.entry(name).or_default() += 1;
-        if !args.summary {
-            out.write_all(describe(&set, &lines, found, args.verbose).as_bytes())?;
-        }
-        Ok(())
-    };
-    let run = if args.lines.is_empty() {
-        read_records(&set, &mut each)
+    let written = if args.summary {
+        summary(&set, &args.lines, &mut out)
     } else {
-        args.lines
-            .iter()
-            .try_for_each(|line| each(&[line.as_bytes().to_vec()]))
+        each_record(&set, &args, &mut out)
     };
-    run.map_err(Failure::Runtime)?;
-    if args.summary {
-        let width = order.iter().map(String::len).max().unwrap_or(5).max(5);
-        let mut text = format!("{:<width$}  {:>10}\n", "RULE", "RECORDS");
-        for name in &order {
-            text.push_str(&format!("{name:<width$}  {:>10}\n", counts[name]));
-        }
-        out.write_all(text.as_bytes())
-            .map_err(|e| Failure::Runtime(e.into()))?;
-    }
-    out.flush().map_err(|e| Failure::Runtime(e.into()))?;
+    written
+        .and_then(|()| out.flush().context("writing to standard output"))
+        .map_err(Failure::Runtime)?;
     Ok(Outcome::Success)
 }
 
-/// Reads standard input as records (the rules' framing) and hands each on.
-fn read_records(
-    set: &RuleSet,
-    each: &mut dyn FnMut(&[Vec<u8>]) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let framing = set.input().framing.clone().unwrap_or(Framing::Lines);
-    let mut framer = Framer::new(framing);
-    let mut record: Vec<Vec<u8>> = Vec::new();
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = input
-            .read_until(b'\n', &mut line)
-            .context("reading standard input")?;
-        if n == 0 {
-            break;
-        }
-        let (frame, _) = framer.classify(line_content(&line));
-        if frame == Frame::Start || record.is_empty() {
-            if !record.is_empty() {
-                each(&record)?;
-                record.clear();
+/// Explains every record of the input (each LINE alone, else standard
+/// input), as the filter frames and decides it.
+fn each_record(set: &Arc<RuleSet>, args: &ExplainArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut failed: Option<std::io::Error> = None;
+    let mut sink = Records::new(|record: Record| {
+        if failed.is_none() {
+            let text = describe(set, &record, args.verbose);
+            if let Err(e) = out.write_all(text.as_bytes()) {
+                failed = Some(e);
             }
-            framer.started(Some(Disposition::Pass));
         }
-        record.push(line_content(&line).to_vec());
+    });
+    if args.lines.is_empty() {
+        let mut pipeline = Pipeline::new(Arc::clone(set), &per_line_options());
+        read_stdin(|chunk| pipeline.push(chunk, Time(0), &mut sink))?;
+        pipeline.finish(Time(0), &mut sink);
+    } else {
+        for line in &args.lines {
+            let mut pipeline = Pipeline::new(Arc::clone(set), &per_line_options());
+            pipeline.push(line.as_bytes(), Time(0), &mut sink);
+            pipeline.push(b"\n", Time(0), &mut sink);
+            pipeline.finish(Time(0), &mut sink);
+            sink.flush();
+        }
     }
-    if !record.is_empty() {
-        each(&record)?;
+    sink.flush();
+    drop(sink);
+    match failed {
+        Some(e) => Err(anyhow::Error::new(e).context("writing to standard output")),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// `--summary`: the input through the filter's own pipeline (fast path and
+/// all), then records per rule from the same counters as `--stats`.
+fn summary(set: &Arc<RuleSet>, lines: &[String], out: &mut impl Write) -> anyhow::Result<()> {
+    let mut pipeline = Pipeline::new(Arc::clone(set), &PipelineOptions::default());
+    if lines.is_empty() {
+        read_stdin(|chunk| pipeline.push(chunk, Time(0), &mut NullSink))?;
+    } else {
+        for line in lines {
+            pipeline.push(line.as_bytes(), Time(0), &mut NullSink);
+            pipeline.push(b"\n", Time(0), &mut NullSink);
+        }
+    }
+    pipeline.finish(Time(0), &mut NullSink);
+    out.write_all(summary_table(&pipeline.snapshot()).as_bytes())
+        .context("writing to standard output")
+}
+
+/// The `--summary` table: records taken per rule (rules that took some, in
+/// rule order), then the records that passed unmatched.
+pub fn summary_table(snapshot: &Snapshot) -> String {
+    let rows: Vec<(&str, u64)> = snapshot
+        .rules
+        .iter()
+        .zip(&snapshot.per_rule)
+        .filter(|(_, s)| s.matched > 0)
+        .map(|(r, s)| (r.name.as_str(), s.matched))
+        .chain(std::iter::once((
+            "passes",
+            snapshot.records_in - snapshot.records_matched(),
+        )))
+        .collect();
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(5).max(5);
+    let mut text = format!("{:<width$}  {:>10}\n", "RULE", "RECORDS");
+    for (name, count) in rows {
+        text.push_str(&format!("{name:<width$}  {count:>10}\n"));
+    }
+    text
+}
+
+/// Reads standard input in chunks, handing each on.
+fn read_stdin(mut each: impl FnMut(&[u8])) -> anyhow::Result<()> {
+    let mut input = std::io::stdin().lock();
+    let mut buf = vec![0; CHUNK_SIZE];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(anyhow::Error::new(e).context("reading standard input")),
+        };
+        each(&buf[..n]);
+    }
 }
 
 /// The explanation of one record.
-fn describe(
-    set: &RuleSet,
-    lines: &[&[u8]],
-    found: Option<(String, String)>,
-    verbose: bool,
-) -> String {
-    let first = lines.first().map_or(&[][..], |l| line_content(l));
+fn describe(set: &RuleSet, record: &Record, verbose: bool) -> String {
+    let lines = &record.lines;
+    let found = record
+        .rule
+        .and_then(|r| set.rules().get(r))
+        .map(|rule| (rule.name.clone(), record.user_key(set)));
+    let first = lines.first().map_or(&[][..], Vec::as_slice);
     let shown = String::from_utf8_lossy(first);
     let extra = if lines.len() > 1 {
         format!(" (+{} continuation lines)", lines.len() - 1)
@@ -134,7 +164,12 @@ fn describe(
     if !verbose {
         return text;
     }
-    let last = last_line(lines).unwrap_or(first);
+    let last = lines
+        .iter()
+        .rev()
+        .map(Vec::as_slice)
+        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or(first);
     for rule in set.rules() {
         let mut hits = Vec::new();
         for regex in &rule.patterns {

@@ -13,9 +13,11 @@ use std::time::Duration;
 use super::metrics::MetricsArgs;
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
+use crate::pipeline::PipelineOptions;
+use crate::process::{Reload, SignalWatch};
 use crate::records::{Framing, LogClock, TimestampSpec, PYTHON_TRACEBACK};
 use crate::rules::{self, framing_regex, RuleSource};
-use crate::stream::{self, FilterOptions, InputSource, Settings, SignalWatch, Target};
+use crate::stream::{self, InputSource, Settings, Target};
 use crate::summary::{Style, SummaryFormatter, Template};
 use crate::time::{TimeFormatter, DEFAULT_TIME_FORMAT};
 
@@ -121,9 +123,6 @@ pub struct FilterArgs {
     #[command(flatten)]
     pub metrics: MetricsArgs,
 }
-
-/// `--grace` when not given (the filter; `run` waits for CMD instead).
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 /// Summary formats for `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -248,15 +247,15 @@ impl FilterArgs {
                 summary_to,
                 suppressed_to,
                 formatter: SummaryFormatter::new(style, time),
-                filter: FilterOptions {
+                pipeline: PipelineOptions {
                     line_buffered: self.line_buffered,
                     max_line: self.max_line,
                     framing,
                     log_clock: None,
                     per_line: false,
-                    dry_run: self.dry_run,
                 },
-                grace: self.grace.unwrap_or(DEFAULT_GRACE),
+                dry_run: self.dry_run,
+                grace: self.grace,
                 stats: self.stats,
                 metrics,
             },
@@ -271,7 +270,7 @@ pub fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
     let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
     let prepared = prepare(&plan).map_err(Failure::Usage)?;
     let (sources, window) = (plan.rule_sources.clone(), plan.default_window);
-    let reload: stream::Reload = Arc::new(move || rules::load(&sources, window));
+    let reload: Reload = Arc::new(move || rules::load(&sources, window));
     stream::run(prepared, signals, std::io::stdin().is_terminal(), reload)
         .map(Outcome::Stream)
         .map_err(Failure::Runtime)
@@ -288,7 +287,7 @@ pub fn prepare(plan: &Plan) -> Result<stream::Prepared> {
             .timestamp
             .clone()
             .unwrap_or(TimestampSpec::Auto);
-        settings.filter.log_clock =
+        settings.pipeline.log_clock =
             Some(LogClock::new(spec, plan.utc, chrono::Local::now().year()));
     }
     stream::prepare(Arc::new(rules), settings)

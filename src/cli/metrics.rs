@@ -7,7 +7,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::stream::{MetricsOptions, DEFAULT_STATS_INTERVAL};
+use crate::report::{MetricsOptions, DEFAULT_STATS_INTERVAL};
 use crate::time::parse_duration;
 
 /// Options for machine-readable statistics.

@@ -16,6 +16,7 @@ pub mod test;
 
 use clap::{Parser, Subcommand};
 
+use crate::process::SignalWatch;
 use crate::stream;
 
 /// Collapse floods of repeated log lines into one summary line per rule per
@@ -102,12 +103,12 @@ pub fn is_command_name(arg: &std::ffi::OsStr) -> bool {
 /// Runs the command `cli` names. `signals` are installed for the filter
 /// (and `run`), which must not die of a signal that arrives while its
 /// rules load.
-pub fn dispatch(cli: Cli, signals: Option<stream::SignalWatch>) -> Result<Outcome, Failure> {
+pub fn dispatch(cli: Cli, signals: Option<SignalWatch>) -> Result<Outcome, Failure> {
     match cli.command {
         None => {
             let signals = match signals {
                 Some(s) => s,
-                None => stream::SignalWatch::install().map_err(Failure::Runtime)?,
+                None => SignalWatch::install().map_err(Failure::Runtime)?,
             };
             filter::run(cli.filter, signals)
         }

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use std::io::Write;
 
 use super::{Failure, Outcome};
-use crate::rules::source::packs_named;
+use crate::rules::packs_named;
 use crate::rules::{load_str, BUILTIN_PACKS};
 
 /// Arguments of `logdedup rules`.

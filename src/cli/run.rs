@@ -8,8 +8,9 @@ use clap::Args;
 
 use super::filter::{self, FilterArgs};
 use super::{Failure, Outcome};
+use crate::process::{self, ChildSpec, Reload, SignalWatch, SpawnError};
 use crate::rules;
-use crate::stream::{self, ChildSpec, SignalWatch, SpawnError};
+use crate::stream::{self, OpenInput};
 use std::sync::Arc;
 
 pub(super) const AFTER_HELP: &str = "\
@@ -86,8 +87,6 @@ pub fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome, Failu
         keep_env: args.keep_env,
         forward_hup: args.forward_hup,
     };
-    // Only an explicit --grace bounds the wait for CMD after a signal.
-    let grace = args.filter.grace;
     let rules_env = std::env::var("LOGDEDUP_RULES").ok();
     let mut plan = args
         .filter
@@ -95,15 +94,18 @@ pub fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome, Failu
         .map_err(Failure::Usage)?;
     plan.settings.inputs.clear();
     let mut prepared = filter::prepare(&plan).map_err(Failure::Usage)?;
-    let (child, output) = stream::spawn(&spec).map_err(|err| match err {
+    let (child, output) = process::spawn(&spec).map_err(|err| match err {
         SpawnError::NotFound(e) => Failure::CommandNotFound(e),
         SpawnError::NotExecutable(e) => Failure::CommandNotExecutable(e),
         SpawnError::Other(e) => Failure::Runtime(e),
     })?;
-    prepared.add_input(output);
+    prepared.add_input(OpenInput::pipe(
+        format!("the output of {}", child.name()),
+        output,
+    ));
     let (sources, window) = (plan.rule_sources.clone(), plan.default_window);
-    let reload: stream::Reload = Arc::new(move || rules::load(&sources, window));
-    match stream::run_child(prepared, signals, child, grace, reload) {
+    let reload: Reload = Arc::new(move || rules::load(&sources, window));
+    match stream::run_child(prepared, signals, child, reload) {
         Ok(stream::Outcome::Exited(status)) => Ok(Outcome::Child(status)),
         Ok(other) => Ok(Outcome::Stream(other)),
         Err(err) => Err(Failure::Runtime(err)),

@@ -4,10 +4,12 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
-use crate::rules::{load, match_lines};
+use crate::pipeline::classify;
+use crate::rules::load;
 use crate::suggest::{suggest, SuggestFormat, SuggestOptions};
 
 /// Arguments of `logdedup suggest`.
@@ -83,9 +85,13 @@ pub fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
             FormatArg::Table => SuggestFormat::Table,
         },
     };
+    let set = set.map(Arc::new);
     let matched = |line: &[u8]| {
-        set.as_ref()
-            .is_some_and(|set| match_lines(set, &[line]).is_some())
+        set.as_ref().is_some_and(|set| {
+            classify(set, &[line])
+                .first()
+                .is_some_and(|r| r.rule.is_some())
+        })
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -1,8 +1,8 @@
 //! `logdedup test [RULES...]`: run the `[[test]]` cases of rule files, as
 //! `vector test` and `promtool test rules` do for theirs. Line and record
-//! cases check which rule (and key) matches; window cases run the whole
-//! filter on a virtual clock and compare its exact output. Ends with
-//! `N passed, N failed`.
+//! cases check which rule (and key) takes them; window cases run the whole
+//! filter on a virtual clock and compare its exact output. Both go through
+//! the filter's own pipeline. Ends with `N passed, N failed`.
 
 use clap::Args;
 use std::io::Write;
@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::check::{error_lines, sources};
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
-use crate::rules::{load_each, run_match_case, CaseInput, RuleTest, TestOutcome};
-use crate::stream::simulate;
+use crate::pipeline::run_case;
+use crate::rules::{load_each, CaseInput, TestOutcome};
 
 /// Arguments of `logdedup test`.
 #[derive(Debug, Args)]
@@ -55,7 +55,7 @@ pub fn run(args: TestArgs) -> Result<Outcome, Failure> {
     let mut text = String::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     for test in set.tests() {
-        let outcome = run_match_case(&set, test).unwrap_or_else(|| run_window_case(&set, test));
+        let outcome = run_case(&set, test);
         if outcome.passed() {
             passed += 1;
             if args.verbose {
@@ -97,33 +97,4 @@ fn describe_failure(outcome: &TestOutcome) -> String {
         text.push_str(&format!("      {line}\n"));
     }
     text
-}
-
-/// Runs a window case through the whole filter on a virtual clock.
-fn run_window_case(set: &Arc<crate::rules::RuleSet>, test: &RuleTest) -> TestOutcome {
-    let CaseInput::Window { lines, at, expect } = &test.input else {
-        return TestOutcome {
-            test: test.clone(),
-            failure: Some("not a window case".into()),
-        };
-    };
-    let failure = match simulate(Arc::clone(set), lines, at) {
-        Err(e) => Some(format!("the filter failed: {e:#}")),
-        Ok(got) if got == *expect => None,
-        Ok(got) => {
-            let mut text = String::from("expected output:\n");
-            for line in expect {
-                text.push_str(&format!("  {line}\n"));
-            }
-            text.push_str("got:\n");
-            for line in &got {
-                text.push_str(&format!("  {line}\n"));
-            }
-            Some(text)
-        }
-    };
-    TestOutcome {
-        test: test.clone(),
-        failure,
-    }
 }

@@ -1,23 +1,28 @@
 //! `[input]`: how the stream is framed into records and where log times
-//! are, merged across files (two files may not say different things).
+//! are. Each file's table is read here into an [`InputDecl`]; the loader
+//! merges them across files.
 
-use anyhow::Result;
 use regex::bytes::Regex;
 use std::ops::Range;
 use toml::Spanned;
 
 use super::error::Locator;
-use super::schema::{Builder, RawInput};
+use super::raw::RawInput;
 use super::validate::{build_regex, refuse_match_all};
 use crate::records::{Framing, TimestampPreset, TimestampSpec, PYTHON_TRACEBACK};
 
-/// Validates `[input]` and merges it into `out`: two files may not set
-/// the same setting differently.
-pub(super) fn parse_input(
-    loc: &Locator,
-    input: Spanned<RawInput>,
-    out: &mut Builder,
-) -> Result<()> {
+/// What one file's `[input]` sets, with where, for merging across files.
+pub(super) struct InputDecl {
+    /// `record_start` / `continuation`.
+    pub framing: Option<Framing>,
+    /// `timestamp`, with its canonical text (to compare files) and span.
+    pub timestamp: Option<(TimestampSpec, String, Range<usize>)>,
+    /// Where the table starts.
+    pub table_start: usize,
+}
+
+/// Validates one file's `[input]`.
+pub(super) fn parse_input(loc: &Locator, input: Spanned<RawInput>) -> anyhow::Result<InputDecl> {
     let table_start = input.span().start;
     let input = input.into_inner();
     let err = |span: Range<usize>, msg: String| loc.error(Some(span), None, msg);
@@ -41,44 +46,24 @@ pub(super) fn parse_input(
         ),
         (None, None) => None,
     };
-    let here = loc.line_of(table_start);
-    if let Some(framing) = framing {
-        match &out.framing {
-            Some((existing, origin)) if existing.describe() != framing.describe() => {
-                return Err(loc.error(
-                    Some(table_start..table_start),
-                    None,
-                    format!(
-                        "[input] sets {}, but {origin} already set {}",
-                        escape_breaks(&framing.describe()),
-                        escape_breaks(&existing.describe())
-                    ),
-                ))
-            }
-            Some(_) => {}
-            None => out.framing = Some((framing, here.clone())),
+    let timestamp = match input.timestamp {
+        Some(ts) => {
+            let span = ts.span();
+            let (spec, text) = timestamp_spec(ts.into_inner()).map_err(|m| err(span.clone(), m))?;
+            Some((spec, text, span))
         }
-    }
-    if let Some(ts) = input.timestamp {
-        let span = ts.span();
-        let (spec, text) = timestamp_spec(ts.into_inner()).map_err(|m| err(span.clone(), m))?;
-        match &out.timestamp {
-            Some((_, existing, origin)) if *existing != text => {
-                return Err(err(
-                    span,
-                    format!("[input] timestamp = {text}, but {origin} already set {existing}"),
-                ))
-            }
-            Some(_) => {}
-            None => out.timestamp = Some((spec, text, here)),
-        }
-    }
-    Ok(())
+        None => None,
+    };
+    Ok(InputDecl {
+        framing,
+        timestamp,
+        table_start,
+    })
 }
 
 /// `text` with its line breaks written as `\n` / `\r`: an error message is
 /// one line, even when it quotes a multi-line (`(?x)`) pattern.
-fn escape_breaks(text: &str) -> String {
+pub(super) fn escape_breaks(text: &str) -> String {
     text.replace('\n', "\\n").replace('\r', "\\r")
 }
 

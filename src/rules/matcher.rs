@@ -8,7 +8,7 @@ use regex_automata::{meta, util::prefilter::Prefilter, util::syntax, Input};
 use regex_syntax::hir::literal::{rank, ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, HirKind};
 
-use super::Rule;
+use super::rule::Rule;
 
 /// Most heap for the combined automaton's NFA: past it, rules are matched
 /// one by one instead of refusing an ordinary large rule set.
@@ -57,17 +57,10 @@ impl MatchScratch {
         &self.key
     }
 
-    /// Scratch space sized for `rules`.
-    pub fn new(rules: &[Rule]) -> MatchScratch {
-        // Without look-around, the groups of a match depend only on the
-        // matched text, so the same text gives the same key.
-        let cacheable = |p: &Regex| {
-            regex_syntax::ParserBuilder::new()
-                .utf8(false)
-                .build()
-                .parse(p.as_str())
-                .is_ok_and(|hir| hir.properties().look_set().is_empty())
-        };
+    /// Scratch space sized for `rules`; `cacheable` says, per rule and
+    /// pattern, whether its key may be reused for the same matched text
+    /// (see [`cacheable_patterns`]).
+    pub fn new(rules: &[Rule], cacheable: &[Vec<bool>]) -> MatchScratch {
         MatchScratch {
             locations: rules
                 .iter()
@@ -76,15 +69,33 @@ impl MatchScratch {
             key: Vec::new(),
             recent: rules
                 .iter()
-                .map(|r| {
-                    r.patterns
-                        .iter()
-                        .map(|p| (r.window_key.is_keyed() && cacheable(p)).then(Recent::default))
+                .zip(cacheable)
+                .map(|(r, c)| {
+                    c.iter()
+                        .map(|&ok| (r.window_key.is_keyed() && ok).then(Recent::default))
                         .collect()
                 })
                 .collect(),
         }
     }
+}
+
+/// Per rule and pattern: whether the groups of a match depend only on the
+/// matched text (no look-around), so the same text gives the same key.
+/// Worked out once per load: parsing every pattern again for each new
+/// scratch space would cost more than the matching it saves.
+pub(super) fn cacheable_patterns(rules: &[Rule]) -> Vec<Vec<bool>> {
+    let cacheable = |p: &Regex| {
+        regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .build()
+            .parse(p.as_str())
+            .is_ok_and(|hir| hir.properties().look_set().is_empty())
+    };
+    rules
+        .iter()
+        .map(|r| r.patterns.iter().map(cacheable).collect())
+        .collect()
 }
 
 impl Matcher {
@@ -106,12 +117,6 @@ impl Matcher {
             any,
             buffer: buffer_prefilter(patterns),
         }
-    }
-
-    /// Whether the combined automaton was built (else rules are tried one
-    /// by one).
-    pub fn is_combined(&self) -> bool {
-        self.any.is_some()
     }
 
     /// The buffer search (see [`Matcher::new`]).
@@ -431,15 +436,4 @@ fn byte_log_frequencies(literal: &[u8]) -> Vec<f64> {
         i += run.max(1);
     }
     log_p
-}
-
-/// The needles of the buffer search, for tests and tuning.
-pub fn buffer_needles(patterns: &[String]) -> Option<Vec<Vec<u8>>> {
-    let hirs =
-        regex_automata::util::syntax::parse_many_with(patterns, &syntax::Config::new().utf8(false))
-            .ok()?;
-    hirs.iter()
-        .map(|h| pattern_needles(h).map(|n| n.needles))
-        .collect::<Option<Vec<_>>>()
-        .map(|v| v.concat())
 }

@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::error::{regex_error_line, Locator};
 use super::key::{KeyTemplate, WindowKey};
-use super::schema::{RawDefaults, RawRule};
-use super::{Rule, DEFAULT_LEVEL, DEFAULT_MAX_KEYS};
+use super::raw::{RawDefaults, RawRule};
+use super::rule::{Rule, DEFAULT_LEVEL, DEFAULT_MAX_KEYS};
 use crate::template::{split, Piece};
 use crate::time::parse_duration;
 
@@ -120,7 +120,72 @@ pub(super) fn compile_rule(
     one_line(name).map_err(|m| err(rule.name.span(), format!("name {m}")))?;
 
     let ignore_case = rule.ignore_case.or(defaults.ignore_case).unwrap_or(false);
-    let pattern_texts: Vec<Spanned<String>> = match (rule.pattern, rule.patterns) {
+    let (patterns, any_patterns) = compile_patterns(&rule, ignore_case, budget, &err)?;
+    let exception = match &rule.exception {
+        Some(e) => Some(
+            budget
+                .charge(e.get_ref(), ignore_case)
+                .and_then(|()| compile_pattern(e.get_ref(), ignore_case))
+                .map_err(|m| err(e.span(), format!("exception: {m}")))?,
+        ),
+        None => None,
+    };
+    let settings = settings(&rule, defaults, file_window, &err)?;
+    let key = match &rule.key {
+        Some(k) => {
+            let template = KeyTemplate::parse(k.get_ref()).map_err(|m| err(k.span(), m))?;
+            for regex in &patterns {
+                template
+                    .check_against(regex)
+                    .map_err(|m| err(k.span(), m))?;
+            }
+            template.check_literals().map_err(|m| err(k.span(), m))?;
+            Some(template)
+        }
+        None => None,
+    };
+    let labels = text_groups(&rule, key.is_some(), &patterns, &err)?;
+
+    Ok(Compiled {
+        rule: Rule {
+            message: rule
+                .message
+                .map_or_else(|| name.to_owned(), Spanned::into_inner),
+            note: rule
+                .note
+                .map(Spanned::into_inner)
+                .filter(|n| !n.trim().is_empty()),
+            name: name.to_owned(),
+            level: settings.level,
+            window: settings.window,
+            pass_first: rule.pass_first.or(defaults.pass_first).unwrap_or(0),
+            max_keys: settings.max_keys,
+            window_key: WindowKey::new(key.clone(), labels),
+            key,
+            patterns,
+            exception,
+            // A rule takes the lines after its match (a traceback) only when it
+            // says so, or when it decides on the record's last line: by
+            // default a crash traceback after a matched line is not its own.
+            multiline: rule.multiline.unwrap_or(rule.exception.is_some()),
+            origin,
+        },
+        any_patterns,
+    })
+}
+
+/// An error at a place in the rule.
+type ErrAt<'e> = dyn Fn(Range<usize>, String) -> anyhow::Error + 'e;
+
+/// The rule's patterns compiled, and each as the combined matcher gets it
+/// (`(?i)` added when the rule ignores case).
+fn compile_patterns(
+    rule: &RawRule,
+    ignore_case: bool,
+    budget: &mut Budget,
+    err: &ErrAt,
+) -> anyhow::Result<(Vec<Regex>, Vec<String>)> {
+    let pattern_texts: Vec<&Spanned<String>> = match (&rule.pattern, &rule.patterns) {
         (Some(_), Some(list)) => {
             return Err(err(
                 list.span(),
@@ -138,12 +203,12 @@ pub(super) fn compile_rule(
             if list.get_ref().is_empty() {
                 return Err(err(list.span(), "`patterns` is empty".into()));
             }
-            list.into_inner()
+            list.get_ref().iter().collect()
         }
     };
     let mut patterns = Vec::with_capacity(pattern_texts.len());
     let mut any_patterns = Vec::with_capacity(pattern_texts.len());
-    for p in &pattern_texts {
+    for p in pattern_texts {
         budget
             .charge(p.get_ref(), ignore_case)
             .map_err(|m| err(p.span(), m))?;
@@ -155,16 +220,23 @@ pub(super) fn compile_rule(
             p.get_ref().clone()
         });
     }
-    let exception = match &rule.exception {
-        Some(e) => Some(
-            budget
-                .charge(e.get_ref(), ignore_case)
-                .and_then(|()| compile_pattern(e.get_ref(), ignore_case))
-                .map_err(|m| err(e.span(), format!("exception: {m}")))?,
-        ),
-        None => None,
-    };
+    Ok((patterns, any_patterns))
+}
 
+/// A rule's window, level and key limit, from the rule or its file's
+/// `[defaults]`.
+struct Settings {
+    window: Duration,
+    level: String,
+    max_keys: usize,
+}
+
+fn settings(
+    rule: &RawRule,
+    defaults: &RawDefaults,
+    file_window: Duration,
+    err: &ErrAt,
+) -> anyhow::Result<Settings> {
     let window = match &rule.window {
         Some(w) => {
             duration_value(w.get_ref()).map_err(|m| err(w.span(), format!("window: {m}")))?
@@ -185,20 +257,21 @@ pub(super) fn compile_rule(
         Some(m) => usize::try_from(*m.get_ref()).unwrap_or(usize::MAX),
         None => DEFAULT_MAX_KEYS,
     };
-    let key = match &rule.key {
-        Some(k) => {
-            let template = KeyTemplate::parse(k.get_ref()).map_err(|m| err(k.span(), m))?;
-            for regex in &patterns {
-                template
-                    .check_against(regex)
-                    .map_err(|m| err(k.span(), m))?;
-            }
-            template.check_literals().map_err(|m| err(k.span(), m))?;
-            Some(template)
-        }
-        None => None,
-    };
+    Ok(Settings {
+        window,
+        level,
+        max_keys,
+    })
+}
 
+/// Checks the summary texts (one line each, placeholders that exist) and
+/// returns the named groups they print, which tell windows apart.
+fn text_groups(
+    rule: &RawRule,
+    keyed: bool,
+    patterns: &[Regex],
+    err: &ErrAt,
+) -> anyhow::Result<Vec<String>> {
     // A summary is one line: a line break in its text would break the
     // output's line structure (and any log shipper parsing it), and could
     // forge a second summary.
@@ -220,7 +293,7 @@ pub(super) fn compile_rule(
                 continue;
             };
             if group == "key" {
-                if key.is_none() {
+                if !keyed {
                     return Err(err(
                         v.span(),
                         format!("{field} uses {{key}}, but the rule has no `key`"),
@@ -228,7 +301,7 @@ pub(super) fn compile_rule(
                 }
                 continue;
             }
-            for regex in &patterns {
+            for regex in patterns {
                 if !regex.capture_names().any(|n| n == Some(group.as_str())) {
                     return Err(err(
                         v.span(),
@@ -245,33 +318,7 @@ pub(super) fn compile_rule(
             }
         }
     }
-
-    Ok(Compiled {
-        rule: Rule {
-            message: rule
-                .message
-                .map_or_else(|| name.to_owned(), Spanned::into_inner),
-            note: rule
-                .note
-                .map(Spanned::into_inner)
-                .filter(|n| !n.trim().is_empty()),
-            name: name.to_owned(),
-            level,
-            window,
-            pass_first: rule.pass_first.or(defaults.pass_first).unwrap_or(0),
-            max_keys,
-            window_key: WindowKey::new(key.clone(), labels),
-            key,
-            patterns,
-            exception,
-            // A rule takes the lines after its match (a traceback) only when it
-            // says so, or when it decides on the record's last line: by
-            // default a crash traceback after a matched line is not its own.
-            multiline: rule.multiline.unwrap_or(rule.exception.is_some()),
-            origin,
-        },
-        any_patterns,
-    })
+    Ok(labels)
 }
 
 /// Reads a duration written as text (`"30s"`, `"1h30m"`) or as a bare

@@ -8,7 +8,11 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::{Event, CHUNK_SIZE};
+use super::event_loop::Event;
+
+/// Bytes asked of `read(2)` at a time. One read per chunk: a reader that
+/// loops until its buffer is full holds back lines on a slow stream.
+pub const CHUNK_SIZE: usize = 64 * 1024;
 
 /// One input, in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +32,7 @@ pub struct OpenInput {
 }
 
 impl OpenInput {
-    /// An input read from `reader` (a pipe from a child process), called
+    /// An input read from `reader` (the pipe from `run`'s CMD), called
     /// `name` in error messages.
     pub fn pipe(name: String, reader: impl Read + Send + 'static) -> OpenInput {
         OpenInput {

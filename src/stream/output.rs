@@ -1,22 +1,29 @@
-//! The writing side of a filter run: passing bytes to standard output,
+//! [`Output`]: the filter's sink. Passing bytes go to standard output,
 //! suppressed lines to the audit trail (or, with `--dry-run`, tagged into
-//! the output), summaries to their sink, formatted only when a window
-//! closes. Keeps track of whether the output stands at a line start, so a
-//! summary after a last line without `\n` gets one first.
+//! the output), summaries to their outlet, formatted only when a window
+//! closes. It keeps track of whether standard output stands at a line
+//! start, so a summary after a last line without `\n` gets one first.
+//!
+//! A failed write is remembered, not returned: the pipeline goes on and
+//! this keeps doing what still works. Standard output closing does not
+//! stop the audit trail, so every line the engine counted as suppressed is
+//! there. The event loop asks for the error after each step
+//! ([`Output::check`]) and ends the run.
 
 use anyhow::Result;
 
-use super::sink::Sink;
+use super::outlet::Outlet;
 use crate::engine::Summary;
-use crate::rules::RuleSet;
+use crate::pipeline::Sink;
+use crate::rules::Rule;
 use crate::summary::SummaryFormatter;
 
 /// Where a filter writes.
 pub struct Output {
-    out: Sink,
+    out: Outlet,
     /// `None`: summaries go into `out`, in stream order.
-    summary_sink: Option<Sink>,
-    suppressed_sink: Option<Sink>,
+    summary_outlet: Option<Outlet>,
+    audit: Option<Outlet>,
     formatter: SummaryFormatter,
     line_buffered: bool,
     dry_run: bool,
@@ -26,177 +33,189 @@ pub struct Output {
     /// (an over-long passing line, a held record) to be done.
     waiting: Vec<u8>,
     line_buf: Vec<u8>,
-    /// Summary lines written.
-    pub summaries: u64,
+    /// Writing to `out` failed: later writes to it are skipped.
+    out_failed: bool,
+    /// Writing to a summary file or the audit trail failed.
+    side_failed: bool,
+    /// The first error not yet reported.
+    error: Option<anyhow::Error>,
 }
 
 impl Output {
-    /// Writes lines to `out`, summaries to `summary_sink` (else `out`),
-    /// suppressed lines to `suppressed_sink` when given.
+    /// Writes lines to `out`, summaries to `summary_outlet` (else `out`),
+    /// suppressed lines to `audit` when given.
     pub fn new(
-        out: Sink,
-        summary_sink: Option<Sink>,
-        suppressed_sink: Option<Sink>,
+        out: Outlet,
+        summary_outlet: Option<Outlet>,
+        audit: Option<Outlet>,
         formatter: SummaryFormatter,
         line_buffered: bool,
         dry_run: bool,
     ) -> Output {
         Output {
             out,
-            summary_sink,
-            suppressed_sink,
+            summary_outlet,
+            audit,
             formatter,
             line_buffered,
             dry_run,
             at_line_start: true,
             waiting: Vec::new(),
             line_buf: Vec::new(),
-            summaries: 0,
+            out_failed: false,
+            side_failed: false,
+            error: None,
         }
     }
 
-    /// Writes passing bytes (whole lines, or the piece of one).
-    pub fn pass(&mut self, bytes: &[u8]) -> Result<()> {
-        if bytes.is_empty() {
-            return Ok(());
+    /// The first write error since the last call, if any.
+    pub fn check(&mut self) -> Result<()> {
+        match self.error.take() {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
-        self.out.write_all(bytes)?;
-        self.at_line_start = bytes.ends_with(b"\n");
-        Ok(())
     }
 
-    /// Handles bytes rule `rule` suppressed: appended to the audit trail;
-    /// with `--dry-run` also written to the output, the line's first piece
-    /// (`line_start`) tagged `[logdedup:RULE] `.
-    pub fn suppress(
-        &mut self,
-        rules: &RuleSet,
-        rule: usize,
-        bytes: &[u8],
-        line_start: bool,
-    ) -> Result<()> {
-        self.audit(bytes)?;
-        if self.dry_run {
-            if line_start {
-                let name = rules.rules().get(rule).map_or("?", |r| r.name.as_str());
-                self.out.write_all(b"[logdedup:")?;
-                self.out.write_all(name.as_bytes())?;
-                self.out.write_all(b"] ")?;
+    /// Whether writing to standard output has failed.
+    pub fn stdout_failed(&self) -> bool {
+        self.out_failed
+    }
+
+    fn fail(&mut self, err: anyhow::Error) {
+        if self.error.is_none() {
+            self.error = Some(err);
+        }
+    }
+
+    fn write_out(&mut self, bytes: &[u8]) {
+        if self.out_failed || bytes.is_empty() {
+            return;
+        }
+        match self.out.write_all(bytes) {
+            Ok(()) => self.at_line_start = bytes.ends_with(b"\n"),
+            Err(err) => {
+                self.out_failed = true;
+                self.fail(err);
             }
-            self.pass(bytes)?;
         }
-        Ok(())
     }
 
-    /// Appends suppressed bytes to the audit trail alone (nothing to the
-    /// output): for a line whose place in the output could not be written.
-    pub fn audit(&mut self, bytes: &[u8]) -> Result<()> {
-        if let Some(sink) = &mut self.suppressed_sink {
-            sink.write_all(bytes)?;
+    fn write_audit(&mut self, bytes: &[u8]) {
+        let Some(audit) = &mut self.audit else {
+            return;
+        };
+        if self.side_failed {
+            return;
         }
-        Ok(())
+        if let Err(err) = audit.write_all(bytes) {
+            self.side_failed = true;
+            self.fail(err);
+        }
     }
 
-    /// Flushes `out` when every line must go out at once.
-    pub fn line_done(&mut self) -> Result<()> {
-        if self.line_buffered {
-            self.out.flush()?;
+    fn flush_out(&mut self) {
+        if self.out_failed {
+            return;
         }
-        Ok(())
+        if let Err(err) = self.out.flush() {
+            self.out_failed = true;
+            self.fail(err);
+        }
     }
 
-    /// Formats `due` (rule numbers of `rules`) and writes each to its sink.
-    /// Summaries bound for `out` wait while `wait` (a line is half written,
-    /// or a held record must come first); they are formatted at once all
-    /// the same, so a reload in between cannot change them.
-    pub fn summaries(&mut self, due: &mut Vec<Summary>, rules: &RuleSet, wait: bool) -> Result<()> {
-        for summary in due.drain(..) {
-            let Some(rule) = rules.rules().get(summary.rule) else {
-                continue;
-            };
-            self.summaries += 1;
-            match &mut self.summary_sink {
-                Some(sink) => {
-                    self.line_buf.clear();
-                    self.formatter.write(&summary, rule, &mut self.line_buf);
-                    sink.write_all(&self.line_buf)?;
-                    if self.line_buffered {
-                        sink.flush()?;
-                    }
+    /// Flushes every outlet; the first failure is reported by
+    /// [`Output::check`].
+    pub fn flush(&mut self) {
+        self.flush_out();
+        if self.side_failed {
+            return;
+        }
+        for outlet in [&mut self.summary_outlet, &mut self.audit]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(err) = outlet.flush() {
+                self.side_failed = true;
+                if self.error.is_none() {
+                    self.error = Some(err);
                 }
-                None => self.formatter.write(&summary, rule, &mut self.waiting),
+                return;
             }
         }
-        if wait {
-            return Ok(());
-        }
-        self.release()
-    }
-
-    /// Whether summaries are waiting for `out`.
-    pub fn has_waiting(&self) -> bool {
-        !self.waiting.is_empty()
-    }
-
-    /// Writes the summaries waiting for `out`.
-    pub fn release(&mut self) -> Result<()> {
-        if self.waiting.is_empty() {
-            return Ok(());
-        }
-        if !self.at_line_start {
-            self.out.write_all(b"\n")?;
-            self.at_line_start = true;
-        }
-        self.out.write_all(&self.waiting)?;
-        self.waiting.clear();
-        self.line_done()
-    }
-
-    /// Standard output is gone: writes `due` to the sinks that still work
-    /// (a summary file, stderr) and flushes them; summaries bound for
-    /// standard output are lost with it.
-    pub fn summaries_without_stdout(
-        &mut self,
-        due: &mut Vec<Summary>,
-        rules: &RuleSet,
-    ) -> Result<()> {
-        self.waiting.clear();
-        if let Some(sink) = &mut self.summary_sink {
-            for summary in due.drain(..) {
-                if let Some(rule) = rules.rules().get(summary.rule) {
-                    self.line_buf.clear();
-                    self.formatter.write(&summary, rule, &mut self.line_buf);
-                    sink.write_all(&self.line_buf)?;
-                    self.summaries += 1;
-                }
-            }
-            sink.flush()?;
-        }
-        due.clear();
-        if let Some(sink) = &mut self.suppressed_sink {
-            sink.flush()?;
-        }
-        Ok(())
     }
 
     /// Reopens the summary and audit files (SIGHUP, after logrotate moved
     /// them): what was buffered goes to the old file, the rest to a new one
     /// at the same path. Both are tried; the first failure is returned.
     pub fn reopen(&mut self) -> Result<()> {
-        let summary = self.summary_sink.as_mut().map_or(Ok(()), Sink::reopen);
-        let suppressed = self.suppressed_sink.as_mut().map_or(Ok(()), Sink::reopen);
-        summary.and(suppressed)
+        let summary = self.summary_outlet.as_mut().map_or(Ok(()), Outlet::reopen);
+        let audit = self.audit.as_mut().map_or(Ok(()), Outlet::reopen);
+        summary.and(audit)
+    }
+}
+
+impl Sink for Output {
+    fn pass(&mut self, bytes: &[u8]) {
+        self.write_out(bytes);
     }
 
-    /// Flushes every sink.
-    pub fn flush(&mut self) -> Result<()> {
-        self.out.flush()?;
-        if let Some(s) = &mut self.summary_sink {
-            s.flush()?;
+    fn suppress(&mut self, rule: &Rule, bytes: &[u8], head: bool) {
+        // The audit trail first: it must have the line even if standard
+        // output is gone.
+        self.write_audit(bytes);
+        if self.dry_run {
+            if head {
+                self.write_out(b"[logdedup:");
+                self.write_out(rule.name.as_bytes());
+                self.write_out(b"] ");
+            }
+            self.write_out(bytes);
         }
-        if let Some(s) = &mut self.suppressed_sink {
-            s.flush()?;
+    }
+
+    fn summary(&mut self, summary: &Summary, rule: &Rule, _defer: bool) {
+        let Some(outlet) = &mut self.summary_outlet else {
+            // Into the stream: after the line being written (release).
+            self.formatter.write(summary, rule, &mut self.waiting);
+            return;
+        };
+        if self.side_failed {
+            return;
         }
-        Ok(())
+        self.line_buf.clear();
+        self.formatter.write(summary, rule, &mut self.line_buf);
+        let mut written = outlet.write_all(&self.line_buf);
+        if written.is_ok() && self.line_buffered {
+            written = outlet.flush();
+        }
+        if let Err(err) = written {
+            self.side_failed = true;
+            self.fail(err);
+        }
+    }
+
+    fn release(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        if self.out_failed {
+            // Standard output is gone, and the summaries bound for it with it.
+            self.waiting.clear();
+            return;
+        }
+        if !self.at_line_start {
+            self.write_out(b"\n");
+        }
+        let waiting = std::mem::take(&mut self.waiting);
+        self.write_out(&waiting);
+        self.waiting = waiting;
+        self.waiting.clear();
+        self.line_done();
+    }
+
+    fn line_done(&mut self) {
+        if self.line_buffered {
+            self.flush_out();
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Where output goes: standard output, standard error, appended files.
 //! One vocabulary for every output option (`stdout`, `-`, `stderr`, a path;
-//! `./stderr` for a file of that name), one writer for each sink, and the
-//! rule that a closed standard output ends the run quietly while a closed
-//! audit or summary file is an error.
+//! `./stderr` for a file of that name), one writer for each destination
+//! ([`Outlet`]), and the rule that a closed standard output ends the run
+//! quietly while a closed audit or summary file is an error.
 
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions};
@@ -10,9 +10,8 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
-use super::abort::{Abandoned, Interruptible};
-use super::input::{refuse_output_into_input, OpenInput};
-use super::CHUNK_SIZE;
+use super::input::{refuse_output_into_input, OpenInput, CHUNK_SIZE};
+use crate::process::{Abandoned, Interruptible};
 
 /// An output named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +51,7 @@ impl std::fmt::Display for StdoutClosed {
 impl std::error::Error for StdoutClosed {}
 
 /// A writer with the path (or stream name) it writes to, for error messages.
-pub struct Sink {
+pub struct Outlet {
     name: String,
     writer: Box<dyn Write + Send>,
     /// The file appended to, reopened on SIGHUP; `None` for a stream.
@@ -63,10 +62,10 @@ pub struct Sink {
     closing_is_normal: bool,
 }
 
-impl Sink {
+impl Outlet {
     /// Wraps `writer`, called `name` in error messages.
-    pub fn new(name: impl Into<String>, writer: Box<dyn Write + Send>) -> Sink {
-        Sink {
+    pub fn new(name: impl Into<String>, writer: Box<dyn Write + Send>) -> Outlet {
+        Outlet {
             name: name.into(),
             writer,
             path: None,
@@ -75,10 +74,10 @@ impl Sink {
     }
 
     /// Wraps standard output (see [`StdoutClosed`]).
-    pub fn stdout(writer: Box<dyn Write + Send>) -> Sink {
-        Sink {
+    pub fn stdout(writer: Box<dyn Write + Send>) -> Outlet {
+        Outlet {
             closing_is_normal: true,
-            ..Sink::new("standard output", writer)
+            ..Outlet::new("standard output", writer)
         }
     }
 
@@ -133,35 +132,35 @@ fn file_writer(file: File) -> Box<dyn Write + Send> {
     ))
 }
 
-/// A buffered appending sink on `path`, reopened by [`Sink::reopen`].
-pub fn file_sink(path: &Path) -> Result<Sink> {
+/// A buffered appending outlet on `path`, reopened by [`Outlet::reopen`].
+pub fn file_outlet(path: &Path) -> Result<Outlet> {
     let file = open_append(path)?;
-    Ok(Sink {
+    Ok(Outlet {
         path: Some(path.to_owned()),
-        ..Sink::new(path.display().to_string(), file_writer(file))
+        ..Outlet::new(path.display().to_string(), file_writer(file))
     })
 }
 
-/// A sink for `target`; `None` for standard output (the main stream).
-pub fn target_sink(target: &Target) -> Result<Option<Sink>> {
+/// An outlet for `target`; `None` for standard output (the main stream).
+pub fn target_outlet(target: &Target) -> Result<Option<Outlet>> {
     Ok(match target {
         Target::Stdout => None,
-        Target::Stderr => Some(Sink::new(
+        Target::Stderr => Some(Outlet::new(
             "standard error",
             Box::new(Interruptible(io::stderr())),
         )),
-        Target::File(path) => Some(file_sink(path)?),
+        Target::File(path) => Some(file_outlet(path)?),
     })
 }
 
-/// The filter's sinks: standard output (a raw handle in a big buffer),
-/// the summary sink unless summaries go into the stream, and the audit
+/// The filter's outlets: standard output (a raw handle in a big buffer),
+/// the summary outlet unless summaries go into the stream, and the audit
 /// trail if any. Refuses an output that is one of the inputs.
-pub fn open_sinks(
+pub fn open_outlets(
     summary_to: &Target,
     suppressed_to: Option<&Target>,
     inputs: &[OpenInput],
-) -> Result<(Sink, Option<Sink>, Option<Sink>)> {
+) -> Result<(Outlet, Option<Outlet>, Option<Outlet>)> {
     let stdout = io::stdout()
         .as_fd()
         .try_clone_to_owned()
@@ -180,16 +179,16 @@ pub fn open_sinks(
             }
         }
     }
-    let out = Sink::stdout(Box::new(io::BufWriter::with_capacity(
+    let out = Outlet::stdout(Box::new(io::BufWriter::with_capacity(
         CHUNK_SIZE,
         Interruptible(File::from(stdout)),
     )));
-    let summary = target_sink(summary_to)?;
+    let summary = target_outlet(summary_to)?;
     let suppressed = match suppressed_to {
         Some(Target::Stdout) => {
             bail!("--suppressed-to stdout would put the suppressed lines back into the output (name a file, or stderr)")
         }
-        Some(target) => target_sink(target)?,
+        Some(target) => target_outlet(target)?,
         None => None,
     };
     Ok((out, summary, suppressed))

@@ -1,5 +1,5 @@
 //! Signals become events on the main loop's channel: signal-hook's handler
-//! only writes to a pipe, and a thread turns that into [`Event::Signal`],
+//! only writes to a pipe, and a thread turns that into [`Notice::Signal`],
 //! so nothing but that write runs in signal context.
 
 use anyhow::{Context, Result};
@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, SyncSender};
 use std::thread;
 
 use super::abort::end_now;
-use super::Event;
+use super::notice::Notice;
 
 /// A shutdown request: SIGINT or SIGTERM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,16 +16,6 @@ pub enum Stop {
     Interrupt,
     /// SIGTERM.
     Terminate,
-}
-
-impl Stop {
-    /// The conventional exit status: 128 + the signal number.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Stop::Interrupt => 130,
-            Stop::Terminate => 143,
-        }
-    }
 }
 
 /// Signal handlers installed and waiting to be watched. Made first thing
@@ -62,9 +52,9 @@ impl SignalWatch {
 /// one, calls [`end_now`] before passing the event on: the main loop may
 /// be stuck writing to a pipe nobody reads and never see the event (nor
 /// drain the channel, so that this thread's send blocks too).
-pub(super) fn watch_signals(
+pub fn watch_signals<E: From<Notice> + Send + 'static>(
     watch: SignalWatch,
-    tx: SyncSender<Event>,
+    tx: SyncSender<E>,
     ending: usize,
 ) -> Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
@@ -72,7 +62,7 @@ pub(super) fn watch_signals(
     // The main loop's channel is bounded and may be full while the loop is
     // stuck: a second thread waits on it, so that this one never blocks
     // and sees every signal.
-    let (queue, queued) = mpsc::channel::<Event>();
+    let (queue, queued) = mpsc::channel::<E>();
     thread::Builder::new()
         .name("logdedup-signal-events".into())
         .spawn(move || {
@@ -94,7 +84,7 @@ pub(super) fn watch_signals(
                         end_now(signal);
                     }
                 }
-                if queue.send(Event::Signal(signal)).is_err() {
+                if queue.send(E::from(Notice::Signal(signal))).is_err() {
                     break;
                 }
             }

@@ -6,14 +6,13 @@
 
 use anyhow::{anyhow, Context, Result};
 use std::ffi::OsString;
-use std::io;
+use std::io::{self, PipeReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::SyncSender;
 use std::thread;
 
-use super::input::OpenInput;
-use super::Event;
+use super::notice::Notice;
 
 /// What to start, and how.
 #[derive(Clone, Debug)]
@@ -54,8 +53,8 @@ pub struct ChildProcess {
 }
 
 /// Starts CMD with stdout and stderr on the same new pipe, and returns it
-/// with the pipe's read end as an input for the filter.
-pub fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, OpenInput), SpawnError> {
+/// with the pipe's read end (the filter's input).
+pub fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, PipeReader), SpawnError> {
     become_subreaper();
     let (reader, writer) = io::pipe()
         .context("creating the pipe for CMD's output")
@@ -96,7 +95,7 @@ pub fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, OpenInput), SpawnError> 
             spec: spec.clone(),
             reaped: false,
         },
-        OpenInput::pipe(format!("the output of {name}"), reader),
+        reader,
     ))
 }
 
@@ -127,9 +126,9 @@ fn become_subreaper() {
 }
 
 impl ChildProcess {
-    /// CMD's process id.
-    pub fn pid(&self) -> u32 {
-        self.pid.unsigned_abs()
+    /// What CMD is called in messages.
+    pub fn name(&self) -> String {
+        self.spec.program.to_string_lossy().into_owned()
     }
 
     /// Whether SIGHUP is CMD's rather than a reload.
@@ -156,12 +155,12 @@ impl ChildProcess {
 
     /// Starts the reaper: a thread blocked in `waitpid(-1)` that collects
     /// every child of this process as it exits: CMD, whose status goes to
-    /// the main loop as [`Event::Exited`], and orphans re-parented to us
+    /// the main loop as [`Notice::Exited`], and orphans re-parented to us
     /// (as PID 1 or subreaper), which are only reaped so that no zombie
     /// stays behind. A blocking wait needs no SIGCHLD handler and cannot
     /// miss an exit. The thread ends when no child is left (ECHILD): with
     /// CMD gone and no orphan of it left, none can appear any more.
-    pub(super) fn start_reaper(&self, tx: SyncSender<Event>) -> Result<()> {
+    pub fn start_reaper<E: From<Notice> + Send + 'static>(&self, tx: SyncSender<E>) -> Result<()> {
         let pid = self.pid;
         thread::Builder::new()
             .name("logdedup-reaper".into())
@@ -172,7 +171,7 @@ impl ChildProcess {
 }
 
 /// The reaper thread's loop; see [`ChildProcess::start_reaper`].
-fn reap(pid: libc::pid_t, tx: SyncSender<Event>) {
+fn reap<E: From<Notice>>(pid: libc::pid_t, tx: SyncSender<E>) {
     let mut reported = false;
     loop {
         let mut status: libc::c_int = 0;
@@ -181,7 +180,7 @@ fn reap(pid: libc::pid_t, tx: SyncSender<Event>) {
         if got == pid {
             reported = true;
             if tx
-                .send(Event::Exited(ExitStatus::from_raw(status)))
+                .send(E::from(Notice::Exited(ExitStatus::from_raw(status))))
                 .is_err()
             {
                 return;
@@ -196,8 +195,8 @@ fn reap(pid: libc::pid_t, tx: SyncSender<Event>) {
     if !reported {
         // Cannot happen unless something else reaped CMD; say so rather
         // than leave the main loop waiting for an exit that never comes.
-        let _ = tx.send(Event::Failed(anyhow!(
+        let _ = tx.send(E::from(Notice::Lost(anyhow!(
             "lost track of the command (pid {pid}): it was reaped elsewhere"
-        )));
+        ))));
     }
 }

@@ -6,15 +6,16 @@
 //! Each file is replaced atomically: written under a temporary name in the
 //! same directory, then renamed over the old one, so a reader (node_exporter
 //! scraping, a monitoring script) never sees half a file. A failed write is
-//! said once on stderr and never stops the data.
+//! reported once (the caller puts it on stderr without waiting) and never
+//! stops the data.
 
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::filter::Filter;
+use crate::pipeline::Snapshot;
 use crate::time::Time;
 
 /// Default `--stats-interval`.
@@ -99,41 +100,40 @@ impl Metrics {
         self.stats_requests += 1;
     }
 
-    /// Writes the files if they are due at `now`.
-    pub fn tick(&mut self, filter: &Filter, now: Time) {
-        if self.next_write.is_some_and(|due| due <= now) {
-            self.write(filter, now);
-        }
+    /// Whether the files are due to be written at `now`.
+    pub fn due(&self, now: Time) -> bool {
+        self.next_write.is_some_and(|due| due <= now)
     }
 
     /// Writes the files now (at exit, or when due) and schedules the next.
-    pub fn write(&mut self, filter: &Filter, now: Time) {
-        if self.next_write.is_none() {
-            return;
-        }
+    /// Returns a message for standard error the first time writing fails.
+    pub fn write(&mut self, snapshot: &Snapshot, now: Time) -> Option<String> {
+        self.next_write?;
         self.next_write = Some(now.plus(self.options.interval));
         let mut failures = Vec::new();
         if let Some(path) = &self.options.stats_file {
-            let mut text = self.json(filter, now).to_string();
+            let mut text = self.json(snapshot, now).to_string();
             text.push('\n');
             if let Err(err) = replace_file(path, text.as_bytes()) {
                 failures.push(format!("{}: {err}", path.display()));
             }
         }
         if let Some(path) = &self.options.textfile {
-            if let Err(err) = replace_file(path, self.prometheus(filter).as_bytes()) {
+            if let Err(err) = replace_file(path, self.prometheus(snapshot).as_bytes()) {
                 failures.push(format!("{}: {err}", path.display()));
             }
         }
         if failures.is_empty() {
             self.warned = false;
+            None
         } else if !self.warned {
             self.warned = true;
-            let _ = writeln!(
-                io::stderr(),
-                "logdedup: cannot write statistics (will keep trying): {}",
+            Some(format!(
+                "logdedup: cannot write statistics (will keep trying): {}\n",
                 failures.join("; ")
-            );
+            ))
+        } else {
+            None
         }
     }
 
@@ -143,16 +143,11 @@ impl Metrics {
     }
 
     /// The statistics as one JSON object (the `--stats-file` content).
-    pub fn json(&self, filter: &Filter, now: Time) -> Value {
-        let c = filter.counters();
-        let stats = filter.rule_stats();
-        let records_suppressed: u64 = stats.iter().map(|s| s.suppressed).sum();
-        let records_in = filter.records_in();
-        let rules: Vec<Value> = filter
-            .rules()
-            .rules()
+    pub fn json(&self, snapshot: &Snapshot, now: Time) -> Value {
+        let rules: Vec<Value> = snapshot
+            .rules
             .iter()
-            .zip(&stats)
+            .zip(&snapshot.per_rule)
             .map(|(rule, s)| {
                 json!({
                     "name": rule.name,
@@ -168,17 +163,18 @@ impl Metrics {
             "time": time.unwrap_or_default(),
             "uptime_seconds": self.started.until(now).as_secs_f64(),
             "lines": {
-                "in": c.lines_in,
-                "passed": c.lines_out,
-                "suppressed": c.lines_in.saturating_sub(c.lines_out),
+                "in": snapshot.lines_in(),
+                "passed": snapshot.lines.passed,
+                "suppressed": snapshot.lines.suppressed,
+                "held": snapshot.lines_held,
             },
             "records": {
-                "in": records_in,
-                "passed": records_in.saturating_sub(records_suppressed),
-                "suppressed": records_suppressed,
+                "in": snapshot.records_in,
+                "passed": snapshot.records_passed(),
+                "suppressed": snapshot.records_suppressed(),
             },
             "bytes_in": self.bytes_in,
-            "summaries": c.summaries,
+            "summaries": snapshot.summaries(),
             "rules": rules,
             "reloads": { "ok": self.reloads_ok, "failed": self.reloads_failed },
             "stats_requests": self.stats_requests,
@@ -186,11 +182,7 @@ impl Metrics {
     }
 
     /// The statistics in Prometheus text exposition format.
-    pub fn prometheus(&self, filter: &Filter) -> String {
-        let c = filter.counters();
-        let stats = filter.rule_stats();
-        let records_suppressed: u64 = stats.iter().map(|s| s.suppressed).sum();
-        let records_in = filter.records_in();
+    pub fn prometheus(&self, snapshot: &Snapshot) -> String {
         let mut out = String::new();
         let mut family = |name: &str, help: &str, samples: &[(String, u64)]| {
             let _ = writeln!(out, "# HELP {name} {help}");
@@ -203,29 +195,22 @@ impl Metrics {
             "logdedup_lines_total",
             "Lines read, by whether they were passed or suppressed.",
             &[
-                (label("result", "passed"), c.lines_out),
-                (
-                    label("result", "suppressed"),
-                    c.lines_in.saturating_sub(c.lines_out),
-                ),
+                (label("result", "passed"), snapshot.lines.passed),
+                (label("result", "suppressed"), snapshot.lines.suppressed),
             ],
         );
         family(
             "logdedup_records_total",
             "Records read (a record is a line and its continuation lines), by whether they were passed or suppressed.",
             &[
-                (
-                    label("result", "passed"),
-                    records_in.saturating_sub(records_suppressed),
-                ),
-                (label("result", "suppressed"), records_suppressed),
+                (label("result", "passed"), snapshot.records_passed()),
+                (label("result", "suppressed"), snapshot.records_suppressed()),
             ],
         );
-        let per_rule: Vec<(String, u64)> = filter
-            .rules()
-            .rules()
+        let per_rule: Vec<(String, u64)> = snapshot
+            .rules
             .iter()
-            .zip(&stats)
+            .zip(&snapshot.per_rule)
             .map(|(rule, s)| (label("rule", &rule.name), s.suppressed))
             .collect();
         family(
@@ -236,7 +221,7 @@ impl Metrics {
         family(
             "logdedup_summaries_total",
             "Summary lines written.",
-            &[(String::new(), c.summaries)],
+            &[(String::new(), snapshot.summaries())],
         );
         family(
             "logdedup_read_bytes_total",

@@ -1,11 +1,11 @@
-//! The per-run settings of a [`super::Filter`].
+//! The per-run settings of a [`super::Pipeline`].
 
 use crate::records::{Framing, LogClock};
 
-/// Per-run settings of a [`Filter`].
+/// Per-run settings of a [`super::Pipeline`].
 #[derive(Clone, Debug)]
-pub struct FilterOptions {
-    /// Flush after every line.
+pub struct PipelineOptions {
+    /// Every line goes out on its own (`--line-buffered`): no bulk writes.
     pub line_buffered: bool,
     /// Longest line matched whole; a longer one is decided on its first
     /// `max_line` bytes and streamed through (or suppressed) in pieces.
@@ -19,19 +19,16 @@ pub struct FilterOptions {
     /// Decide every line on its own, without the buffer search: the simple
     /// reference path the fast path is tested against.
     pub per_line: bool,
-    /// `--dry-run`: write suppressed lines too, tagged `[logdedup:RULE] `.
-    pub dry_run: bool,
 }
 
-impl Default for FilterOptions {
+impl Default for PipelineOptions {
     fn default() -> Self {
-        FilterOptions {
+        PipelineOptions {
             line_buffered: false,
             max_line: DEFAULT_MAX_LINE,
             framing: None,
             log_clock: None,
             per_line: false,
-            dry_run: false,
         }
     }
 }

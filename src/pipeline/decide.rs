@@ -117,6 +117,11 @@ impl Decider {
         self.records
     }
 
+    /// The window key of the last record a rule matched.
+    pub fn key(&self) -> &[u8] {
+        self.scratch.key()
+    }
+
     /// Decides one line (its line ending is ignored for matching) seen at
     /// `now`. Summaries of windows that closed by `now` are pushed to `out`
     /// first, so they come before the line in the output.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 const MAX_QUEUED: usize = 64;
 
 /// The handle of the standard-error writer thread.
-pub(crate) struct Notes {
+pub struct Notes {
     shared: Arc<Shared>,
 }
 

@@ -48,14 +48,14 @@ impl std::fmt::Display for Abandoned {
 impl std::error::Error for Abandoned {}
 
 /// Records the calling thread as the one [`end_now`] interrupts.
-pub(super) fn register_writer() {
+pub fn register_writer() {
     // SAFETY: pthread_self has no preconditions.
     let me = unsafe { libc::pthread_self() };
     *WRITER.lock().unwrap_or_else(|p| p.into_inner()) = Some(me);
 }
 
 /// The signal that ends the run now, if one came.
-pub(super) fn ending() -> Option<i32> {
+pub fn ending() -> Option<i32> {
     match ENDING.load(Ordering::SeqCst) {
         0 => None,
         signal => Some(signal),

@@ -1,0 +1,19 @@
+//! The process side of a run: signals turned into events, ending a run
+//! whose output is stuck, the child of `run -- CMD` (spawning, forwarding
+//! signals, reaping), and SIGHUP reloads on a side thread. All the unsafe
+//! code of the crate is here, each block with the reason it is sound.
+//! Threads started here report to the event loop with a [`Notice`].
+//!
+//! This file only declares the modules and re-exports their public items.
+
+mod abort;
+mod child;
+mod notice;
+mod reload;
+mod signals;
+
+pub use abort::{ending, register_writer, Abandoned, Interruptible};
+pub use child::{spawn, ChildProcess, ChildSpec, SpawnError};
+pub use notice::Notice;
+pub use reload::{Reload, Reloader};
+pub use signals::{watch_signals, SignalWatch, Stop};
