@@ -7,7 +7,9 @@ and the subject of test_layouts.py.
 
 With --no-capture nothing is configured at all: the process prints what
 Python itself prints (the last-resort handler and the crash), which is what
-the `bare` layout must equal byte for byte.
+the `bare` layout must equal byte for byte. make_layout_samples.sh runs it
+from a fixed directory, so that the kept samples do not depend on where
+the repository is.
 """
 import argparse
 import logging
