@@ -53,6 +53,25 @@ def records():
     # The crash: the traceback's outermost frame is <module>.
 
 
+NETWORK = ("builtins.OSError", "builtins.ConnectionResetError", "builtins.ConnectionError",
+           "builtins.TimeoutError")
+
+
+def label(e):
+    """The demo's labels, from the structured records only: the library's
+    retry and a handler's network failure are noise; the crash and the
+    CRITICAL are signal; the rest (the bot's own line, chatter) other."""
+    if e["tb_module"] or e["level"] == "CRITICAL":
+        return "signal"
+    if e["kind"] == "log" and e["logger"].startswith("pyrogram.session") and e["msg"].startswith("["):
+        return "noise"
+    if e["kind"] == "log" and e["msg"].startswith("Unhandled exception on ") and e["exc_type"] in NETWORK:
+        return "noise"
+    if e["kind"] == "log" and e["logger"] == "aiogram.dispatcher" and e["msg"].startswith("Failed to fetch updates"):
+        return "noise"
+    return "other"
+
+
 def crash():
     raise RuntimeError("boom at top level")
 

@@ -25,4 +25,13 @@ for layout in basic asctime; do
     python3 "$HERE/prefix.py" "$kind" "$DEST/demo.$layout.log"
   done
 done
+export HARVEST_DIR="$HERE"
+# Per-line labels from the demo's record labels.
+python3 - "$DEST" <<'PY'
+import glob, os, sys
+sys.path.insert(0, os.environ.get("HARVEST_DIR", "."))
+import demo_layouts, lines
+for log in sorted(glob.glob(os.path.join(sys.argv[1], "*.log"))):
+    lines.write_labels(log, demo_layouts.label)
+PY
 ls "$DEST"

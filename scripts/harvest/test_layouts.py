@@ -265,5 +265,104 @@ PREFIX_RX = {
 }
 
 
+class Lines(unittest.TestCase):
+    DATA = b"a1\na2\nb1 b2\nc1\n"
+    RECS = [
+        {"id": 0, "start": 0, "end": 6, "kind": "log", "logger": "x", "level": "INFO", "msg": "a",
+         "exc_type": None, "tb_module": False, "template": "a"},
+        {"id": 1, "start": 6, "end": 9, "kind": "stderr", "logger": None, "level": None, "msg": "b1 ",
+         "exc_type": None, "tb_module": False},
+        {"id": 2, "start": 9, "end": 12, "kind": "log", "logger": "x", "level": "INFO", "msg": "a",
+         "exc_type": None, "tb_module": False, "template": "a"},
+        {"id": 3, "start": 12, "end": 15, "kind": "log", "logger": "x", "level": "INFO", "msg": "a",
+         "exc_type": None, "tb_module": False, "template": "a"},
+    ]
+
+    def test_a_line_is_noise_only_if_all_of_it_is(self):
+        import lines
+        lab = {0: "noise", 1: "noise", 2: "signal", 3: "noise"}
+        got = lines.line_labels(self.DATA, self.RECS, lambda e: lab[e["id"]])
+        self.assertEqual(got, ["noise", "noise", "signal", "noise"])
+        lab[2] = "other"
+        self.assertEqual(lines.line_labels(self.DATA, self.RECS, lambda e: lab[e["id"]])[2], "other")
+
+    def test_select_and_cut_keep_whole_lines_and_tile(self):
+        import lines
+        ids = lines.select_ids(self.RECS, per_kind=1)
+        self.assertEqual(ids, {0, 1})
+        data, recs = lines.cut(self.DATA, self.RECS, ids)
+        # Record 1 ends mid-line: it goes with record 2, which shares its line.
+        self.assertEqual(data, b"a1\na2\nb1 b2\n")
+        self.assertEqual([(e["id"], e["start"], e["end"]) for e in recs], [(0, 0, 6), (1, 6, 9), (2, 9, 12)])
+        ids = lines.select_ids(self.RECS, per_kind=5, max_records=2)
+        self.assertEqual(ids, {0, 3})
+
+    def test_trim_run_cuts_every_layout_to_the_same_records(self):
+        import lines
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = os.path.join(tmp, "demo")
+            r = run([os.path.join(HERE, "demo_layouts.py"), prefix, "--layouts", "basic,asctime,bare"])
+            self.assertEqual(r.returncode, 1)
+            basic = layouts.read_records(prefix + ".basic.records")
+            ids = {e["id"] for e in basic if e["level"] in ("WARNING", "CRITICAL") or e["tb_module"]}
+            out = os.path.join(tmp, "cut")
+            written = lines.trim_run(prefix, out, ids)
+            self.assertEqual(len(written), 3)
+            for name in ("basic", "asctime", "bare"):
+                data, recs = load(out, name)
+                self.assertTrue({e["id"] for e in recs} <= ids)
+                pos = 0
+                for e in recs:
+                    self.assertEqual(e["start"], pos)
+                    pos = e["end"]
+                    check_entry(self, name, data, e)
+                self.assertEqual(pos, len(data))
+
+
+FAKE_BINARY = r"""#!/usr/bin/env python3
+# A stand-in for logdedup --dry-run: tags lines with "Retrying", and writes
+# a summary line after the third one.
+import sys
+n = 0
+for line in open(sys.argv[-1]):
+    if "Retrying" in line:
+        sys.stdout.write("[logdedup:retry] " + line)
+        n += 1
+        if n == 3:
+            sys.stdout.write("2026-01-01 00:00:00 | DEBUG | retry (occurred 3 times)\n")
+    else:
+        sys.stdout.write(line)
+"""
+
+
+class Score(unittest.TestCase):
+    def test_names_are_read_from_the_right(self):
+        import score
+        self.assertEqual(score.parse_name("d/pyrogram-2.0.106.wobble.basic.log"),
+                         ("pyrogram", "2.0.106", "wobble", "basic", ""))
+        self.assertEqual(score.parse_name("python-telegram-bot-13.15.e502.rich-tb.journald.log"),
+                         ("python-telegram-bot", "13.15", "e502", "rich-tb", "journald"))
+        self.assertEqual(score.parse_name("demo.basic.log"), ("demo", "", "", "basic", ""))
+
+    def test_summaries_are_not_input_lines_and_signal_fails(self):
+        import score
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = os.path.join(tmp, "fake")
+            with open(fake, "w") as f:
+                f.write(FAKE_BINARY)
+            os.chmod(fake, 0o755)
+            log = os.path.join(tmp, "lib-1.0.s.basic.log")
+            with open(log, "w") as f:
+                f.write("Retrying a\nRetrying b\nok\nRetrying c\nRetrying d\n")
+            with open(log[:-4] + ".labels", "w") as f:
+                f.write("noise\nnoise\nother\nnoise\nsignal\n")
+            t = score.score_file(fake, log, [])
+            self.assertEqual((t["noise"], t["noise_suppressed"], t["signal_suppressed"]), (3, 3, 1))
+            r = subprocess.run([sys.executable, os.path.join(HERE, "score.py"), fake, tmp, "--json"],
+                               capture_output=True)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["total"]["signal_suppressed"], 1)
+
+
 if __name__ == "__main__":
     unittest.main()
