@@ -3,7 +3,7 @@
 layout, ending in an uncaught crash: the samples in tests/data/layouts-demo/
 and the subject of test_layouts.py.
 
-    demo_layouts.py OUTPREFIX [--layouts a,b,c | --all] [--no-capture]
+    demo_layouts.py OUTPREFIX [--layouts default,rich-tb,... | --all] [--no-capture]
 
 With --no-capture nothing is configured at all: the process prints what
 Python itself prints (the last-resort handler and the crash), which is what
@@ -84,7 +84,7 @@ def main():
     ap.add_argument("--no-capture", action="store_true")
     args = ap.parse_args()
     if not args.no_capture:
-        names = layouts.ALL if args.all else (args.layouts.split(",") if args.layouts else layouts.DEFAULT)
+        names = layouts.ALL if args.all else layouts.parse_names(args.layouts or "default")
         layouts.Capture(args.prefix, names=names)
     records()
 

@@ -28,7 +28,8 @@ another, so a labeler works on the records and never on the layout text.
 Standard library only; the layouts that need loguru, rich,
 python-json-logger or structlog import them lazily and are skipped, with a
 message, when the package is missing (scripts/harvest/venv.sh makes a venv
-with them). `python3 layouts.py --list` prints the layouts.
+with them). `python3 layouts.py --list` prints the layouts, `--pins` the
+package pins to install in a library's venv for the optional layouts.
 """
 import atexit
 import copy
@@ -220,6 +221,21 @@ LAYOUTS = {l.name: l for l in _LAYOUTS}
 ALL = [l.name for l in _LAYOUTS]
 DEFAULT = ["basic", "asctime", "telethon-docs", "bare", "message", "pyro-bot", "aiogram-line",
            "loguru", "rich", "json"]
+
+
+def parse_names(spec):
+    """Layout names from a command-line value: "default", "all", or a
+    comma-separated list that may mix them ("default,rich-tb,hass")."""
+    names = []
+    for part in spec.split(","):
+        part = part.strip()
+        group = {"default": DEFAULT, "all": ALL}.get(part, [part] if part else [])
+        for n in group:
+            if n not in LAYOUTS:
+                raise ValueError(f"unknown layout {n!r} (python3 layouts.py --list)")
+            if n not in names:
+                names.append(n)
+    return names
 
 
 def available(name):
@@ -610,6 +626,9 @@ def read_records(path):
 
 
 def main(argv):
+    if argv[1:2] == ["--pins"]:
+        print(" ".join(PINS))
+        return 0
     if argv[1:2] == ["--list"]:
         for name in ALL:
             why = available(name)

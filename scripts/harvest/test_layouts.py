@@ -225,6 +225,16 @@ class Semantics(unittest.TestCase):
             check_dir(self, prefix, ["asctime", "bare", "basic"])
 
 
+class Names(unittest.TestCase):
+    def test_parse_names(self):
+        self.assertEqual(layouts.parse_names("default"), layouts.DEFAULT)
+        self.assertEqual(layouts.parse_names("all"), layouts.ALL)
+        self.assertEqual(layouts.parse_names("basic,default,hass")[-1], "hass")
+        self.assertEqual(len(layouts.parse_names("basic,default")), len(layouts.DEFAULT))
+        with self.assertRaises(ValueError):
+            layouts.parse_names("basic,nope")
+
+
 class Samples(unittest.TestCase):
     def test_the_kept_samples_tile_and_hold_their_records(self):
         if not os.path.isdir(SAMPLES):
