@@ -54,7 +54,17 @@ fn unescaped_parentheses_are_a_valid_but_different_pattern() {
 
 #[test]
 fn every_validation_error_is_reported_in_place() {
-    let cases: &[(&str, &str)] = &[
+    for (text, want) in VALIDATION_ERRORS {
+        let got = err(text);
+        assert!(
+            got.contains(want),
+            "for:\n{text}\nwant: {want}\ngot:  {got}"
+        );
+    }
+}
+
+/// A rule file and the start of the error it must give.
+const VALIDATION_ERRORS: &[(&str, &str)] = &[
         (
             "[[rule]]\nname = \"a\"\n",
             "r.toml:2:8: rule \"a\": missing `pattern`",
@@ -148,15 +158,7 @@ fn every_validation_error_is_reported_in_place() {
             "[[rule]]\nname = \"a\"\npattern = 'x'\n[input]\nrecord_begin = 'x'\n",
             "r.toml:5:1: unknown field `record_begin`",
         ),
-    ];
-    for (text, want) in cases {
-        let got = err(text);
-        assert!(
-            got.contains(want),
-            "for:\n{text}\nwant: {want}\ngot:  {got}"
-        );
-    }
-}
+];
 
 #[test]
 fn window_falls_back_from_rule_to_defaults_to_command_line() {

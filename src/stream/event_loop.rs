@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::clock::WallClock;
 use super::filter::Filter;
+use super::input::Chunk;
 use super::upstream::Upstream;
 use super::Outcome;
 use crate::process::{Notice, Reloader, Stop};
@@ -37,6 +38,16 @@ pub(crate) enum Event {
     /// The next deadline passed with nothing else to do (made by the loop
     /// itself, never sent).
     Timer,
+}
+
+impl From<Chunk> for Event {
+    fn from(chunk: Chunk) -> Event {
+        match chunk {
+            Chunk::Data(buf) => Event::Data(buf),
+            Chunk::Failed(err) => Event::Failed(err),
+            Chunk::End => Event::End,
+        }
+    }
 }
 
 impl From<Notice> for Event {

@@ -8,8 +8,6 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::event_loop::Event;
-
 /// Bytes asked of `read(2)` at a time. One read per chunk: a reader that
 /// loops until its buffer is full holds back lines on a slow stream.
 pub const CHUNK_SIZE: usize = 64 * 1024;
@@ -109,11 +107,21 @@ pub fn open_inputs(inputs: &[InputSource]) -> Result<Vec<OpenInput>> {
         .collect()
 }
 
+/// What the reader thread sends.
+pub(super) enum Chunk {
+    /// A chunk (one `read(2)`).
+    Data(Vec<u8>),
+    /// Reading failed.
+    Failed(anyhow::Error),
+    /// Every input has ended.
+    End,
+}
+
 /// Reads the inputs one after another, one `read(2)` per chunk, and sends
 /// the chunks on. Used buffers come back on `recycled` to be read into again.
-pub(super) fn read_inputs(
+pub(super) fn read_inputs<E: From<Chunk>>(
     inputs: Vec<OpenInput>,
-    tx: SyncSender<Event>,
+    tx: SyncSender<E>,
     recycled: Receiver<Vec<u8>>,
 ) {
     for mut input in inputs {
@@ -124,18 +132,18 @@ pub(super) fn read_inputs(
                 Ok(0) => break,
                 Ok(n) => {
                     buf.truncate(n);
-                    if tx.send(Event::Data(buf)).is_err() {
+                    if tx.send(E::from(Chunk::Data(buf))).is_err() {
                         return;
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     let err = anyhow::Error::new(e).context(format!("reading {}", input.name));
-                    let _ = tx.send(Event::Failed(err));
+                    let _ = tx.send(E::from(Chunk::Failed(err)));
                     return;
                 }
             }
         }
     }
-    let _ = tx.send(Event::End);
+    let _ = tx.send(E::from(Chunk::End));
 }
