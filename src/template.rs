@@ -8,7 +8,7 @@
 
 /// One piece of a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Piece {
+pub(crate) enum Piece {
     /// Text printed as it is (braces already unescaped).
     Literal(String),
     /// A `{name}` placeholder, without its braces.
@@ -17,7 +17,7 @@ pub enum Piece {
 
 /// Why a template could not be split.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TemplateError {
+pub(crate) enum TemplateError {
     /// A `{` at this byte offset has no `}` after it.
     Unclosed(usize),
     /// A `}` with no `{` before it (write `}}` for a brace).
@@ -37,7 +37,7 @@ impl std::fmt::Display for TemplateError {
 }
 
 /// Splits `text` into literals and placeholders.
-pub fn split(text: &str) -> Result<Vec<Piece>, TemplateError> {
+pub(crate) fn split(text: &str) -> Result<Vec<Piece>, TemplateError> {
     let mut pieces = Vec::new();
     let mut literal = String::new();
     let mut rest = text;
@@ -70,11 +70,6 @@ pub fn split(text: &str) -> Result<Vec<Piece>, TemplateError> {
     Ok(pieces)
 }
 
-/// Whether `text` has any placeholder (so it needs rendering at all).
-pub fn has_placeholders(text: &str) -> bool {
-    split(text).is_ok_and(|p| p.iter().any(|p| matches!(p, Piece::Placeholder(_))))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,8 +86,6 @@ mod tests {
             ]
         );
         assert_eq!(split("").unwrap(), vec![]);
-        assert!(has_placeholders("DC{dc}"));
-        assert!(!has_placeholders("DC{{dc}}"));
     }
 
     #[test]

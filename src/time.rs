@@ -15,18 +15,18 @@ pub struct Time(pub i64);
 
 impl Time {
     /// Milliseconds since the Unix epoch.
-    pub fn millis(self) -> i64 {
+    pub(crate) fn millis(self) -> i64 {
         self.0
     }
 
     /// This time plus `d`, saturating instead of overflowing.
-    pub fn plus(self, d: Duration) -> Time {
+    pub(crate) fn plus(self, d: Duration) -> Time {
         let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         Time(self.0.saturating_add(ms))
     }
 
     /// How long from `self` until `later` (zero if `later` is not later).
-    pub fn until(self, later: Time) -> Duration {
+    pub(crate) fn until(self, later: Time) -> Duration {
         Duration::from_millis(u64::try_from(later.0.saturating_sub(self.0)).unwrap_or(0))
     }
 }
@@ -35,7 +35,7 @@ impl Time {
 ///
 /// Zero is refused: a zero-length window would summarize every line, which is
 /// never what a rule author meant.
-pub fn parse_duration(text: &str) -> Result<Duration> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         bail!("empty duration (expected e.g. 500ms, 30s, 5m, 1h30m)");
@@ -50,7 +50,7 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
 }
 
 /// Renders a duration compactly, e.g. `30s`, `1m 30s`, `500ms`.
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     humantime::format_duration(Duration::from_millis(
         u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
     ))
@@ -102,14 +102,14 @@ impl TimeFormatter {
     }
 
     /// Formats `t`; a time chrono cannot print falls back to milliseconds.
-    pub fn format(&self, t: Time) -> String {
+    pub(crate) fn format(&self, t: Time) -> String {
         self.try_format(t).unwrap_or_else(|| t.0.to_string())
     }
 
     /// Formats `t` as RFC 3339 with milliseconds and the offset
     /// (`2025-11-20T16:32:54.101+03:00`; `Z` in UTC), whatever the strftime
     /// pattern says: the form log shippers parse without configuration.
-    pub fn rfc3339(&self, t: Time) -> String {
+    pub(crate) fn rfc3339(&self, t: Time) -> String {
         let Some(utc) = DateTime::<Utc>::from_timestamp_millis(t.0) else {
             return t.0.to_string();
         };

@@ -14,7 +14,7 @@ use crate::rules::{load_each, CaseInput, RuleErrors, RuleSet, RuleSource};
 
 /// Arguments of `logdedup check`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Rule files, directories or builtin:NAME to check (default: the rules
     /// the filter would use: -r, $LOGDEDUP_RULES, -e, the default packs).
     #[arg(value_name = "RULES")]
@@ -31,7 +31,7 @@ pub struct CheckArgs {
 
 /// The sources a rule command works on: the files named, else what the
 /// filter would load.
-pub fn sources(files: &[String], rules: &RuleArgs) -> Vec<RuleSource> {
+pub(crate) fn sources(files: &[String], rules: &RuleArgs) -> Vec<RuleSource> {
     if files.is_empty() {
         rules.sources_from_env()
     } else {
@@ -40,7 +40,7 @@ pub fn sources(files: &[String], rules: &RuleArgs) -> Vec<RuleSource> {
 }
 
 /// Every error inside `err`, one per line.
-pub fn error_lines(err: &anyhow::Error) -> Vec<String> {
+pub(crate) fn error_lines(err: &anyhow::Error) -> Vec<String> {
     match err.downcast_ref::<RuleErrors>() {
         Some(errors) => errors.0.iter().map(|e| format!("{e:#}")).collect(),
         None => vec![format!("{err:#}")],
@@ -48,7 +48,7 @@ pub fn error_lines(err: &anyhow::Error) -> Vec<String> {
 }
 
 /// Runs `logdedup check`.
-pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Failure> {
     let sources = sources(&args.files, &args.rules);
     let (reports, set) = load_each(&sources, args.rules.window);
     let mut out = String::new();
@@ -106,7 +106,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Failure> {
 
 /// Rules that load but cannot do what their author meant: no test shows
 /// them working, or an earlier rule wins every line meant for them.
-pub fn warnings(set: &Arc<RuleSet>) -> Vec<String> {
+pub(crate) fn warnings(set: &Arc<RuleSet>) -> Vec<String> {
     let mut warnings = Vec::new();
     for (id, rule) in set.rules().iter().enumerate() {
         let cases: Vec<_> = set

@@ -12,7 +12,7 @@ use crate::stream::StdoutClosed;
 
 /// `completions`: which shell.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to write a completion script for.
     #[arg(value_enum)]
     pub shell: Shell,
@@ -20,10 +20,10 @@ pub struct CompletionsArgs {
 
 /// `man`: no options.
 #[derive(Debug, Args)]
-pub struct ManArgs {}
+pub(crate) struct ManArgs {}
 
 /// Writes the completion script for `args.shell` to stdout.
-pub fn completions(args: CompletionsArgs) -> Result<Outcome, Failure> {
+pub(crate) fn completions(args: CompletionsArgs) -> Result<Outcome, Failure> {
     let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "logdedup", &mut script);
@@ -32,13 +32,13 @@ pub fn completions(args: CompletionsArgs) -> Result<Outcome, Failure> {
 
 /// Writes the man page, in roff, to stdout: the top-level page, then one
 /// section per command with its synopsis, description and options.
-pub fn man(_args: ManArgs) -> Result<Outcome, Failure> {
+pub(crate) fn man(_args: ManArgs) -> Result<Outcome, Failure> {
     let page = render_man().map_err(Failure::Runtime)?;
     write_stdout(&page)
 }
 
 /// The whole man page.
-pub fn render_man() -> anyhow::Result<Vec<u8>> {
+pub(crate) fn render_man() -> anyhow::Result<Vec<u8>> {
     let cmd = Cli::command();
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone())

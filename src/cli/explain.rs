@@ -20,7 +20,7 @@ use crate::time::Time;
 
 /// Arguments of `logdedup explain`.
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// Lines to explain (default: the records of standard input).
     #[arg(value_name = "LINE")]
     pub lines: Vec<String>,
@@ -39,7 +39,7 @@ pub struct ExplainArgs {
 }
 
 /// Runs `logdedup explain`.
-pub fn run(args: ExplainArgs) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Failure> {
     let set =
         Arc::new(load(&args.rules.sources_from_env(), args.rules.window).map_err(Failure::Usage)?);
     let stdout = std::io::stdout();
@@ -107,7 +107,7 @@ fn summary(set: &Arc<RuleSet>, lines: &[String], out: &mut impl Write) -> anyhow
 
 /// The `--summary` table: records taken per rule (rules that took some, in
 /// rule order), then the records that passed unmatched.
-pub fn summary_table(snapshot: &Snapshot) -> String {
+pub(crate) fn summary_table(snapshot: &Snapshot) -> String {
     let rows: Vec<(&str, u64)> = snapshot
         .rules
         .iter()

@@ -43,7 +43,7 @@ file when written as ./rules or after --: logdedup -- rules";
 
 /// The filter's options (the top-level command line).
 #[derive(Debug, Args)]
-pub struct FilterArgs {
+pub(crate) struct FilterArgs {
     /// Files to read, in order ('-' or none: standard input).
     #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
@@ -126,7 +126,7 @@ pub struct FilterArgs {
 
 /// Summary formats for `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
+pub(crate) enum FormatArg {
     /// The default text line, or --template.
     Text,
     /// One JSON object per line: time, level, rule, key, message, note, count, first, last, window.
@@ -135,7 +135,7 @@ pub enum FormatArg {
 
 /// Clocks for `--clock`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ClockArg {
+pub(crate) enum ClockArg {
     /// Wall-clock time: summaries appear on time on a live stream.
     Wall,
     /// Time parsed from each record: replaying a file gives the summaries
@@ -155,7 +155,7 @@ fn parse_grace(text: &str) -> Result<Duration, String> {
 
 /// Parses a byte count: a number with an optional K/KiB or M/MiB suffix
 /// (binary multiples). At least 1 byte.
-pub fn parse_size(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_size(text: &str) -> Result<usize, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
@@ -182,7 +182,7 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 
 /// A validated filter command line: what to load, and the shell's settings.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Rule sources in load order.
     pub rule_sources: Vec<RuleSource>,
     /// `--window`: the window for rules that set none.
@@ -197,7 +197,7 @@ pub struct Plan {
 
 impl FilterArgs {
     /// Validates the arguments; `rules_env` is `$LOGDEDUP_RULES` if set.
-    pub fn plan(self, rules_env: Option<&str>) -> Result<Plan> {
+    pub(crate) fn plan(self, rules_env: Option<&str>) -> Result<Plan> {
         let rule_sources = self.rules.sources(rules_env);
         let time = TimeFormatter::new(&self.time_format, self.utc)?;
         let framing = match (&self.record_start, &self.continuation) {
@@ -265,7 +265,7 @@ impl FilterArgs {
 
 /// Runs the filter: rules are loaded and every input and output opened
 /// before the first byte is read (failures there are usage errors).
-pub fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
     let rules_env = std::env::var("LOGDEDUP_RULES").ok();
     let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
     let prepared = prepare(&plan).map_err(Failure::Usage)?;
@@ -278,7 +278,7 @@ pub fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
 
 /// Loads the plan's rules and opens its inputs and outputs: everything
 /// that can fail before the first byte is read.
-pub fn prepare(plan: &Plan) -> Result<stream::Prepared> {
+pub(crate) fn prepare(plan: &Plan) -> Result<stream::Prepared> {
     let rules = rules::load(&plan.rule_sources, plan.default_window)?;
     let mut settings = plan.settings.clone();
     if plan.log_clock {

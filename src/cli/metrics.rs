@@ -12,7 +12,7 @@ use crate::time::parse_duration;
 
 /// Options for machine-readable statistics.
 #[derive(Debug, Args)]
-pub struct MetricsArgs {
+pub(crate) struct MetricsArgs {
     /// Keep a JSON statistics file at PATH: lines and records in and out,
     /// bytes read, suppressed records per rule, summaries, reloads. Replaced
     /// atomically every --stats-interval and at exit.
@@ -37,7 +37,7 @@ impl MetricsArgs {
     /// Validates the paths (their directory must exist, as the files are
     /// replaced by renaming a file made beside them); `json_stats` is
     /// `--format json`, which makes `--stats` print JSON too.
-    pub fn options(self, json_stats: bool) -> Result<MetricsOptions> {
+    pub(crate) fn options(self, json_stats: bool) -> Result<MetricsOptions> {
         for (option, path) in [
             ("--stats-file", &self.stats_file),
             ("--metrics-textfile", &self.metrics_textfile),

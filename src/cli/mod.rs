@@ -32,15 +32,15 @@ use crate::stream;
 pub struct Cli {
     /// A command other than filtering.
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
     /// The filter's options.
     #[command(flatten)]
-    pub filter: filter::FilterArgs,
+    pub(crate) filter: filter::FilterArgs,
 }
 
 /// The commands beside the filter.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Validate rule files: one line per file, every error, warnings.
     Check(check::CheckArgs),
     /// Run the [[test]] cases of rule files; ends "N passed, N failed".

@@ -9,7 +9,7 @@ use crate::time::parse_duration;
 
 /// Which rules to load.
 #[derive(Clone, Debug, Args)]
-pub struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// Rule file, directory of *.toml (loaded in name order) or builtin:NAME
     /// (builtin:all, builtin:default). Repeatable; default $LOGDEDUP_RULES
     /// (':'-separated). These come first, then -e rules, then the default packs.
@@ -33,7 +33,7 @@ pub struct RuleArgs {
 impl RuleArgs {
     /// The sources in load order: `-r` (or `$LOGDEDUP_RULES` when there is
     /// no `-r`), then `-e`, then the default set unless turned off.
-    pub fn sources(&self, rules_env: Option<&str>) -> Vec<RuleSource> {
+    pub(crate) fn sources(&self, rules_env: Option<&str>) -> Vec<RuleSource> {
         let mut sources: Vec<RuleSource> = if !self.rules.is_empty() {
             self.rules.iter().map(|r| RuleSource::parse(r)).collect()
         } else {
@@ -52,13 +52,13 @@ impl RuleArgs {
     }
 
     /// [`RuleArgs::sources`] with `$LOGDEDUP_RULES` read from the environment.
-    pub fn sources_from_env(&self) -> Vec<RuleSource> {
+    pub(crate) fn sources_from_env(&self) -> Vec<RuleSource> {
         let env = std::env::var("LOGDEDUP_RULES").ok();
         self.sources(env.as_deref())
     }
 }
 
 /// Parses a `--window` value.
-pub fn parse_window(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_window(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| format!("{e:#}"))
 }

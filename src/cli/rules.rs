@@ -10,7 +10,7 @@ use crate::rules::{load_str, BUILTIN_PACKS};
 
 /// Arguments of `logdedup rules`.
 #[derive(Debug, Args)]
-pub struct RulesArgs {
+pub(crate) struct RulesArgs {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<RulesAction>,
@@ -18,7 +18,7 @@ pub struct RulesArgs {
 
 /// `rules list` or `rules show NAME`.
 #[derive(Debug, Subcommand)]
-pub enum RulesAction {
+pub(crate) enum RulesAction {
     /// The built-in packs: name, rules, on by default or not, what they suppress.
     List,
     /// Print a pack's TOML, ready to copy into a rule file of your own.
@@ -29,7 +29,7 @@ pub enum RulesAction {
 }
 
 /// Runs `logdedup rules`.
-pub fn run(args: RulesArgs) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Failure> {
     let text = match args.action.unwrap_or(RulesAction::List) {
         RulesAction::List => list(),
         RulesAction::Show { name } => {

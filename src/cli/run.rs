@@ -46,7 +46,7 @@ Exit status: CMD's; 128+N if it was killed by signal N; 127 CMD not found;
     .required(true)
     .value_name("CMD")
     .help("The command to run and its arguments, after `--`.")))]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The filter's options.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -68,7 +68,7 @@ pub struct RunArgs {
 /// Checks the options and loads the rules (a failure there is a usage
 /// error and CMD never starts), starts CMD, and filters its output until
 /// it exits. `signals`, when given, were installed at start-up.
-pub fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome, Failure> {
     let signals = match signals {
         Some(s) => s,
         None => SignalWatch::install_for_child().map_err(Failure::Runtime)?,

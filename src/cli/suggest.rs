@@ -14,7 +14,7 @@ use crate::suggest::{suggest, SuggestFormat, SuggestOptions};
 
 /// Arguments of `logdedup suggest`.
 #[derive(Debug, Args)]
-pub struct SuggestArgs {
+pub(crate) struct SuggestArgs {
     /// Logs to read, in order ('-' or none: standard input).
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
@@ -46,7 +46,7 @@ pub struct SuggestArgs {
 
 /// `--format` of `suggest`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
+pub(crate) enum FormatArg {
     /// Rule files.
     Toml,
     /// A human summary.
@@ -54,7 +54,7 @@ pub enum FormatArg {
 }
 
 /// Runs `logdedup suggest`.
-pub fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
     let sources = args.rules.sources_from_env();
     // With no rules at all (--no-default-rules alone), nothing is covered yet.
     let set = match sources.is_empty() {

@@ -16,7 +16,7 @@ use crate::rules::{load_each, CaseInput, TestOutcome};
 
 /// Arguments of `logdedup test`.
 #[derive(Debug, Args)]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     /// Rule files, directories or builtin:NAME whose cases to run
     /// (default: the rules the filter would use).
     #[arg(value_name = "RULES")]
@@ -32,7 +32,7 @@ pub struct TestArgs {
 }
 
 /// Runs `logdedup test`.
-pub fn run(args: TestArgs) -> Result<Outcome, Failure> {
+pub(crate) fn run(args: TestArgs) -> Result<Outcome, Failure> {
     let sources = sources(&args.files, &args.rules);
     let (reports, set) = load_each(&sources, args.rules.window);
     let set = match set {

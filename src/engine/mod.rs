@@ -18,7 +18,7 @@ use window::RuleState;
 
 /// What the engine needs to know of a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WindowSpec {
+pub(crate) struct WindowSpec {
     /// How long a window stays open after its first match.
     pub window: Duration,
     /// Matching records let through per window before suppressing starts.
@@ -31,7 +31,7 @@ pub struct WindowSpec {
 
 /// What to do with one matched record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Within the window's `pass_first`: write it.
     Pass,
     /// Held back and counted.
@@ -68,7 +68,7 @@ pub struct RuleStats {
 
 /// The windowing engine over a list of rules.
 #[derive(Debug)]
-pub struct Engine {
+pub(crate) struct Engine {
     specs: Vec<WindowSpec>,
     states: Vec<RuleState>,
     /// No window closes before this time; lets `decide` skip the expiry scan.
@@ -79,7 +79,7 @@ pub struct Engine {
 
 impl Engine {
     /// An engine with no open windows over rules described by `specs`.
-    pub fn new(specs: Vec<WindowSpec>) -> Engine {
+    pub(crate) fn new(specs: Vec<WindowSpec>) -> Engine {
         let states = specs.iter().map(|s| RuleState::new(s.keyed)).collect();
         Engine {
             specs,
@@ -93,7 +93,7 @@ impl Engine {
     /// rules) seen at `now`, and decides it. Summaries of windows that
     /// closed by `now` are pushed to `out` first, so they come before the
     /// record in the output.
-    pub fn decide(
+    pub(crate) fn decide(
         &mut self,
         rule: usize,
         key: &[u8],
@@ -132,7 +132,7 @@ impl Engine {
     }
 
     /// [`Engine::tick`], skipped cheaply when nothing is due by `now`.
-    pub fn tick_if_due(&mut self, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn tick_if_due(&mut self, now: Time, out: &mut Vec<Summary>) {
         if self.next_due.is_some_and(|due| due <= now) {
             self.tick(now, out);
         }
@@ -140,7 +140,7 @@ impl Engine {
 
     /// Closes every window whose deadline is at or before `now`, pushing a
     /// summary for each that suppressed anything, in deadline order.
-    pub fn tick(&mut self, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn tick(&mut self, now: Time, out: &mut Vec<Summary>) {
         let start = out.len();
         for (rule, (state, spec)) in self.states.iter_mut().zip(&self.specs).enumerate() {
             state.close_due(rule, spec.keyed, now, out);
@@ -151,7 +151,7 @@ impl Engine {
 
     /// Closes every open window at once (end of input, shutdown), pushing
     /// their summaries; each carries `now` or its deadline, whichever is earlier.
-    pub fn finish(&mut self, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn finish(&mut self, now: Time, out: &mut Vec<Summary>) {
         self.tick(now, out);
         let start = out.len();
         for (rule, (state, spec)) in self.states.iter_mut().zip(&self.specs).enumerate() {
@@ -166,7 +166,7 @@ impl Engine {
     /// it keeps its open windows and counters. Windows of old rules that
     /// are not carried are closed now, their summaries (with old rule
     /// numbers) pushed to `out` first.
-    pub fn reload(
+    pub(crate) fn reload(
         &mut self,
         specs: Vec<WindowSpec>,
         carried: &[Option<usize>],
@@ -209,7 +209,7 @@ impl Engine {
     /// length: for records that had to be given a stand-in time before the
     /// stream revealed its own clock (`--clock log`, before the first
     /// timestamp). Counters and order are unchanged.
-    pub fn shift_times(&mut self, from: Time, to: Time) {
+    pub(crate) fn shift_times(&mut self, from: Time, to: Time) {
         let delta = to.millis().saturating_sub(from.millis());
         let shift = |t: Time| Time(t.millis().saturating_add(delta));
         for state in &mut self.states {
@@ -227,17 +227,17 @@ impl Engine {
     }
 
     /// The earliest time a window closes, for the I/O shell's timer.
-    pub fn next_deadline(&self) -> Option<Time> {
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
         self.next_due
     }
 
     /// Counters per rule, in rule order.
-    pub fn stats(&self) -> Vec<RuleStats> {
+    pub(crate) fn stats(&self) -> Vec<RuleStats> {
         self.states.iter().map(|s| s.stats).collect()
     }
 
     /// How many windows are open across all rules.
-    pub fn open_windows(&self) -> usize {
+    pub(crate) fn open_windows(&self) -> usize {
         self.states.iter().map(|s| s.windows.len()).sum()
     }
 

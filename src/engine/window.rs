@@ -83,13 +83,13 @@ impl RuleState {
     }
 
     /// The deadline of the window that closes next.
-    pub fn next_deadline(&self) -> Option<Time> {
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
         self.expiry.keys().next().map(|(deadline, _)| *deadline)
     }
 
     /// Opens a window for `key` at `now`, closing at `deadline`; `seq`
     /// (the opening order) ties equal deadlines apart.
-    pub fn open(&mut self, key: &[u8], now: Time, deadline: Time, seq: u64) {
+    pub(crate) fn open(&mut self, key: &[u8], now: Time, deadline: Time, seq: u64) {
         let key: Arc<[u8]> = Arc::from(key);
         self.expiry.insert((deadline, seq), Arc::clone(&key));
         self.windows.insert(
@@ -106,7 +106,7 @@ impl RuleState {
 
     /// Closes the window that closes next, with its summary dated
     /// `at(deadline)`. False when no window is open.
-    pub fn close_first(
+    pub(crate) fn close_first(
         &mut self,
         rule: usize,
         keyed: bool,
@@ -123,14 +123,26 @@ impl RuleState {
     }
 
     /// Closes every window due by `now`, dated by their deadlines.
-    pub fn close_due(&mut self, rule: usize, keyed: bool, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn close_due(
+        &mut self,
+        rule: usize,
+        keyed: bool,
+        now: Time,
+        out: &mut Vec<Summary>,
+    ) {
         while self.next_deadline().is_some_and(|d| d <= now) {
             self.close_first(rule, keyed, |deadline| deadline, out);
         }
     }
 
     /// Closes every window, each dated `now` or its deadline if earlier.
-    pub fn close_all(&mut self, rule: usize, keyed: bool, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn close_all(
+        &mut self,
+        rule: usize,
+        keyed: bool,
+        now: Time,
+        out: &mut Vec<Summary>,
+    ) {
         while self.close_first(rule, keyed, |deadline| now.min(deadline), out) {}
         self.windows.clear();
     }
@@ -160,7 +172,7 @@ impl RuleState {
     }
 
     /// Re-hashes the windows when the rule gained or lost its key.
-    pub fn set_keyed(&mut self, keyed: bool) {
+    pub(crate) fn set_keyed(&mut self, keyed: bool) {
         if self.windows.hasher().keyed != keyed {
             let mut windows = RuleState::new(keyed).windows;
             windows.extend(self.windows.drain());

@@ -29,7 +29,7 @@ pub struct Record {
 
 impl Record {
     /// The part of the key the rule's `key` template rendered, as text.
-    pub fn user_key(&self, rules: &RuleSet) -> String {
+    pub(crate) fn user_key(&self, rules: &RuleSet) -> String {
         let keyed = self
             .rule
             .and_then(|r| rules.rules().get(r))
@@ -55,7 +55,7 @@ impl<F: FnMut(Record)> Records<F> {
     }
 
     /// Hands on the last record (call at the end of input).
-    pub fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         if let Some(record) = self.current.take() {
             (self.each)(record);
         }
@@ -105,7 +105,7 @@ pub fn per_line_options() -> PipelineOptions {
 
 /// The records `lines` make when they alone are the filter's input, each
 /// with the rule that takes it.
-pub fn classify(rules: &Arc<RuleSet>, lines: &[&[u8]]) -> Vec<Record> {
+pub(crate) fn classify(rules: &Arc<RuleSet>, lines: &[&[u8]]) -> Vec<Record> {
     let mut records = Vec::new();
     let mut sink = Records::new(|r| records.push(r));
     let mut pipeline = Pipeline::new(Arc::clone(rules), &per_line_options());

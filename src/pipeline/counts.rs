@@ -44,17 +44,17 @@ impl Snapshot<'_> {
     }
 
     /// Records passed (matched or not).
-    pub fn records_passed(&self) -> u64 {
+    pub(crate) fn records_passed(&self) -> u64 {
         self.records_in.saturating_sub(self.records_suppressed())
     }
 
     /// Records some rule matched (passed by `pass_first` or suppressed).
-    pub fn records_matched(&self) -> u64 {
+    pub(crate) fn records_matched(&self) -> u64 {
         self.per_rule.iter().map(|s| s.matched).sum()
     }
 
     /// Summaries written, over all rules.
-    pub fn summaries(&self) -> u64 {
+    pub(crate) fn summaries(&self) -> u64 {
         self.per_rule.iter().map(|s| s.summaries).sum()
     }
 }

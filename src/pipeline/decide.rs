@@ -39,7 +39,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The rule that holds the line back, for a suppressed line.
-    pub fn suppressed_by(self) -> Option<usize> {
+    pub(crate) fn suppressed_by(self) -> Option<usize> {
         match self {
             Verdict::Suppress(r) | Verdict::ContinueSuppressed(r) => Some(r),
             _ => None,
@@ -47,7 +47,7 @@ impl Verdict {
     }
 
     /// Whether the line is written to the output.
-    pub fn passes(self) -> bool {
+    pub(crate) fn passes(self) -> bool {
         matches!(
             self,
             Verdict::Pass | Verdict::PassMatched(_) | Verdict::Continue
@@ -56,7 +56,7 @@ impl Verdict {
 }
 
 /// The engine's view of each rule.
-pub fn window_specs(rules: &RuleSet) -> Vec<WindowSpec> {
+pub(crate) fn window_specs(rules: &RuleSet) -> Vec<WindowSpec> {
     rules
         .rules()
         .iter()
@@ -71,7 +71,7 @@ pub fn window_specs(rules: &RuleSet) -> Vec<WindowSpec> {
 
 /// Framer, matcher and engine, wired in that order.
 #[derive(Debug)]
-pub struct Decider {
+pub(crate) struct Decider {
     rules: Arc<RuleSet>,
     scratch: MatchScratch,
     engine: Engine,
@@ -103,35 +103,40 @@ impl Decider {
     }
 
     /// How records are framed.
-    pub fn framing(&self) -> &Framing {
+    pub(crate) fn framing(&self) -> &Framing {
         self.framer.framing()
     }
 
     /// The rules in use.
-    pub fn rules(&self) -> &Arc<RuleSet> {
+    pub(crate) fn rules(&self) -> &Arc<RuleSet> {
         &self.rules
     }
 
     /// Records seen so far (lines, when framing is off).
-    pub fn records(&self) -> u64 {
+    pub(crate) fn records(&self) -> u64 {
         self.records
     }
 
     /// The window key of the last record a rule matched.
-    pub fn key(&self) -> &[u8] {
+    pub(crate) fn key(&self) -> &[u8] {
         self.scratch.key()
     }
 
     /// Decides one line (its line ending is ignored for matching) seen at
     /// `now`. Summaries of windows that closed by `now` are pushed to `out`
     /// first, so they come before the line in the output.
-    pub fn feed(&mut self, line: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
+    pub(crate) fn feed(&mut self, line: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
         self.decide(line, now, out, false)
     }
 
     /// [`Decider::feed`] for a line the buffer search picked out as likely
     /// to match: the same decision, reached with one scan fewer.
-    pub fn feed_candidate(&mut self, line: &[u8], now: Time, out: &mut Vec<Summary>) -> Verdict {
+    pub(crate) fn feed_candidate(
+        &mut self,
+        line: &[u8],
+        now: Time,
+        out: &mut Vec<Summary>,
+    ) -> Verdict {
         self.decide(line, now, out, true)
     }
 
@@ -194,7 +199,7 @@ impl Decider {
     /// are its first and last lines (without line endings), `from` the rule
     /// [`Verdict::Hold`] named, `now` the time of its first line. Its
     /// continuation lines still to come follow the verdict.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &mut self,
         from: usize,
         first: &[u8],
@@ -219,7 +224,7 @@ impl Decider {
 
     /// Whether `line` continues the held record (without changing any
     /// state: framing is tried on a copy).
-    pub fn continues_held(&self, line: &[u8]) -> bool {
+    pub(crate) fn continues_held(&self, line: &[u8]) -> bool {
         let mut framer = self.framer.clone();
         framer.classify(line_content(line)) == (Frame::Continuation, Some(Disposition::Hold))
     }
@@ -227,7 +232,7 @@ impl Decider {
     /// Decides a line that the caller knows no rule matches (the buffer
     /// search found nothing on it): only framing can hold it back, as a
     /// continuation of a suppressed record. Same result as [`Decider::feed`].
-    pub fn feed_unmatched(&mut self, line: &[u8]) -> Verdict {
+    pub(crate) fn feed_unmatched(&mut self, line: &[u8]) -> Verdict {
         if self.framer.plain_passing_start(line) {
             self.records += 1;
             return Verdict::Pass;
@@ -244,7 +249,7 @@ impl Decider {
     /// in bulk while framing allows (see [`Framer::pass_unmatched`]); the
     /// caller decides the rest of the run line by line. Same results as
     /// [`Decider::feed_unmatched`] on each line.
-    pub fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
+    pub(crate) fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
         let passed = self.framer.pass_unmatched(span);
         self.records += passed.records;
         passed
@@ -265,18 +270,18 @@ impl Decider {
 
     /// Counts `n` lines that no rule matches, with framing off: they all
     /// pass and need no other bookkeeping.
-    pub fn count_unmatched(&mut self, n: u64) {
+    pub(crate) fn count_unmatched(&mut self, n: u64) {
         self.records += n;
     }
 
     /// See [`Engine::tick`].
-    pub fn tick(&mut self, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn tick(&mut self, now: Time, out: &mut Vec<Summary>) {
         self.engine.tick(now, out);
     }
 
     /// See [`Engine::tick_if_due`]: what every line does first, for the
     /// lines the fast path decides without [`Decider::feed`].
-    pub fn tick_if_due(&mut self, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn tick_if_due(&mut self, now: Time, out: &mut Vec<Summary>) {
         self.engine.tick_if_due(now, out);
     }
 
@@ -289,7 +294,7 @@ impl Decider {
     /// both keep their open windows and counters; windows of rules that are
     /// gone are closed now, their summaries (numbered in the old set)
     /// pushed to `out` first.
-    pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time, out: &mut Vec<Summary>) {
+    pub(crate) fn reload(&mut self, rules: Arc<RuleSet>, now: Time, out: &mut Vec<Summary>) {
         let old_index = |name: &str| self.rules.rules().iter().position(|r| r.name == name);
         let carried: Vec<Option<usize>> =
             rules.rules().iter().map(|r| old_index(&r.name)).collect();
@@ -311,22 +316,22 @@ impl Decider {
     }
 
     /// See [`Engine::shift_times`].
-    pub fn shift_times(&mut self, from: Time, to: Time) {
+    pub(crate) fn shift_times(&mut self, from: Time, to: Time) {
         self.engine.shift_times(from, to);
     }
 
     /// See [`Engine::next_deadline`].
-    pub fn next_deadline(&self) -> Option<Time> {
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
         self.engine.next_deadline()
     }
 
     /// Counters per rule, in rule order.
-    pub fn stats(&self) -> Vec<RuleStats> {
+    pub(crate) fn stats(&self) -> Vec<RuleStats> {
         self.engine.stats()
     }
 
     /// How many windows are open across all rules.
-    pub fn open_windows(&self) -> usize {
+    pub(crate) fn open_windows(&self) -> usize {
         self.engine.open_windows()
     }
 }

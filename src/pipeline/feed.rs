@@ -118,24 +118,24 @@ impl Pipeline {
 
     /// Writes the summaries of windows that have closed by `now` (a wall
     /// clock time; in log-clock mode only records move time on).
-    pub fn tick(&mut self, now: Time, sink: &mut impl Sink) {
+    pub(crate) fn tick(&mut self, now: Time, sink: &mut impl Sink) {
         self.stage.tick(now, sink);
     }
 
     /// Whether a record is being held.
-    pub fn holding(&self) -> bool {
+    pub(crate) fn holding(&self) -> bool {
         self.stage.holding()
     }
 
     /// Decides the held record, if any, and writes it: for the event loop
     /// when the input has gone idle.
-    pub fn release_held(&mut self, sink: &mut impl Sink) {
+    pub(crate) fn release_held(&mut self, sink: &mut impl Sink) {
         self.stage.resolve_held(sink);
     }
 
     /// Closes every open window now and writes their summaries (on a
     /// shutdown signal). Matching lines after this open new windows.
-    pub fn summarize_all(&mut self, now: Time, sink: &mut impl Sink) {
+    pub(crate) fn summarize_all(&mut self, now: Time, sink: &mut impl Sink) {
         self.stage.summarize_all(now, sink);
     }
 
@@ -152,22 +152,17 @@ impl Pipeline {
     /// Swaps in new rules between two lines. Rules whose name is in both
     /// sets keep their open windows and counters; a held record is decided
     /// by the rules it was held for.
-    pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time, sink: &mut impl Sink) {
+    pub(crate) fn reload(&mut self, rules: Arc<RuleSet>, now: Time, sink: &mut impl Sink) {
         self.stage.reload(rules, now, sink);
     }
 
     /// The earliest wall-clock time a window closes, for the timer.
-    pub fn next_deadline(&self) -> Option<Time> {
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
         self.stage.next_deadline()
     }
 
-    /// The rules in use.
-    pub fn rules(&self) -> &Arc<RuleSet> {
-        self.stage.rules()
-    }
-
     /// Everything counted so far.
-    pub fn snapshot(&self) -> Snapshot<'_> {
+    pub(crate) fn snapshot(&self) -> Snapshot<'_> {
         self.stage.snapshot()
     }
 }

@@ -38,7 +38,7 @@ impl Held {
     }
 
     /// Adds a continuation line.
-    pub fn add(&mut self, line: &[u8]) {
+    pub(crate) fn add(&mut self, line: &[u8]) {
         if !line_content(line).iter().all(u8::is_ascii_whitespace) {
             self.last_start = self.bytes.len();
         }
@@ -47,7 +47,7 @@ impl Held {
     }
 
     /// Its first line and its last non-blank line, without line endings.
-    pub fn ends(&self) -> (&[u8], &[u8]) {
+    pub(crate) fn ends(&self) -> (&[u8], &[u8]) {
         let last = &self.bytes[self.last_start..];
         let last = memchr::memchr(b'\n', last).map_or(last, |i| &last[..i]);
         (

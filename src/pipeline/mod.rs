@@ -22,13 +22,16 @@ mod sink;
 mod stage;
 
 pub use cases::run_case;
-pub use classify::{classify, per_line_options, rule_for, Record, Records};
-pub use counts::{Counts, Snapshot};
-pub use decide::{Decider, Verdict};
+pub(crate) use classify::classify;
+pub use classify::{per_line_options, rule_for};
+pub(crate) use classify::{Record, Records};
+pub use counts::Counts;
+pub use counts::Snapshot;
+pub use decide::Verdict;
 pub use feed::Pipeline;
-pub use options::{PipelineOptions, DEFAULT_MAX_LINE};
-pub use simulate::{simulate, TIME_PLACEHOLDER};
-pub use sink::{NullSink, Sink};
+pub use options::PipelineOptions;
+pub(crate) use sink::NullSink;
+pub use sink::Sink;
 
 #[cfg(test)]
 mod tests;

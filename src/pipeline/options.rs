@@ -34,4 +34,4 @@ impl Default for PipelineOptions {
 }
 
 /// Default `--max-line`: 1 MiB.
-pub const DEFAULT_MAX_LINE: usize = 1 << 20;
+pub(crate) const DEFAULT_MAX_LINE: usize = 1 << 20;

@@ -16,7 +16,7 @@ use crate::time::{Time, TimeFormatter};
 
 /// What summary timestamps read in a simulation: the placeholder window
 /// cases write in their `expect` lines.
-pub const TIME_PLACEHOLDER: &str = "{time}";
+pub(crate) const TIME_PLACEHOLDER: &str = "{time}";
 
 /// The output stream in memory, summaries in it as the filter writes them
 /// by default (after the line being written, on a line of their own).
@@ -51,7 +51,11 @@ impl Sink for Memory {
 /// Feeds `lines[i]` at `at[i]` after the start, ends the input after the
 /// last one, and returns every output line: passed lines and summaries
 /// (in the default text format, their time printed as `{time}`).
-pub fn simulate(rules: Arc<RuleSet>, lines: &[String], at: &[Duration]) -> Result<Vec<String>> {
+pub(crate) fn simulate(
+    rules: Arc<RuleSet>,
+    lines: &[String],
+    at: &[Duration],
+) -> Result<Vec<String>> {
     let mut memory = Memory {
         out: Vec::new(),
         waiting: Vec::new(),

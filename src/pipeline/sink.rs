@@ -46,7 +46,7 @@ pub trait Sink {
 /// A sink that keeps nothing: for runs whose counts are all that matter
 /// (`explain --summary`).
 #[derive(Debug, Default)]
-pub struct NullSink;
+pub(crate) struct NullSink;
 
 impl Sink for NullSink {
     fn pass(&mut self, _: &[u8]) {}

@@ -63,39 +63,39 @@ impl Stage {
     }
 
     /// The rules in use.
-    pub fn rules(&self) -> &Arc<RuleSet> {
+    pub(crate) fn rules(&self) -> &Arc<RuleSet> {
         self.decider.rules()
     }
 
     /// Whether a record is held.
-    pub fn holding(&self) -> bool {
+    pub(crate) fn holding(&self) -> bool {
         self.held.is_some()
     }
 
     /// Whether record framing is on.
-    pub fn framing_on(&self) -> bool {
+    pub(crate) fn framing_on(&self) -> bool {
         self.decider.framing().is_on()
     }
 
     /// Whether windows run on the log's clock.
-    pub fn on_log_clock(&self) -> bool {
+    pub(crate) fn on_log_clock(&self) -> bool {
         self.log_clock.is_some()
     }
 
     /// Whether an over-long line is being streamed.
-    pub fn long_line(&self) -> Option<LongLine> {
+    pub(crate) fn long_line(&self) -> Option<LongLine> {
         self.long_line
     }
 
     /// Notes the wall time input first arrived (the log clock's stand-in
     /// until a timestamp is seen).
-    pub fn started(&mut self, wall: Time) {
+    pub(crate) fn started(&mut self, wall: Time) {
         self.log_start.get_or_insert(wall);
     }
 
     /// The time of one line: `wall`, or in log-clock mode its own timestamp
     /// (or the last one seen).
-    pub fn line_time(&mut self, line: &[u8], wall: Time) -> Time {
+    pub(crate) fn line_time(&mut self, line: &[u8], wall: Time) -> Time {
         let Some(clock) = &mut self.log_clock else {
             return wall;
         };
@@ -126,7 +126,7 @@ impl Stage {
     }
 
     /// Decides one whole line the general way and writes it.
-    pub fn line(&mut self, line: &[u8], wall: Time, sink: &mut impl Sink) {
+    pub(crate) fn line(&mut self, line: &[u8], wall: Time, sink: &mut impl Sink) {
         if self.held.is_some() && !self.decider.continues_held(line) {
             self.resolve_held(sink);
         }
@@ -155,7 +155,7 @@ impl Stage {
     }
 
     /// Writes `lines` whole passing lines.
-    pub fn pass(&mut self, bytes: &[u8], lines: u64, sink: &mut impl Sink) {
+    pub(crate) fn pass(&mut self, bytes: &[u8], lines: u64, sink: &mut impl Sink) {
         if bytes.is_empty() {
             return;
         }
@@ -165,7 +165,7 @@ impl Stage {
     }
 
     /// Hands a line the verdict holds back to the sink.
-    pub fn suppress(&mut self, verdict: Verdict, line: &[u8], sink: &mut impl Sink) {
+    pub(crate) fn suppress(&mut self, verdict: Verdict, line: &[u8], sink: &mut impl Sink) {
         let rules = self.decider.rules();
         if let Some(rule) = verdict.suppressed_by().and_then(|r| rules.rules().get(r)) {
             sink.suppress(rule, line, true);
@@ -174,33 +174,33 @@ impl Stage {
     }
 
     /// Decides a line the buffer search found no candidate on.
-    pub fn unmatched(&mut self, line: &[u8]) -> Verdict {
+    pub(crate) fn unmatched(&mut self, line: &[u8]) -> Verdict {
         self.decider.feed_unmatched(line)
     }
 
     /// Passes a run of whole unmatched lines in bulk while framing allows.
-    pub fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
+    pub(crate) fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
         self.decider.pass_unmatched(span)
     }
 
     /// Counts `n` unmatched lines with framing off.
-    pub fn count_unmatched(&mut self, n: u64) {
+    pub(crate) fn count_unmatched(&mut self, n: u64) {
         self.decider.count_unmatched(n);
     }
 
     /// Decides a line the buffer search picked out as a candidate.
-    pub fn candidate(&mut self, line: &[u8], now: Time) -> Verdict {
+    pub(crate) fn candidate(&mut self, line: &[u8], now: Time) -> Verdict {
         self.decider.feed_candidate(line, now, &mut self.due)
     }
 
     /// Closes the windows due by `now` (a log time); whether any closed.
-    pub fn tick_at(&mut self, now: Time) -> bool {
+    pub(crate) fn tick_at(&mut self, now: Time) -> bool {
         self.decider.tick_if_due(now, &mut self.due);
         !self.due.is_empty()
     }
 
     /// Starts holding a record whose first line is `line`, seen at `now`.
-    pub fn hold(&mut self, rule: usize, line: &[u8], now: Time) {
+    pub(crate) fn hold(&mut self, rule: usize, line: &[u8], now: Time) {
         let bytes = std::mem::take(&mut self.spare);
         self.held = Some(Held::new(rule, line, now, bytes));
     }
@@ -221,7 +221,7 @@ impl Stage {
 
     /// Decides the held record, if any, and writes it; summaries that
     /// waited for it follow.
-    pub fn resolve_held(&mut self, sink: &mut impl Sink) {
+    pub(crate) fn resolve_held(&mut self, sink: &mut impl Sink) {
         let Some(held) = self.held.take() else {
             return;
         };
@@ -256,7 +256,7 @@ impl Stage {
     /// Decides an over-long line on its first `max_line` bytes and writes
     /// those; the rest follows in [`Stage::long_piece`]. It is never held:
     /// a held record is decided before it.
-    pub fn long_head(&mut self, head: &[u8], wall: Time, sink: &mut impl Sink) {
+    pub(crate) fn long_head(&mut self, head: &[u8], wall: Time, sink: &mut impl Sink) {
         self.resolve_held(sink);
         let now = self.line_time(head, wall);
         let mut verdict = self.decider.feed(head, now, &mut self.due);
@@ -286,7 +286,7 @@ impl Stage {
 
     /// Streams a piece of the rest of an over-long line; `ended`: the
     /// piece ends with its `\n`.
-    pub fn long_piece(&mut self, piece: &[u8], ended: bool, sink: &mut impl Sink) {
+    pub(crate) fn long_piece(&mut self, piece: &[u8], ended: bool, sink: &mut impl Sink) {
         match self.long_line {
             Some(LongLine::Suppress(rule)) => {
                 if let Some(r) = self.decider.rules().rules().get(rule) {
@@ -307,7 +307,7 @@ impl Stage {
     /// Hands the summaries due to the sink; those for the stream wait
     /// while a passing over-long line is streamed (so it is never cut in
     /// two) or a record is held (it comes first).
-    pub fn write_due(&mut self, sink: &mut impl Sink) {
+    pub(crate) fn write_due(&mut self, sink: &mut impl Sink) {
         let defer = self.long_line == Some(LongLine::Pass) || self.held.is_some();
         if !self.due.is_empty() {
             let rules = self.decider.rules();
@@ -324,7 +324,7 @@ impl Stage {
 
     /// Writes the summaries of windows that have closed by `now` (a wall
     /// clock time; in log-clock mode only records move time on).
-    pub fn tick(&mut self, now: Time, sink: &mut impl Sink) {
+    pub(crate) fn tick(&mut self, now: Time, sink: &mut impl Sink) {
         if self.log_clock.is_some() {
             return;
         }
@@ -335,7 +335,7 @@ impl Stage {
     /// Closes every open window now and writes their summaries (on a
     /// shutdown signal: nothing counted may wait for a grace period that
     /// might end in SIGKILL). Matching lines after this open new windows.
-    pub fn summarize_all(&mut self, now: Time, sink: &mut impl Sink) {
+    pub(crate) fn summarize_all(&mut self, now: Time, sink: &mut impl Sink) {
         self.resolve_held(sink);
         let now = self.stop_time(now);
         self.decider.finish(now, &mut self.due);
@@ -352,7 +352,7 @@ impl Stage {
     /// Swaps in new rules between two lines; see [`Decider::reload`]. A
     /// held record is decided by the rules it was held for; summaries of
     /// rules that are gone are written against the old set.
-    pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time, sink: &mut impl Sink) {
+    pub(crate) fn reload(&mut self, rules: Arc<RuleSet>, now: Time, sink: &mut impl Sink) {
         self.resolve_held(sink);
         let now = self.stop_time(now);
         let old = Arc::clone(self.decider.rules());
@@ -370,7 +370,7 @@ impl Stage {
 
     /// The earliest wall-clock time a window closes, for the timer; `None`
     /// in log-clock mode, where only records move time on.
-    pub fn next_deadline(&self) -> Option<Time> {
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
         if self.log_clock.is_some() {
             return None;
         }
@@ -379,12 +379,12 @@ impl Stage {
 
     /// Whether summaries are due (the fast path writes the lines before
     /// the current one first).
-    pub fn has_due(&self) -> bool {
+    pub(crate) fn has_due(&self) -> bool {
         !self.due.is_empty()
     }
 
     /// Everything counted so far.
-    pub fn snapshot(&self) -> Snapshot<'_> {
+    pub(crate) fn snapshot(&self) -> Snapshot<'_> {
         let held = self.held.as_ref();
         Snapshot {
             rules: self.decider.rules().rules(),

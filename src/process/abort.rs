@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 /// How long a write may make no progress, once the run must end, before
 /// it is given up.
-pub const STALL: Duration = Duration::from_millis(500);
+pub(crate) const STALL: Duration = Duration::from_millis(500);
 
 /// How often the stuck thread is interrupted once the run must end.
 const KICK_EVERY: Duration = Duration::from_millis(100);
@@ -37,7 +37,7 @@ static WRITER: Mutex<Option<libc::pthread_t>> = Mutex::new(None);
 
 /// A write given up because the run must end and the output is not moving.
 #[derive(Debug)]
-pub struct Abandoned;
+pub(crate) struct Abandoned;
 
 impl std::fmt::Display for Abandoned {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,7 +48,7 @@ impl std::fmt::Display for Abandoned {
 impl std::error::Error for Abandoned {}
 
 /// Records the calling thread as the one [`end_now`] interrupts.
-pub fn register_writer() {
+pub(crate) fn register_writer() {
     // SAFETY: pthread_self has no preconditions.
     let me = unsafe { libc::pthread_self() };
     *WRITER.lock().unwrap_or_else(|p| p.into_inner()) = Some(me);
@@ -99,7 +99,7 @@ pub(super) fn end_now(signal: i32) {
 
 /// A writer whose blocked writes give up once the run must end (see the
 /// module documentation).
-pub struct Interruptible<W>(pub W);
+pub(crate) struct Interruptible<W>(pub W);
 
 impl<W: Write> Write for Interruptible<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {

@@ -16,7 +16,7 @@ use super::notice::Notice;
 
 /// What to start, and how.
 #[derive(Clone, Debug)]
-pub struct ChildSpec {
+pub(crate) struct ChildSpec {
     /// The program, looked up on `$PATH` like a shell does.
     pub program: OsString,
     /// Its arguments.
@@ -33,7 +33,7 @@ pub struct ChildSpec {
 /// Why CMD could not be started. The two kinds a shell tells apart keep
 /// its exit statuses (127, 126); `main` maps them.
 #[derive(Debug)]
-pub enum SpawnError {
+pub(crate) enum SpawnError {
     /// No such program (127).
     NotFound(anyhow::Error),
     /// The program exists but cannot be executed (126).
@@ -44,7 +44,7 @@ pub enum SpawnError {
 
 /// A started CMD.
 #[derive(Debug)]
-pub struct ChildProcess {
+pub(crate) struct ChildProcess {
     pid: libc::pid_t,
     spec: ChildSpec,
     /// Set once it has been reaped: its pid may belong to another process
@@ -54,7 +54,7 @@ pub struct ChildProcess {
 
 /// Starts CMD with stdout and stderr on the same new pipe, and returns it
 /// with the pipe's read end (the filter's input).
-pub fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, PipeReader), SpawnError> {
+pub(crate) fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, PipeReader), SpawnError> {
     become_subreaper();
     let (reader, writer) = io::pipe()
         .context("creating the pipe for CMD's output")
@@ -127,18 +127,18 @@ fn become_subreaper() {
 
 impl ChildProcess {
     /// What CMD is called in messages.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.spec.program.to_string_lossy().into_owned()
     }
 
     /// Whether SIGHUP is CMD's rather than a reload.
-    pub fn takes_hup(&self) -> bool {
+    pub(crate) fn takes_hup(&self) -> bool {
         self.spec.forward_hup
     }
 
     /// Sends `signal` to CMD (its process group with `--group`), unless it
     /// has been reaped already.
-    pub fn signal(&self, signal: i32) {
+    pub(crate) fn signal(&self, signal: i32) {
         if self.reaped {
             return;
         }
@@ -149,7 +149,7 @@ impl ChildProcess {
     }
 
     /// Records that CMD has been reaped.
-    pub fn set_reaped(&mut self) {
+    pub(crate) fn set_reaped(&mut self) {
         self.reaped = true;
     }
 
@@ -160,7 +160,10 @@ impl ChildProcess {
     /// stays behind. A blocking wait needs no SIGCHLD handler and cannot
     /// miss an exit. The thread ends when no child is left (ECHILD): with
     /// CMD gone and no orphan of it left, none can appear any more.
-    pub fn start_reaper<E: From<Notice> + Send + 'static>(&self, tx: SyncSender<E>) -> Result<()> {
+    pub(crate) fn start_reaper<E: From<Notice> + Send + 'static>(
+        &self,
+        tx: SyncSender<E>,
+    ) -> Result<()> {
         let pid = self.pid;
         thread::Builder::new()
             .name("logdedup-reaper".into())

@@ -12,8 +12,10 @@ mod notice;
 mod reload;
 mod signals;
 
-pub use abort::{ending, register_writer, Abandoned, Interruptible};
-pub use child::{spawn, ChildProcess, ChildSpec, SpawnError};
-pub use notice::Notice;
-pub use reload::{Reload, Reloader};
-pub use signals::{watch_signals, SignalWatch, Stop};
+pub(crate) use abort::{ending, register_writer, Abandoned, Interruptible};
+pub(crate) use child::spawn;
+pub(crate) use child::{ChildProcess, ChildSpec, SpawnError};
+pub(crate) use notice::Notice;
+pub(crate) use reload::{Reload, Reloader};
+pub(crate) use signals::watch_signals;
+pub use signals::{SignalWatch, Stop};

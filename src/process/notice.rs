@@ -7,7 +7,7 @@ use crate::rules::RuleSet;
 
 /// An event from a signal, the child or a reload, for the event loop.
 #[derive(Debug)]
-pub enum Notice {
+pub(crate) enum Notice {
     /// A signal arrived (SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT).
     Signal(i32),
     /// `run -- CMD`: CMD was reaped with this status.

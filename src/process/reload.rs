@@ -15,10 +15,10 @@ use super::notice::Notice;
 use crate::rules::RuleSet;
 
 /// Loads the rule files again (the same sources as at start-up).
-pub type Reload = Arc<dyn Fn() -> Result<RuleSet> + Send + Sync>;
+pub(crate) type Reload = Arc<dyn Fn() -> Result<RuleSet> + Send + Sync>;
 
 /// Runs reloads one at a time on a side thread.
-pub struct Reloader {
+pub(crate) struct Reloader {
     reload: Reload,
     /// A load is running.
     busy: bool,
@@ -39,7 +39,10 @@ impl Reloader {
     /// SIGHUP: starts a load whose result comes back as
     /// [`Notice::Reloaded`], or notes that one more is wanted. An error
     /// means no thread could be started: nothing will come back.
-    pub fn request<E: From<Notice> + Send + 'static>(&mut self, tx: &SyncSender<E>) -> Result<()> {
+    pub(crate) fn request<E: From<Notice> + Send + 'static>(
+        &mut self,
+        tx: &SyncSender<E>,
+    ) -> Result<()> {
         if self.busy {
             self.again = true;
             return Ok(());
@@ -59,7 +62,7 @@ impl Reloader {
     }
 
     /// A load finished; whether another SIGHUP asked for one more.
-    pub fn finished(&mut self) -> bool {
+    pub(crate) fn finished(&mut self) -> bool {
         self.busy = false;
         std::mem::take(&mut self.again)
     }

@@ -52,7 +52,7 @@ impl SignalWatch {
 /// one, calls [`end_now`] before passing the event on: the main loop may
 /// be stuck writing to a pipe nobody reads and never see the event (nor
 /// drain the channel, so that this thread's send blocks too).
-pub fn watch_signals<E: From<Notice> + Send + 'static>(
+pub(crate) fn watch_signals<E: From<Notice> + Send + 'static>(
     watch: SignalWatch,
     tx: SyncSender<E>,
     ending: usize,

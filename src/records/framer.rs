@@ -25,12 +25,12 @@ pub enum Framing {
 
 impl Framing {
     /// Whether any framing is on.
-    pub fn is_on(&self) -> bool {
+    pub(crate) fn is_on(&self) -> bool {
         !matches!(self, Framing::Lines)
     }
 
     /// A short description for messages and `--stats`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Framing::Lines => "one line per record".into(),
             Framing::RecordStart(r) => format!("record_start = '{}'", r.as_str()),
@@ -41,7 +41,7 @@ impl Framing {
 }
 
 /// The name of the built-in continuation preset.
-pub const PYTHON_TRACEBACK: &str = "python-traceback";
+pub(crate) const PYTHON_TRACEBACK: &str = "python-traceback";
 
 /// Where a Python traceback stands, per source.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,7 +59,7 @@ enum Traceback {
 
 /// What the framer says about one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Frame {
+pub(crate) enum Frame {
     /// The line starts a record.
     Start,
     /// The line continues the previous record from the same source.
@@ -69,7 +69,7 @@ pub enum Frame {
 /// What [`Framer::pass_unmatched`] got through: bytes and lines (all
 /// passing), and how many records they started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Passed {
+pub(crate) struct Passed {
     /// Bytes of whole lines got through, from the start of the span.
     pub bytes: usize,
     /// Lines in them.
@@ -94,7 +94,7 @@ struct Source {
 
 /// What happens to the continuation lines of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Disposition {
+pub(crate) enum Disposition {
     /// They pass (the record passed).
     Pass,
     /// They are suppressed with the record, by this rule.
@@ -106,7 +106,7 @@ pub enum Disposition {
 
 /// Line-by-line record framing state.
 #[derive(Clone, Debug)]
-pub struct Framer {
+pub(crate) struct Framer {
     framing: Framing,
     sources: Vec<Source>,
     current: usize,
@@ -129,7 +129,7 @@ impl Framer {
     }
 
     /// The framing in use.
-    pub fn framing(&self) -> &Framing {
+    pub(crate) fn framing(&self) -> &Framing {
         &self.framing
     }
 
@@ -137,7 +137,7 @@ impl Framer {
     /// continuation, the disposition of the record it continues. After a
     /// [`Frame::Start`], the caller reports its decision with
     /// [`Framer::started`].
-    pub fn classify(&mut self, line: &[u8]) -> (Frame, Option<Disposition>) {
+    pub(crate) fn classify(&mut self, line: &[u8]) -> (Frame, Option<Disposition>) {
         if !self.framing.is_on() {
             return (Frame::Start, None);
         }
@@ -173,7 +173,7 @@ impl Framer {
     /// starts with `[` or a digit (a timestamped log line) and has no prefix
     /// starts a passing record whatever came before. Returns false, having
     /// changed nothing, for any other line; call [`Framer::classify`] then.
-    pub fn plain_passing_start(&mut self, line: &[u8]) -> bool {
+    pub(crate) fn plain_passing_start(&mut self, line: &[u8]) -> bool {
         if !matches!(self.framing, Framing::PythonTraceback) || self.sources.len() > 1 {
             return false;
         }
@@ -207,7 +207,7 @@ impl Framer {
     /// traceback's frames; only those go through [`Framer::classify`].
     /// Stops at the first line that is not quiet (a collector prefix, or
     /// python-traceback framing off) and returns what it got through.
-    pub fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
+    pub(crate) fn pass_unmatched(&mut self, span: &[u8]) -> Passed {
         let mut done = Passed::default();
         if !matches!(self.framing, Framing::PythonTraceback) || !self.quiet() {
             return done;
@@ -286,7 +286,7 @@ impl Framer {
     /// Records what was decided for the record the last classified line
     /// started. `None`: its continuations start records of their own (a
     /// rule with `multiline = false`).
-    pub fn started(&mut self, disposition: Option<Disposition>) {
+    pub(crate) fn started(&mut self, disposition: Option<Disposition>) {
         if let Some(source) = self.sources.get_mut(self.current) {
             source.disposition = disposition;
         }
@@ -294,7 +294,7 @@ impl Framer {
 
     /// Re-points the rule of suppressed records after a reload moved rule
     /// numbers; a record whose rule is gone passes its remaining lines.
-    pub fn renumber(&mut self, new_id: impl Fn(usize) -> Option<usize>) {
+    pub(crate) fn renumber(&mut self, new_id: impl Fn(usize) -> Option<usize>) {
         for source in &mut self.sources {
             match source.disposition {
                 Some(Disposition::Suppress(old)) => {

@@ -26,7 +26,7 @@ pub enum TimestampPreset {
 
 impl TimestampPreset {
     /// Every preset, in the order tried.
-    pub const ALL: [TimestampPreset; 5] = [
+    pub(crate) const ALL: [TimestampPreset; 5] = [
         TimestampPreset::Python,
         TimestampPreset::Loguru,
         TimestampPreset::Iso8601,
@@ -35,7 +35,7 @@ impl TimestampPreset {
     ];
 
     /// Names accepted in `[input] timestamp = "NAME"`.
-    pub fn from_name(name: &str) -> Option<TimestampPreset> {
+    pub(crate) fn from_name(name: &str) -> Option<TimestampPreset> {
         Some(match name {
             "python" => TimestampPreset::Python,
             "pyrogram" => TimestampPreset::Pyrogram,
@@ -47,7 +47,7 @@ impl TimestampPreset {
     }
 
     /// The names, for error messages.
-    pub const NAMES: &'static str =
+    pub(crate) const NAMES: &'static str =
         "python, pyrogram, iso8601 (rfc3339, docker, heroku), syslog (journalctl), loguru (home-assistant)";
 
     /// The preset's pattern, compiled once.
@@ -172,7 +172,7 @@ impl LogClock {
     }
 
     /// The last time seen.
-    pub fn last(&self) -> Option<Time> {
+    pub(crate) fn last(&self) -> Option<Time> {
         self.last
     }
 
@@ -335,13 +335,9 @@ fn parse_offset(zone: &[u8]) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
-/// Parses `text` with a strftime `format`; with a zone in the format the
-/// time is absolute, else it is local (or UTC).
-pub fn parse_with_format(text: &str, format: &str, utc: bool) -> Option<Time> {
-    parse_after(text, format, utc, None)
-}
-
-/// [`parse_with_format`] for a stamp that follows one at `last`.
+/// Parses `text` with a strftime `format`, for a stamp that follows one
+/// at `last`; with a zone in the format the time is absolute, else it is
+/// local (or UTC).
 fn parse_after(text: &str, format: &str, utc: bool, last: Option<Time>) -> Option<Time> {
     if let Ok(at) = DateTime::parse_from_str(text, format) {
         return Some(Time(at.timestamp_millis()));

@@ -6,12 +6,14 @@ mod framer;
 mod logtime;
 mod prefix;
 
-pub use framer::{Disposition, Frame, Framer, Framing, Passed, PYTHON_TRACEBACK};
-pub use logtime::{parse_with_format, LogClock, TimestampPreset, TimestampSpec};
-pub use prefix::split_collector_prefix;
+pub use framer::Framing;
+pub(crate) use framer::{Disposition, Frame, Framer, Passed, PYTHON_TRACEBACK};
+pub use logtime::TimestampPreset;
+pub use logtime::{LogClock, TimestampSpec};
+pub(crate) use prefix::split_collector_prefix;
 
 /// A line's bytes as patterns see them: without its `\n` and a `\r` before it.
-pub fn line_content(line: &[u8]) -> &[u8] {
+pub(crate) fn line_content(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }

@@ -38,7 +38,7 @@ fn collector_prefix() -> &'static CollectorPrefix {
 /// without a known prefix have an empty source id. `slots` are capture
 /// slots kept by the caller (made here on first use), so the per-line split
 /// allocates nothing.
-pub fn split_collector_prefix<'l>(
+pub(crate) fn split_collector_prefix<'l>(
     line: &'l [u8],
     slots: &mut Option<CaptureLocations>,
 ) -> (&'l [u8], &'l [u8]) {

@@ -19,11 +19,11 @@ use crate::pipeline::Snapshot;
 use crate::time::Time;
 
 /// Default `--stats-interval`.
-pub const DEFAULT_STATS_INTERVAL: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_STATS_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Where and how often statistics are written.
 #[derive(Clone, Debug)]
-pub struct MetricsOptions {
+pub(crate) struct MetricsOptions {
     /// `--stats-file`: JSON.
     pub stats_file: Option<PathBuf>,
     /// `--metrics-textfile`: Prometheus text format.
@@ -48,7 +48,7 @@ impl Default for MetricsOptions {
 
 /// The run's counters that the filter does not keep, and the file writer.
 #[derive(Debug)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     options: MetricsOptions,
     started: Time,
     next_write: Option<Time>,
@@ -77,17 +77,17 @@ impl Metrics {
     }
 
     /// When the files are next due to be written, if there are any.
-    pub fn next_due(&self) -> Option<Time> {
+    pub(crate) fn next_due(&self) -> Option<Time> {
         self.next_write
     }
 
     /// Counts `n` bytes read.
-    pub fn read(&mut self, n: usize) {
+    pub(crate) fn read(&mut self, n: usize) {
         self.bytes_in += n as u64;
     }
 
     /// Counts a rule reload, successful or not.
-    pub fn reloaded(&mut self, ok: bool) {
+    pub(crate) fn reloaded(&mut self, ok: bool) {
         if ok {
             self.reloads_ok += 1;
         } else {
@@ -96,18 +96,18 @@ impl Metrics {
     }
 
     /// Counts a SIGUSR1 statistics request served.
-    pub fn stats_requested(&mut self) {
+    pub(crate) fn stats_requested(&mut self) {
         self.stats_requests += 1;
     }
 
     /// Whether the files are due to be written at `now`.
-    pub fn due(&self, now: Time) -> bool {
+    pub(crate) fn due(&self, now: Time) -> bool {
         self.next_write.is_some_and(|due| due <= now)
     }
 
     /// Writes the files now (at exit, or when due) and schedules the next.
     /// Returns a message for standard error the first time writing fails.
-    pub fn write(&mut self, snapshot: &Snapshot, now: Time) -> Option<String> {
+    pub(crate) fn write(&mut self, snapshot: &Snapshot, now: Time) -> Option<String> {
         self.next_write?;
         self.next_write = Some(now.plus(self.options.interval));
         let mut failures = Vec::new();
@@ -138,12 +138,12 @@ impl Metrics {
     }
 
     /// Whether `--stats` prints JSON.
-    pub fn json_stats(&self) -> bool {
+    pub(crate) fn json_stats(&self) -> bool {
         self.options.json_stats
     }
 
     /// The statistics as one JSON object (the `--stats-file` content).
-    pub fn json(&self, snapshot: &Snapshot, now: Time) -> Value {
+    pub(crate) fn json(&self, snapshot: &Snapshot, now: Time) -> Value {
         let rules: Vec<Value> = snapshot
             .rules
             .iter()
@@ -182,7 +182,7 @@ impl Metrics {
     }
 
     /// The statistics in Prometheus text exposition format.
-    pub fn prometheus(&self, snapshot: &Snapshot) -> String {
+    pub(crate) fn prometheus(&self, snapshot: &Snapshot) -> String {
         let mut out = String::new();
         let mut family = |name: &str, help: &str, samples: &[(String, u64)]| {
             let _ = writeln!(out, "# HELP {name} {help}");

@@ -9,6 +9,6 @@ mod metrics;
 mod notes;
 mod stats;
 
-pub use metrics::{Metrics, MetricsOptions, DEFAULT_STATS_INTERVAL};
-pub use notes::Notes;
-pub use stats::format_stats;
+pub(crate) use metrics::{Metrics, MetricsOptions, DEFAULT_STATS_INTERVAL};
+pub(crate) use notes::Notes;
+pub(crate) use stats::format_stats;

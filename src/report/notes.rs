@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 const MAX_QUEUED: usize = 64;
 
 /// The handle of the standard-error writer thread.
-pub struct Notes {
+pub(crate) struct Notes {
     shared: Arc<Shared>,
 }
 
@@ -67,7 +67,7 @@ impl Shared {
 impl Notes {
     /// Starts the writer thread. If no thread can be started, notes are
     /// written directly (blocking), as before.
-    pub fn start() -> Notes {
+    pub(crate) fn start() -> Notes {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
@@ -85,7 +85,7 @@ impl Notes {
 
     /// Queues `text` for standard error (dropped and counted when the
     /// queue is full).
-    pub fn note(&self, text: String) {
+    pub(crate) fn note(&self, text: String) {
         let mut q = self.shared.lock();
         if q.closed {
             drop(q);
@@ -101,7 +101,7 @@ impl Notes {
     }
 
     /// Queues statistics, replacing any not yet written.
-    pub fn stats(&self, text: String) {
+    pub(crate) fn stats(&self, text: String) {
         let mut q = self.shared.lock();
         if q.closed {
             drop(q);
@@ -114,7 +114,7 @@ impl Notes {
 
     /// Waits until everything queued is written, at most `limit` (standard
     /// error may never be read). Whether it was all written.
-    pub fn drain(&self, limit: Duration) -> bool {
+    pub(crate) fn drain(&self, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;
         let mut q = self.shared.lock();
         while !q.closed && (q.writing || !q.is_empty()) {

@@ -3,7 +3,7 @@
 use crate::pipeline::Snapshot;
 
 /// The `--stats` table.
-pub fn format_stats(snapshot: &Snapshot) -> String {
+pub(crate) fn format_stats(snapshot: &Snapshot) -> String {
     let records = snapshot.records_suppressed();
     let summaries = snapshot.summaries();
     let mut text = format!(

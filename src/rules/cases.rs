@@ -45,7 +45,7 @@ pub struct RuleTest {
 
 impl RuleTest {
     /// The case's input as one text, for messages.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match &self.input {
             CaseInput::Line(l) | CaseInput::Record(l) => l.clone(),
             CaseInput::Window { lines, .. } => lines.join("\n"),

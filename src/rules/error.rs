@@ -9,7 +9,7 @@ use toml::Spanned;
 
 /// A rule-file error located in its file: `FILE:LINE:COL: rule "NAME": message`.
 #[derive(Debug)]
-pub struct RuleFileError {
+pub(crate) struct RuleFileError {
     /// The file (or `builtin:NAME`) the error is in.
     pub origin: String,
     /// 1-based line and column, when the error has a place.
@@ -40,7 +40,7 @@ impl std::error::Error for RuleFileError {}
 /// (`logdedup check`). As one message it shows the first and a count, so
 /// the filter's one-line report stays one line.
 #[derive(Debug)]
-pub struct RuleErrors(pub Vec<anyhow::Error>);
+pub(crate) struct RuleErrors(pub Vec<anyhow::Error>);
 
 impl RuleErrors {
     /// Wraps `errors` (at least one).
@@ -89,7 +89,7 @@ pub(super) struct Locator<'a> {
 }
 
 impl Locator<'_> {
-    pub fn position(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.text.len());
         // An offset inside a character (it cannot come from the parser, but
         // a message must never panic) counts as that character's start.
@@ -111,7 +111,7 @@ impl Locator<'_> {
         (line, col)
     }
 
-    pub fn error(
+    pub(crate) fn error(
         &self,
         span: Option<Range<usize>>,
         rule: Option<&str>,
@@ -125,7 +125,7 @@ impl Locator<'_> {
         })
     }
 
-    pub fn line_of(&self, offset: usize) -> String {
+    pub(crate) fn line_of(&self, offset: usize) -> String {
         format!("{}:{}", self.origin, self.position(offset).0)
     }
 }

@@ -70,7 +70,7 @@ pub(super) fn escape_breaks(text: &str) -> String {
 /// Compiles a framing regex (`record_start`, `continuation`).
 /// A framing regex that matches every line would make the rest of the
 /// stream one record (or every line a record of its own): refused.
-pub fn framing_regex(pattern: &str) -> Result<Regex, String> {
+pub(crate) fn framing_regex(pattern: &str) -> Result<Regex, String> {
     let regex = plain_regex(pattern)?;
     refuse_match_all(&regex, pattern).map_err(|m| {
         format!("{m}: every line would continue (or start) a record, so nothing would be framed")

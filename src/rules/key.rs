@@ -15,7 +15,7 @@ enum KeyPart {
 
 /// A parsed `key = "{group}..."` template.
 #[derive(Clone, Debug)]
-pub struct KeyTemplate {
+pub(crate) struct KeyTemplate {
     source: String,
     parts: Vec<KeyPart>,
 }
@@ -48,11 +48,6 @@ impl KeyTemplate {
             source: text.to_owned(),
             parts,
         })
-    }
-
-    /// The template as written in the rule file.
-    pub fn as_str(&self) -> &str {
-        &self.source
     }
 
     /// Fails naming the first placeholder that `regex` has no group for.
@@ -118,13 +113,13 @@ impl KeyTemplate {
 /// Longest window key kept as it is. A longer one keeps its first bytes and
 /// ends in `…#` and a hash of the whole key, so memory per window stays
 /// bounded (`max_keys` × this) while distinct keys stay distinct.
-pub const MAX_KEY_LEN: usize = 256;
+pub(crate) const MAX_KEY_LEN: usize = 256;
 
 /// What tells one rule's windows apart: the rule's `key` template, then
 /// the values of the named groups its `message` and `note` print, each
 /// after a NUL byte, so that two windows never print the same summary.
 #[derive(Clone, Debug, Default)]
-pub struct WindowKey {
+pub(crate) struct WindowKey {
     template: Option<KeyTemplate>,
     labels: Vec<String>,
 }
@@ -137,12 +132,12 @@ impl WindowKey {
 
     /// Whether the rule has more than one window (and matching must
     /// capture groups).
-    pub fn is_keyed(&self) -> bool {
+    pub(crate) fn is_keyed(&self) -> bool {
         self.template.is_some() || !self.labels.is_empty()
     }
 
     /// The named groups the message and note print, in key order.
-    pub fn labels(&self) -> &[String] {
+    pub(crate) fn labels(&self) -> &[String] {
         &self.labels
     }
 
@@ -179,7 +174,7 @@ impl WindowKey {
 /// Shortens a key over [`MAX_KEY_LEN`]: its head, `…#`, and a hash of the
 /// whole key (std's SipHash with fixed keys: the same key always gives the
 /// same text).
-pub fn cap_key(key: &mut Vec<u8>) {
+pub(crate) fn cap_key(key: &mut Vec<u8>) {
     use std::hash::{Hash, Hasher};
     if key.len() <= MAX_KEY_LEN {
         return;
@@ -193,7 +188,7 @@ pub fn cap_key(key: &mut Vec<u8>) {
 
 /// Splits a window key into the user's key (empty for a rule without a
 /// `key`) and the values of the message's groups, in order.
-pub fn split_window_key(key: &[u8], keyed: bool) -> (&[u8], Vec<&[u8]>) {
+pub(crate) fn split_window_key(key: &[u8], keyed: bool) -> (&[u8], Vec<&[u8]>) {
     let mut parts = key.split(|&b| b == 0);
     let user = parts.next().unwrap_or(&[]);
     let labels = parts.collect();

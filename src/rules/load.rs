@@ -24,7 +24,7 @@ use crate::records::{Framing, TimestampSpec};
 
 /// What one file contributed, for `logdedup check`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FileCounts {
+pub(crate) struct FileCounts {
     /// Rules the file defines.
     pub rules: usize,
     /// `[[test]]` cases the file has.
@@ -33,7 +33,7 @@ pub struct FileCounts {
 
 /// What loading one file gave, for `logdedup check`.
 #[derive(Debug)]
-pub struct FileReport {
+pub(crate) struct FileReport {
     /// The file (or `builtin:NAME`).
     pub origin: String,
     /// Its rules and tests, or every error found in it.
@@ -44,7 +44,7 @@ pub struct FileReport {
 /// errors, so each file gets its own report; then builds the set if all
 /// were good. Errors that need all files (a test naming a rule no file
 /// defines) come with the set.
-pub fn load_each(
+pub(crate) fn load_each(
     sources: &[RuleSource],
     default_window: Duration,
 ) -> (Vec<FileReport>, Result<RuleSet>) {

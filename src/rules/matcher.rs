@@ -12,13 +12,13 @@ use super::rule::Rule;
 
 /// Most heap for the combined automaton's NFA: past it, rules are matched
 /// one by one instead of refusing an ordinary large rule set.
-pub const COMBINED_SIZE_LIMIT: usize = 32 << 20;
+pub(crate) const COMBINED_SIZE_LIMIT: usize = 32 << 20;
 /// The combined automaton's lazy DFA cache.
 const COMBINED_CACHE: usize = 4 << 20;
 
 /// Searches over all rules at once.
 #[derive(Debug)]
-pub struct Matcher {
+pub(crate) struct Matcher {
     /// One automaton over every pattern of every rule: the common case, a
     /// line that matches nothing, costs a single scan. `None` when the set
     /// is too large for one automaton: then each rule's own patterns are
@@ -32,7 +32,7 @@ pub struct Matcher {
 
 /// Scratch space for matching, reused so matching allocates nothing.
 #[derive(Debug)]
-pub struct MatchScratch {
+pub(crate) struct MatchScratch {
     locations: Vec<Vec<CaptureLocations>>,
     key: Vec<u8>,
     /// Per pattern of a keyed rule: the text of its last match and the key
@@ -53,7 +53,7 @@ struct Recent {
 
 impl MatchScratch {
     /// The window key of the last rule matched.
-    pub fn key(&self) -> &[u8] {
+    pub(crate) fn key(&self) -> &[u8] {
         &self.key
     }
 
@@ -120,12 +120,12 @@ impl Matcher {
     }
 
     /// The buffer search (see [`Matcher::new`]).
-    pub fn buffer(&self) -> Option<&Prefilter> {
+    pub(crate) fn buffer(&self) -> Option<&Prefilter> {
         self.buffer.as_ref()
     }
 
     /// Whether any pattern of any rule matches `line`.
-    pub fn any_match(&self, line: &[u8]) -> bool {
+    pub(crate) fn any_match(&self, line: &[u8]) -> bool {
         self.any
             .as_ref()
             .is_none_or(|any| any.is_match(Input::new(line)))
@@ -147,7 +147,7 @@ pub enum Found<'s> {
 /// The first of `rules[from..]` matching a record whose first line is
 /// `line` (without its line ending). `last` is the record's final line
 /// when known; `None` defers a rule with `exception` instead of deciding.
-pub fn first_match<'s>(
+pub(crate) fn first_match<'s>(
     rules: &[Rule],
     from: usize,
     line: &[u8],

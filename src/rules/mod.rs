@@ -22,16 +22,20 @@ mod set;
 mod source;
 mod validate;
 
-pub use cases::{CaseInput, RuleTest, TestOutcome};
-pub use error::{RuleErrors, RuleFileError};
-pub use input::framing_regex;
-pub use key::{split_window_key, KeyTemplate, WindowKey, MAX_KEY_LEN};
-pub use load::{load, load_each, load_str, FileCounts, FileReport};
-pub use matcher::{Found, MatchScratch};
-pub use rule::{Rule, DEFAULT_LEVEL, DEFAULT_MAX_KEYS};
-pub use set::{InputSettings, RuleSet};
-pub use source::{builtin_pack, packs_named, RuleSource, BUILTIN_PACKS, DEFAULT_PACK};
-pub use validate::{one_line, quote_pattern, COMPILE_BUDGET};
+pub(crate) use cases::{CaseInput, RuleTest, TestOutcome};
+pub(crate) use error::RuleErrors;
+pub(crate) use input::framing_regex;
+pub(crate) use key::split_window_key;
+pub use load::{load, load_str};
+pub(crate) use load::load_each;
+pub(crate) use matcher::Found;
+pub(crate) use matcher::MatchScratch;
+pub use rule::Rule;
+pub use set::RuleSet;
+pub use source::{builtin_pack, RuleSource};
+pub(crate) use source::{packs_named, BUILTIN_PACKS};
+#[cfg(test)]
+pub(crate) use source::DEFAULT_PACK;
 
 #[cfg(test)]
 mod tests;

@@ -8,10 +8,10 @@ use std::time::Duration;
 use super::key::{KeyTemplate, WindowKey};
 
 /// Most windows one rule keeps open at once unless the rule says otherwise.
-pub const DEFAULT_MAX_KEYS: usize = 10_000;
+pub(crate) const DEFAULT_MAX_KEYS: usize = 10_000;
 
 /// Level printed in a summary when neither the rule nor `[defaults]` sets one.
-pub const DEFAULT_LEVEL: &str = "INFO";
+pub(crate) const DEFAULT_LEVEL: &str = "INFO";
 
 /// A compiled, validated rule.
 #[derive(Clone, Debug)]
@@ -31,10 +31,10 @@ pub struct Rule {
     /// Most windows (distinct keys) this rule keeps open at once.
     pub max_keys: usize,
     /// Separate windows per rendered key, when set.
-    pub key: Option<KeyTemplate>,
+    pub(crate) key: Option<KeyTemplate>,
     /// What tells the rule's windows apart: the key, then the groups its
     /// message and note print.
-    pub window_key: WindowKey,
+    pub(crate) window_key: WindowKey,
     /// The rule's patterns; a line matching any of them belongs to the rule.
     pub patterns: Vec<Regex>,
     /// With `exception = ...`: the record's final line (its exception)

@@ -11,7 +11,7 @@ use crate::records::{Framing, TimestampSpec};
 
 /// Stream settings from `[input]`: framing and how to read log times.
 #[derive(Clone, Debug, Default)]
-pub struct InputSettings {
+pub(crate) struct InputSettings {
     /// `record_start` or `continuation`, if a file set one.
     pub framing: Option<Framing>,
     /// `timestamp`, if a file set one.
@@ -38,7 +38,7 @@ impl RuleSet {
     }
 
     /// The `[input]` settings of the loaded files.
-    pub fn input(&self) -> &InputSettings {
+    pub(crate) fn input(&self) -> &InputSettings {
         &self.input
     }
 
@@ -48,31 +48,30 @@ impl RuleSet {
     }
 
     /// The rule files (or built-in packs) loaded, in order.
-    pub fn sources(&self) -> &[String] {
+    pub(crate) fn sources(&self) -> &[String] {
         &self.sources
-    }
-
-    /// The index of the rule called `name`.
-    pub fn position(&self, name: &str) -> Option<usize> {
-        self.rules.iter().position(|r| r.name == name)
     }
 
     /// A search over whole buffers of lines: any line that some rule
     /// matches contains a hit (the reverse need not hold, so each hit is
     /// confirmed on its line). `None` if a pattern has no literal prefix.
-    pub fn buffer_matcher(&self) -> Option<&Prefilter> {
+    pub(crate) fn buffer_matcher(&self) -> Option<&Prefilter> {
         self.matcher.buffer()
     }
 
     /// Fresh scratch space sized for this rule set.
-    pub fn scratch(&self) -> MatchScratch {
+    pub(crate) fn scratch(&self) -> MatchScratch {
         MatchScratch::new(&self.rules, &self.cacheable)
     }
 
     /// The first rule matching the first line of a record (`line`, its
     /// bytes without the line ending), and its window key; a rule that
     /// needs the record's exception line comes back [`Found::Deferred`].
-    pub fn match_line<'s>(&self, line: &[u8], scratch: &'s mut MatchScratch) -> Option<Found<'s>> {
+    pub(crate) fn match_line<'s>(
+        &self,
+        line: &[u8],
+        scratch: &'s mut MatchScratch,
+    ) -> Option<Found<'s>> {
         if !self.matcher.any_match(line) {
             return None;
         }
@@ -82,7 +81,7 @@ impl RuleSet {
     /// [`RuleSet::match_line`] without the combined pre-check, for a line
     /// the buffer search already picked out: most such lines do match, so
     /// the pre-check would only scan them twice.
-    pub fn match_each_rule<'s>(
+    pub(crate) fn match_each_rule<'s>(
         &self,
         line: &[u8],
         scratch: &'s mut MatchScratch,
@@ -93,7 +92,7 @@ impl RuleSet {
     /// Decides a held record: the first rule from `from` on that matches
     /// its first line `line` and, for rules with `exception`, its final
     /// line `last`.
-    pub fn match_record<'s>(
+    pub(crate) fn match_record<'s>(
         &self,
         from: usize,
         line: &[u8],

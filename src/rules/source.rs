@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// A rule pack compiled into the binary (`builtin:NAME`).
 #[derive(Clone, Copy, Debug)]
-pub struct Pack {
+pub(crate) struct Pack {
     /// The name after `builtin:`.
     pub name: &'static str,
     /// One line saying what it suppresses.
@@ -21,11 +21,12 @@ pub struct Pack {
 
 /// The default set, loaded after `-r`, `-e` and `$LOGDEDUP_RULES` rules
 /// unless `--no-default-rules`.
-pub const DEFAULT_PACK: &str = "builtin:default";
+#[cfg(test)]
+pub(crate) const DEFAULT_PACK: &str = "builtin:default";
 
 /// The rule packs compiled into the binary, in load order: the default
 /// set first, then the opt-in packs.
-pub const BUILTIN_PACKS: &[Pack] = &[
+pub(crate) const BUILTIN_PACKS: &[Pack] = &[
     Pack {
         name: "asyncio",
         about: "asyncio's own socket.send() floods, under any asyncio bot",
@@ -126,7 +127,7 @@ impl RuleSource {
 
     /// Splits `$LOGDEDUP_RULES`: paths separated by `:`, where `builtin:NAME`
     /// keeps its own colon and empty entries are skipped.
-    pub fn parse_list(list: &str) -> Vec<RuleSource> {
+    pub(crate) fn parse_list(list: &str) -> Vec<RuleSource> {
         let mut sources = Vec::new();
         let mut parts = list.split(':');
         while let Some(part) = parts.next() {
@@ -148,7 +149,7 @@ impl RuleSource {
     /// Reads `-e` number `n` (from 1): `NAME=PATTERN` when the text before
     /// the first `=` is a plain rule name, else the whole text is the
     /// pattern of a rule named `eN`.
-    pub fn inline(text: &str, n: usize) -> RuleSource {
+    pub(crate) fn inline(text: &str, n: usize) -> RuleSource {
         if let Some((name, pattern)) = text.split_once('=') {
             let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                 && name
@@ -168,7 +169,7 @@ impl RuleSource {
     }
 
     /// The TOML of an inline rule, so it is validated like any other.
-    pub fn inline_toml(&self) -> Result<String> {
+    pub(crate) fn inline_toml(&self) -> Result<String> {
         let RuleSource::Inline { name, pattern } = self else {
             bail!("{self} is not an inline rule");
         };
@@ -254,7 +255,7 @@ pub(super) fn read_all(sources: &[RuleSource]) -> Vec<SourceText> {
 
 /// The packs `builtin:NAME` stands for: one pack, or `default` (the packs
 /// on by default) or `all`.
-pub fn packs_named(name: &str) -> Result<Vec<&'static Pack>> {
+pub(crate) fn packs_named(name: &str) -> Result<Vec<&'static Pack>> {
     match name {
         "all" => Ok(BUILTIN_PACKS.iter().collect()),
         "default" => Ok(BUILTIN_PACKS.iter().filter(|p| p.default).collect()),

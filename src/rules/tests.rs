@@ -1,5 +1,7 @@
 //! Loading and validation of rule files.
 
+use super::key::KeyTemplate;
+use super::matcher::Found;
 use super::*;
 use std::time::Duration;
 

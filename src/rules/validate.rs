@@ -16,9 +16,9 @@ use crate::time::parse_duration;
 
 /// Most bytes of a compiled pattern program (per pattern) and of the lazy
 /// DFA cache: a hostile pattern is refused instead of eating memory.
-pub const PATTERN_SIZE_LIMIT: usize = 10 << 20;
+pub(crate) const PATTERN_SIZE_LIMIT: usize = 10 << 20;
 /// Lazy DFA cache per pattern.
-pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
+pub(crate) const PATTERN_DFA_LIMIT: usize = 2 << 20;
 
 /// Most memory compiling the rules of one load may take: the compiled size
 /// of every pattern of every rule, summed. A rule set over it is refused,
@@ -27,7 +27,7 @@ pub const PATTERN_DFA_LIMIT: usize = 2 << 20;
 /// its counts). Room for real rule sets: a plain literal pattern costs a
 /// few KiB; `user \w+ failed login from (?P<ip>\S+)` (Unicode classes and
 /// a capture group) about 1.2 MiB, so some 400 rules like it fit.
-pub const COMPILE_BUDGET: usize = 512 << 20;
+pub(crate) const COMPILE_BUDGET: usize = 512 << 20;
 
 /// What a load has spent of [`COMPILE_BUDGET`].
 #[derive(Debug, Default)]
@@ -47,7 +47,7 @@ impl Budget {
     /// configuration rules compile with), or refuses it when the load would
     /// go over [`COMPILE_BUDGET`]. A pattern that does not compile is not
     /// charged: compiling it reports why.
-    pub fn charge(&mut self, pattern: &str, ignore_case: bool) -> Result<(), String> {
+    pub(crate) fn charge(&mut self, pattern: &str, ignore_case: bool) -> Result<(), String> {
         use regex_automata::{meta, util::syntax};
         if self.trusted {
             return Ok(());
@@ -345,7 +345,7 @@ pub(super) fn duration_value(value: &toml::Value) -> Result<Duration, String> {
 
 /// Fails if `text` has a line break or another control character that
 /// would break a summary line in two or rewrite it on a terminal.
-pub fn one_line(text: &str) -> Result<(), String> {
+pub(crate) fn one_line(text: &str) -> Result<(), String> {
     if text.contains(['\n', '\r']) {
         return Err("must be one line (it contains a line break)".into());
     }
@@ -357,7 +357,7 @@ pub fn one_line(text: &str) -> Result<(), String> {
 
 /// A pattern quoted for a one-line message: line breaks escaped, long
 /// patterns shortened with `…`.
-pub fn quote_pattern(pattern: &str) -> String {
+pub(crate) fn quote_pattern(pattern: &str) -> String {
     const MAX: usize = 80;
     let escaped: String = pattern
         .chars()

@@ -8,14 +8,14 @@ use crate::time::Time;
 /// Wall-clock time that never goes backwards: the system time at start plus
 /// a monotonic elapsed time, so a clock step cannot reorder or stall windows.
 #[derive(Clone, Copy, Debug)]
-pub struct WallClock {
+pub(crate) struct WallClock {
     start: Instant,
     start_ms: i64,
 }
 
 impl WallClock {
     /// Starts the clock now.
-    pub fn start() -> WallClock {
+    pub(crate) fn start() -> WallClock {
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO);
@@ -26,7 +26,7 @@ impl WallClock {
     }
 
     /// The current time.
-    pub fn now(&self) -> Time {
+    pub(crate) fn now(&self) -> Time {
         Time(self.start_ms).plus(self.start.elapsed())
     }
 }

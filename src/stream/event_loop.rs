@@ -23,7 +23,7 @@ use crate::time::Time;
 /// waits for more lines once the input goes quiet: a program writes a log
 /// record and its traceback in one go, so a pause this long means the
 /// record has ended. It bounds how late a held record that passes can be.
-pub const HOLD_IDLE: Duration = Duration::from_millis(100);
+pub(crate) const HOLD_IDLE: Duration = Duration::from_millis(100);
 
 /// What the loop waits for, on one channel.
 pub(crate) enum Event {
@@ -132,7 +132,7 @@ pub(super) struct Loop<'n> {
 
 impl Loop<'_> {
     /// Runs until the input ends or a signal ends the run.
-    pub fn run(&mut self, rx: &Receiver<Event>) -> Result<Outcome> {
+    pub(crate) fn run(&mut self, rx: &Receiver<Event>) -> Result<Outcome> {
         let mut ready: Option<Event> = None;
         loop {
             let event = match ready.take() {
@@ -395,7 +395,7 @@ impl Loop<'_> {
 
     /// The `--stats` text: the table, or with `--format json` the JSON
     /// object of `--stats-file` on one line.
-    pub fn stats_text(&self, now: Time) -> String {
+    pub(crate) fn stats_text(&self, now: Time) -> String {
         let snapshot = self.filter.snapshot();
         if self.metrics.json_stats() {
             let mut text = self.metrics.json(&snapshot, now).to_string();

@@ -40,13 +40,13 @@ impl Filter {
     }
 
     /// Decides the held record now (the input went quiet).
-    pub fn release_held(&mut self) -> Result<()> {
+    pub(crate) fn release_held(&mut self) -> Result<()> {
         self.pipeline.release_held(&mut self.output);
         self.output.check()
     }
 
     /// Closes every window now, summaries written (a shutdown signal).
-    pub fn summarize_all(&mut self, now: Time) -> Result<()> {
+    pub(crate) fn summarize_all(&mut self, now: Time) -> Result<()> {
         self.pipeline.summarize_all(now, &mut self.output);
         self.flush()
     }
@@ -60,29 +60,29 @@ impl Filter {
     }
 
     /// Swaps in new rules between two lines (see [`Pipeline::reload`]).
-    pub fn reload(&mut self, rules: Arc<RuleSet>, now: Time) -> Result<()> {
+    pub(crate) fn reload(&mut self, rules: Arc<RuleSet>, now: Time) -> Result<()> {
         self.pipeline.reload(rules, now, &mut self.output);
         self.flush()
     }
 
     /// Flushes every outlet.
-    pub fn flush(&mut self) -> Result<()> {
+    pub(crate) fn flush(&mut self) -> Result<()> {
         self.output.flush();
         self.output.check()
     }
 
     /// Reopens the summary and audit files (SIGHUP).
-    pub fn reopen_outputs(&mut self) -> Result<()> {
+    pub(crate) fn reopen_outputs(&mut self) -> Result<()> {
         self.output.reopen()
     }
 
     /// Whether a record is being held.
-    pub fn holding(&self) -> bool {
+    pub(crate) fn holding(&self) -> bool {
         self.pipeline.holding()
     }
 
     /// The next wall-clock time a window closes.
-    pub fn next_deadline(&self) -> Option<Time> {
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
         self.pipeline.next_deadline()
     }
 

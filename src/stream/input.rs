@@ -10,11 +10,11 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 /// Bytes asked of `read(2)` at a time. One read per chunk: a reader that
 /// loops until its buffer is full holds back lines on a slow stream.
-pub const CHUNK_SIZE: usize = 64 * 1024;
+pub(crate) const CHUNK_SIZE: usize = 64 * 1024;
 
 /// One input, in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InputSource {
+pub(crate) enum InputSource {
     /// Standard input.
     Stdin,
     /// A file path.
@@ -22,7 +22,7 @@ pub enum InputSource {
 }
 
 /// An opened input, ready for the reader thread.
-pub struct OpenInput {
+pub(crate) struct OpenInput {
     name: String,
     reader: Box<dyn Read + Send>,
     /// (device, inode) of a regular file, to refuse writing into an input.
@@ -32,7 +32,7 @@ pub struct OpenInput {
 impl OpenInput {
     /// An input read from `reader` (the pipe from `run`'s CMD), called
     /// `name` in error messages.
-    pub fn pipe(name: String, reader: impl Read + Send + 'static) -> OpenInput {
+    pub(crate) fn pipe(name: String, reader: impl Read + Send + 'static) -> OpenInput {
         OpenInput {
             name,
             reader: Box::new(reader),
@@ -50,7 +50,7 @@ fn file_identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
 /// Fails if an output (`what`, a regular file) is one of the inputs: the
 /// filter would read back what it writes, growing the file until the disk
 /// is full.
-pub fn refuse_output_into_input(
+pub(crate) fn refuse_output_into_input(
     inputs: &[OpenInput],
     what: &str,
     meta: &std::fs::Metadata,
@@ -69,7 +69,7 @@ pub fn refuse_output_into_input(
 
 /// Opens every input before any is read, so a missing file is reported
 /// before anything is written.
-pub fn open_inputs(inputs: &[InputSource]) -> Result<Vec<OpenInput>> {
+pub(crate) fn open_inputs(inputs: &[InputSource]) -> Result<Vec<OpenInput>> {
     inputs
         .iter()
         .map(|input| match input {

@@ -22,10 +22,11 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-pub use clock::WallClock;
+pub(crate) use clock::WallClock;
 pub use filter::Filter;
-pub use input::{open_inputs, InputSource, OpenInput, CHUNK_SIZE};
-pub use outlet::{open_append, Outlet, StdoutClosed, Target};
+pub(crate) use input::{open_inputs, InputSource, OpenInput, CHUNK_SIZE};
+pub(crate) use outlet::Target;
+pub use outlet::{Outlet, StdoutClosed};
 pub use output::Output;
 
 use event_loop::{Event, Loop, Shutdown};
@@ -42,32 +43,32 @@ use crate::rules::RuleSet;
 use crate::summary::SummaryFormatter;
 
 /// `--grace` of the plain filter when none is given.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 /// Everything the shell needs for a run, built from the command line by
 /// `cli`; nothing here knows clap.
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Inputs, read one after the other as one stream.
-    pub inputs: Vec<InputSource>,
+    pub(crate) inputs: Vec<InputSource>,
     /// Where summaries go.
-    pub summary_to: Target,
+    pub(crate) summary_to: Target,
     /// `--suppressed-to`.
-    pub suppressed_to: Option<Target>,
+    pub(crate) suppressed_to: Option<Target>,
     /// How summaries look.
-    pub formatter: SummaryFormatter,
+    pub(crate) formatter: SummaryFormatter,
     /// Line handling: `--max-line`, framing, log clock.
-    pub pipeline: PipelineOptions,
+    pub(crate) pipeline: PipelineOptions,
     /// `--dry-run`: suppressed lines are written too, tagged.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// `--grace` as given: after SIGINT/SIGTERM, how long to keep passing
     /// input ([`DEFAULT_GRACE`] for the filter; for `run`, `None` waits
     /// for CMD however long it takes).
-    pub grace: Option<Duration>,
+    pub(crate) grace: Option<Duration>,
     /// `--stats`: per-rule counts on stderr at exit.
-    pub stats: bool,
+    pub(crate) stats: bool,
     /// `--stats-file`, `--metrics-textfile` and how `--stats` looks.
-    pub metrics: MetricsOptions,
+    pub(crate) metrics: MetricsOptions,
 }
 
 /// How a run ended.
@@ -84,7 +85,7 @@ pub enum Outcome {
 }
 
 /// A run with its inputs and outputs open, before anything is read.
-pub struct Prepared {
+pub(crate) struct Prepared {
     filter: Filter,
     inputs: Vec<OpenInput>,
     grace: Option<Duration>,
@@ -95,14 +96,14 @@ pub struct Prepared {
 impl Prepared {
     /// Adds an input after the ones the settings named: the pipe from
     /// `run -- CMD`, which is made only once everything else is ready.
-    pub fn add_input(&mut self, input: OpenInput) {
+    pub(crate) fn add_input(&mut self, input: OpenInput) {
         self.inputs.push(input);
     }
 }
 
 /// Opens every input and output, so a missing file or an output that is
 /// also an input is reported before anything is read or written.
-pub fn prepare(rules: Arc<RuleSet>, settings: Settings) -> Result<Prepared> {
+pub(crate) fn prepare(rules: Arc<RuleSet>, settings: Settings) -> Result<Prepared> {
     let inputs = open_inputs(&settings.inputs)?;
     let (out, summary, audit) = outlet::open_outlets(
         &settings.summary_to,
@@ -130,7 +131,7 @@ pub fn prepare(rules: Arc<RuleSet>, settings: Settings) -> Result<Prepared> {
 /// `first_signal_ends`: stdin is a terminal, so there is no upstream
 /// process whose last lines are worth a grace period. `reload` loads the
 /// rule files again, for SIGHUP.
-pub fn run(
+pub(crate) fn run(
     prepared: Prepared,
     signals: SignalWatch,
     first_signal_ends: bool,
@@ -155,7 +156,7 @@ pub fn run(
 /// pipe added with [`Prepared::add_input`]) until CMD has exited and its
 /// output is read. Shutdown signals are forwarded to CMD; `--grace`, when
 /// given, bounds the wait for CMD after one, then CMD is killed.
-pub fn run_child(
+pub(crate) fn run_child(
     prepared: Prepared,
     signals: SignalWatch,
     child: ChildProcess,

@@ -15,7 +15,7 @@ use crate::process::{Abandoned, Interruptible};
 
 /// An output named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Standard output (`stdout` or `-`), in stream order.
     Stdout,
     /// Standard error (`stderr`).
@@ -27,7 +27,7 @@ pub enum Target {
 impl Target {
     /// Reads `stdout`, `-`, `stderr` or a path; `option` names the option
     /// in the error for an empty value.
-    pub fn parse(text: &str, option: &str) -> Result<Target> {
+    pub(crate) fn parse(text: &str, option: &str) -> Result<Target> {
         Ok(match text {
             "stdout" | "-" => Target::Stdout,
             "stderr" => Target::Stderr,
@@ -74,7 +74,7 @@ impl Outlet {
     }
 
     /// Wraps standard output (see [`StdoutClosed`]).
-    pub fn stdout(writer: Box<dyn Write + Send>) -> Outlet {
+    pub(crate) fn stdout(writer: Box<dyn Write + Send>) -> Outlet {
         Outlet {
             closing_is_normal: true,
             ..Outlet::new("standard output", writer)
@@ -94,7 +94,7 @@ impl Outlet {
     /// Reopens the file this sink appends to (after logrotate moved it),
     /// flushing what is buffered into the old one first. A stream is left
     /// as it is. On failure the old file stays in use.
-    pub fn reopen(&mut self) -> Result<()> {
+    pub(crate) fn reopen(&mut self) -> Result<()> {
         let Some(path) = &self.path else {
             return Ok(());
         };
@@ -105,18 +105,18 @@ impl Outlet {
     }
 
     /// Writes all of `bytes`.
-    pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         self.writer.write_all(bytes).map_err(|e| self.error(e))
     }
 
     /// Flushes what is buffered.
-    pub fn flush(&mut self) -> Result<()> {
+    pub(crate) fn flush(&mut self) -> Result<()> {
         self.writer.flush().map_err(|e| self.error(e))
     }
 }
 
 /// Opens a file for appending, creating it if needed.
-pub fn open_append(path: &Path) -> Result<File> {
+pub(crate) fn open_append(path: &Path) -> Result<File> {
     OpenOptions::new()
         .create(true)
         .append(true)
@@ -133,7 +133,7 @@ fn file_writer(file: File) -> Box<dyn Write + Send> {
 }
 
 /// A buffered appending outlet on `path`, reopened by [`Outlet::reopen`].
-pub fn file_outlet(path: &Path) -> Result<Outlet> {
+pub(crate) fn file_outlet(path: &Path) -> Result<Outlet> {
     let file = open_append(path)?;
     Ok(Outlet {
         path: Some(path.to_owned()),
@@ -142,7 +142,7 @@ pub fn file_outlet(path: &Path) -> Result<Outlet> {
 }
 
 /// An outlet for `target`; `None` for standard output (the main stream).
-pub fn target_outlet(target: &Target) -> Result<Option<Outlet>> {
+pub(crate) fn target_outlet(target: &Target) -> Result<Option<Outlet>> {
     Ok(match target {
         Target::Stdout => None,
         Target::Stderr => Some(Outlet::new(
@@ -156,7 +156,7 @@ pub fn target_outlet(target: &Target) -> Result<Option<Outlet>> {
 /// The filter's outlets: standard output (a raw handle in a big buffer),
 /// the summary outlet unless summaries go into the stream, and the audit
 /// trail if any. Refuses an output that is one of the inputs.
-pub fn open_outlets(
+pub(crate) fn open_outlets(
     summary_to: &Target,
     suppressed_to: Option<&Target>,
     inputs: &[OpenInput],

@@ -69,16 +69,11 @@ impl Output {
     }
 
     /// The first write error since the last call, if any.
-    pub fn check(&mut self) -> Result<()> {
+    pub(crate) fn check(&mut self) -> Result<()> {
         match self.error.take() {
             Some(err) => Err(err),
             None => Ok(()),
         }
-    }
-
-    /// Whether writing to standard output has failed.
-    pub fn stdout_failed(&self) -> bool {
-        self.out_failed
     }
 
     fn fail(&mut self, err: anyhow::Error) {
@@ -125,7 +120,7 @@ impl Output {
 
     /// Flushes every outlet; the first failure is reported by
     /// [`Output::check`].
-    pub fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         self.flush_out();
         if self.side_failed {
             return;
@@ -147,7 +142,7 @@ impl Output {
     /// Reopens the summary and audit files (SIGHUP, after logrotate moved
     /// them): what was buffered goes to the old file, the rest to a new one
     /// at the same path. Both are tried; the first failure is returned.
-    pub fn reopen(&mut self) -> Result<()> {
+    pub(crate) fn reopen(&mut self) -> Result<()> {
         let summary = self.summary_outlet.as_mut().map_or(Ok(()), Outlet::reopen);
         let audit = self.audit.as_mut().map_or(Ok(()), Outlet::reopen);
         summary.and(audit)

@@ -13,7 +13,7 @@ use crate::time::Time;
 /// ends without its end-of-file: a descendant of CMD that outlived it may
 /// hold the pipe open for ever. What CMD itself wrote is in the pipe by
 /// the time it exits, so this only bounds the wait for such descendants.
-pub const DRAIN_IDLE: Duration = Duration::from_millis(500);
+pub(crate) const DRAIN_IDLE: Duration = Duration::from_millis(500);
 
 /// The process writing the input, and what is known of it.
 pub(super) struct Upstream {
@@ -38,17 +38,17 @@ impl Upstream {
     }
 
     /// Whether SIGHUP goes to CMD rather than reloading the rules.
-    pub fn takes_hup(&self) -> bool {
+    pub(crate) fn takes_hup(&self) -> bool {
         self.child.takes_hup()
     }
 
     /// When the loop must wake to stop waiting for the pipe.
-    pub fn drain_deadline(&self) -> Option<Time> {
+    pub(crate) fn drain_deadline(&self) -> Option<Time> {
         self.drain_until
     }
 
     /// Input arrived at `now`: a descendant still writes, wait on.
-    pub fn data_came(&mut self, now: Time) {
+    pub(crate) fn data_came(&mut self, now: Time) {
         if self.drain_until.is_some() {
             self.drain_until = Some(now.plus(DRAIN_IDLE));
         }
@@ -56,7 +56,7 @@ impl Upstream {
 
     /// CMD was reaped at `now`; whether the run ends now (its pipe is
     /// drained already).
-    pub fn exited(&mut self, status: ExitStatus, now: Time) -> bool {
+    pub(crate) fn exited(&mut self, status: ExitStatus, now: Time) -> bool {
         self.child.set_reaped();
         self.status = Some(status);
         if self.eof {
@@ -68,7 +68,7 @@ impl Upstream {
 
     /// CMD's status, once it has exited and its pipe has been silent long
     /// enough by `now`.
-    pub fn drained(&self, now: Time) -> Option<ExitStatus> {
+    pub(crate) fn drained(&self, now: Time) -> Option<ExitStatus> {
         match (self.status, self.drain_until) {
             (Some(status), Some(end)) if now >= end => Some(status),
             _ => None,

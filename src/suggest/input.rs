@@ -35,7 +35,7 @@ pub(crate) struct LineReader<R> {
 
 impl<R: Read> LineReader<R> {
     /// Wraps `inner`.
-    pub(crate) fn new(inner: R) -> Self {
+    pub fn new(inner: R) -> Self {
         LineReader {
             inner,
             buf: vec![0; CHUNK + MAX_LINE],

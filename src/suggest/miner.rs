@@ -187,7 +187,7 @@ pub(crate) struct Miner {
 
 impl Miner {
     /// A miner keeping at most `cap` templates (at least 10).
-    pub(crate) fn new(cap: usize) -> Miner {
+    pub fn new(cap: usize) -> Miner {
         Miner {
             templates: Vec::new(),
             free: Vec::new(),

@@ -6,7 +6,7 @@
 mod template;
 
 use template::Part;
-pub use template::{Template, PLACEHOLDERS};
+pub use template::Template;
 
 use serde_json::json;
 
@@ -17,9 +17,9 @@ use crate::time::{format_duration, TimeFormatter};
 
 /// The field every JSON summary carries, with [`MARKER_VALUE`], so that
 /// summaries can be told from passed lines downstream.
-pub const MARKER_FIELD: &str = "logdedup";
+pub(crate) const MARKER_FIELD: &str = "logdedup";
 /// The value of [`MARKER_FIELD`] in a JSON summary.
-pub const MARKER_VALUE: &str = "summary";
+pub(crate) const MARKER_VALUE: &str = "summary";
 
 /// How summary lines look.
 #[derive(Clone, Debug)]
@@ -40,7 +40,7 @@ pub struct SummaryFormatter {
 }
 
 /// `1 time`, `150 times`.
-pub fn times(count: u64) -> String {
+pub(crate) fn times(count: u64) -> String {
     if count == 1 {
         "1 time".to_owned()
     } else {
@@ -55,7 +55,7 @@ impl SummaryFormatter {
     }
 
     /// Appends the summary line for `s` (with its `\n`) to `out`.
-    pub fn write(&self, s: &Summary, rule: &Rule, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, s: &Summary, rule: &Rule, out: &mut Vec<u8>) {
         let (user_key, labels) = match &s.key {
             Some(k) => split_window_key(k, rule.key.is_some()),
             None => (&[][..], Vec::new()),
@@ -185,7 +185,7 @@ fn fill(text: &str, key: Option<&str>, labels: &[&[u8]], names: &[String]) -> St
 
 /// `text` with control characters escaped (`\n`, `\u{1b}`): a value taken
 /// from a log line must not break a summary in two.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     if !text.chars().any(char::is_control) {
         return text.to_owned();
     }

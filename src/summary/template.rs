@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use crate::template::{split, Piece, TemplateError};
 
 /// Placeholders a `--template` may use.
-pub const PLACEHOLDERS: &[&str] = &[
+pub(crate) const PLACEHOLDERS: &[&str] = &[
     "time", "level", "rule", "key", "message", "note", "count", "times", "first", "last", "window",
 ];
 
