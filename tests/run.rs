@@ -26,9 +26,9 @@ fn live_run(dir: &RuleDir, extra: &[&str], script: &str) -> Live {
         "S {count}",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(ToString::to_string)
     .collect();
-    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(extra.iter().map(ToString::to_string));
     args.extend(
         [
             "--",

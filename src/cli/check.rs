@@ -48,6 +48,8 @@ pub(crate) fn error_lines(err: &anyhow::Error) -> Vec<String> {
 }
 
 /// Runs `logdedup check`.
+// Every command returns the same type, so that `dispatch` is one match.
+#[allow(clippy::unnecessary_wraps)]
 pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Failure> {
     let sources = sources(&args.files, &args.rules);
     let (reports, set) = load_each(&sources, args.rules.window);

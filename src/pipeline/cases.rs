@@ -44,7 +44,12 @@ fn match_failure(rules: &Arc<RuleSet>, test: &RuleTest, lines: &[&[u8]]) -> Opti
     let first = records.first()?;
     let name = |id: usize| rules.rules().get(id).map_or("?", |r| r.name.as_str());
     if let Some(second) = records.get(1) {
-        if !rules.input().framing.as_ref().is_some_and(|f| f.is_on()) {
+        if !rules
+            .input()
+            .framing
+            .as_ref()
+            .is_some_and(crate::records::Framing::is_on)
+        {
             return Some(
                 "a multi-line `record` needs framing ([input] continuation or record_start)".into(),
             );

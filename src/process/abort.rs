@@ -51,7 +51,9 @@ impl std::error::Error for Abandoned {}
 pub(crate) fn register_writer() {
     // SAFETY: pthread_self has no preconditions.
     let me = unsafe { libc::pthread_self() };
-    *WRITER.lock().unwrap_or_else(|p| p.into_inner()) = Some(me);
+    *WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(me);
 }
 
 /// The signal that ends the run now, if one came.
@@ -72,7 +74,10 @@ pub(super) fn end_now(signal: i32) {
     if ENDING.swap(signal, Ordering::SeqCst) != 0 {
         return;
     }
-    let Some(writer) = *WRITER.lock().unwrap_or_else(|p| p.into_inner()) else {
+    let Some(writer) = *WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    else {
         return;
     };
     // SAFETY: `wake` is async-signal-safe (it does nothing); the action
@@ -80,9 +85,9 @@ pub(super) fn end_now(signal: i32) {
     let installed = unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = wake as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigemptyset(&raw mut action.sa_mask);
         action.sa_flags = 0;
-        libc::sigaction(libc::SIGURG, &action, std::ptr::null_mut()) == 0
+        libc::sigaction(libc::SIGURG, &raw const action, std::ptr::null_mut()) == 0
     };
     if !installed {
         return;

@@ -103,7 +103,7 @@ pub(crate) fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, PipeReader), Spaw
 /// not executable (126).
 fn spawn_error(name: &str, err: io::Error) -> SpawnError {
     match err.raw_os_error() {
-        Some(libc::ENOENT) | Some(libc::ENOTDIR) => {
+        Some(libc::ENOENT | libc::ENOTDIR) => {
             SpawnError::NotFound(anyhow!("{name}: command not found"))
         }
         _ => SpawnError::NotExecutable(anyhow!("{name}: cannot execute: {err}")),
@@ -179,7 +179,7 @@ fn reap<E: From<Notice>>(pid: libc::pid_t, tx: SyncSender<E>) {
     loop {
         let mut status: libc::c_int = 0;
         // SAFETY: waitpid writes only to `status`.
-        let got = unsafe { libc::waitpid(-1, &mut status, 0) };
+        let got = unsafe { libc::waitpid(-1, &raw mut status, 0) };
         if got == pid {
             reported = true;
             if tx
@@ -190,7 +190,7 @@ fn reap<E: From<Notice>>(pid: libc::pid_t, tx: SyncSender<E>) {
             }
         } else if got < 0 {
             match io::Error::last_os_error().raw_os_error() {
-                Some(libc::EINTR) => continue,
+                Some(libc::EINTR) => {}
                 _ => break,
             }
         }

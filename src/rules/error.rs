@@ -192,8 +192,10 @@ pub(super) fn regex_error_line(err: &regex::Error) -> String {
     let text = err.to_string();
     text.lines()
         .find_map(|l| l.trim().strip_prefix("error: "))
-        .map(str::to_owned)
-        .unwrap_or_else(|| text.lines().last().unwrap_or("").trim().to_owned())
+        .map_or_else(
+            || text.lines().last().unwrap_or("").trim().to_owned(),
+            str::to_owned,
+        )
 }
 
 /// Where a value was written: file, line, column.

@@ -167,7 +167,7 @@ impl Builder {
         let loc = Locator {
             origin: from.origin,
             text,
-            breaks: Default::default(),
+            breaks: std::cell::OnceCell::default(),
         };
         let mut errors: Vec<anyhow::Error> = Vec::new();
         let raw = self.read_raw(&loc, &mut errors)?;

@@ -341,7 +341,7 @@ fn flatten_concat(hir: &Hir, out: &mut Vec<Hir>) {
     match hir.kind() {
         HirKind::Concat(parts) => parts.iter().for_each(|p| flatten_concat(p, out)),
         HirKind::Capture(c) if matches!(c.sub.kind(), HirKind::Concat(_)) => {
-            flatten_concat(&c.sub, out)
+            flatten_concat(&c.sub, out);
         }
         _ => out.push(hir.clone()),
     }
@@ -363,7 +363,11 @@ fn extract(hir: &Hir, kind: ExtractKind) -> Seq {
 /// empty literal (every position would be a hit).
 fn needles_of(seq: Seq) -> Option<Needles> {
     let literals = seq.literals()?;
-    if literals.is_empty() || literals.iter().any(|l| l.is_empty()) {
+    if literals.is_empty()
+        || literals
+            .iter()
+            .any(regex_syntax::hir::literal::Literal::is_empty)
+    {
         return None;
     }
     let mut needles: Vec<(Vec<u8>, f64)> =

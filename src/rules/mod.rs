@@ -26,16 +26,16 @@ pub(crate) use cases::{CaseInput, RuleTest, TestOutcome};
 pub(crate) use error::RuleErrors;
 pub(crate) use input::framing_regex;
 pub(crate) use key::split_window_key;
-pub use load::{load, load_str};
 pub(crate) use load::load_each;
+pub use load::{load, load_str};
 pub(crate) use matcher::Found;
 pub(crate) use matcher::MatchScratch;
 pub use rule::Rule;
 pub use set::RuleSet;
-pub use source::{builtin_pack, RuleSource};
-pub(crate) use source::{packs_named, BUILTIN_PACKS};
 #[cfg(test)]
 pub(crate) use source::DEFAULT_PACK;
+pub use source::{builtin_pack, RuleSource};
+pub(crate) use source::{packs_named, BUILTIN_PACKS};
 
 #[cfg(test)]
 mod tests;

@@ -136,7 +136,7 @@ pub(super) fn read_inputs<E: From<Chunk>>(
                         return;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     let err = anyhow::Error::new(e).context(format!("reading {}", input.name));
                     let _ = tx.send(E::from(Chunk::Failed(err)));

@@ -236,11 +236,11 @@ fn ended(event_loop: &mut Loop, result: Result<Outcome>) -> Result<Outcome> {
         Ok(outcome) => return Ok(outcome),
         Err(err) => err,
     };
-    if err.chain().any(|c| c.is::<StdoutClosed>()) {
+    if err.chain().any(<dyn std::error::Error>::is::<StdoutClosed>) {
         event_loop.finish()?;
         return Ok(Outcome::OutputClosed);
     }
-    if err.chain().any(|c| c.is::<Abandoned>()) {
+    if err.chain().any(<dyn std::error::Error>::is::<Abandoned>) {
         if let Err(err) = event_loop.finish() {
             event_loop.notes.note(format!("logdedup: {err:#}\n"));
         }

@@ -85,7 +85,10 @@ impl Outlet {
         if self.closing_is_normal && err.kind() == io::ErrorKind::BrokenPipe {
             return anyhow::Error::new(StdoutClosed);
         }
-        if err.get_ref().is_some_and(|inner| inner.is::<Abandoned>()) {
+        if err
+            .get_ref()
+            .is_some_and(<dyn std::error::Error + Send + Sync>::is::<Abandoned>)
+        {
             return anyhow::Error::new(Abandoned).context(format!("writing to {}", self.name));
         }
         anyhow::Error::new(err).context(format!("writing to {}", self.name))

@@ -287,7 +287,7 @@ fn slot_summary(t: &Template) -> String {
 /// A TOML string: a literal `'...'` when the text allows one, otherwise a
 /// basic string with `\`, `"` and control characters escaped.
 pub(crate) fn toml_string(s: &str) -> String {
-    if !s.contains('\'') && !s.chars().any(|c| c.is_control()) {
+    if !s.contains('\'') && !s.chars().any(char::is_control) {
         return format!("'{s}'");
     }
     let mut out = String::with_capacity(s.len() + 2);

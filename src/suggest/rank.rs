@@ -33,6 +33,7 @@ const DOMINANT_COUNT: u64 = 50;
 
 /// The ranking figures of one template.
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_field_names)] // `score` is the figure the others feed
 pub(crate) struct Score {
     /// Index into the template list.
     pub index: usize,
@@ -169,6 +170,7 @@ pub(crate) fn similarity(a: &Template, b: &Template) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact medians of small histograms
 mod tests {
     use super::*;
 
