@@ -69,10 +69,10 @@ fn filter_throughput(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(data.len() as u64));
     group.sample_size(20);
     group.bench_function("fast path, built-in rules", |b| {
-        b.iter(|| run(black_box(&data), false))
+        b.iter(|| run(black_box(&data), false));
     });
     group.bench_function("per-line reference, built-in rules", |b| {
-        b.iter(|| run(black_box(&data), true))
+        b.iter(|| run(black_box(&data), true));
     });
     group.finish();
 }

@@ -22,6 +22,13 @@
 //!
 //! `cargo test --test harvest -- --nocapture` prints the table.
 
+// Test code: exact float values are expected, strings are built for comparison.
+#![allow(
+    clippy::float_cmp,
+    clippy::format_collect,
+    clippy::items_after_statements
+)]
+
 mod common;
 
 use common::logdedup;

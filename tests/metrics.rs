@@ -2,6 +2,13 @@
 //! content at exit, periodic rewrites while running, reload counts, label
 //! escaping, and `--stats` as JSON with `--format json`.
 
+// Test code: exact float values are expected, strings are built for comparison.
+#![allow(
+    clippy::float_cmp,
+    clippy::format_collect,
+    clippy::items_after_statements
+)]
+
 mod common;
 
 use common::{logdedup, Live, RuleDir, SOCKET_LINE};

@@ -4,6 +4,13 @@
 //! README shows under it. Timestamps printed from the wall clock are the
 //! only thing masked (they differ from run to run).
 
+// Test code: exact float values are expected, strings are built for comparison.
+#![allow(
+    clippy::float_cmp,
+    clippy::format_collect,
+    clippy::items_after_statements
+)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -6,6 +6,13 @@
 //! bounds (a hang fails the test instead of blocking the suite); waits are
 //! on conditions with deadlines, never fixed sleeps.
 
+// Test code: exact float values are expected, strings are built for comparison.
+#![allow(
+    clippy::float_cmp,
+    clippy::format_collect,
+    clippy::items_after_statements
+)]
+
 mod common;
 
 use common::{logdedup, wait_for_signal_handlers, Live, RuleDir, SOCKET_LINE};
@@ -95,7 +102,7 @@ fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     // SAFETY: an all-zero rusage is valid; wait4 fills it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: waits for our own child, which std has not reaped.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let pid = unsafe { libc::wait4(child.id() as i32, &raw mut status, 0, &raw mut usage) };
     assert_eq!(pid, child.id() as i32, "wait4");
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
     (code, reader.join().expect("stderr"), usage.ru_maxrss as u64)

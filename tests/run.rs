@@ -4,6 +4,13 @@
 //! Time limits here are liveness bounds (a hang fails instead of blocking
 //! the suite), never performance assertions; waits are on conditions.
 
+// Test code: exact float values are expected, strings are built for comparison.
+#![allow(
+    clippy::float_cmp,
+    clippy::format_collect,
+    clippy::items_after_statements
+)]
+
 mod common;
 
 use common::{logdedup, Live, RuleDir};
@@ -39,7 +46,7 @@ fn live_run(dir: &RuleDir, extra: &[&str], script: &str) -> Live {
             dir.dir.path().to_str().unwrap(),
         ]
         .iter()
-        .map(|s| s.to_string()),
+        .map(ToString::to_string),
     );
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     Live::spawn(&refs)

@@ -159,22 +159,36 @@ fn traceback(out: &mut Vec<u8>, rng: &mut Rng, last: &str) {
 
 /// One noise record; returns how many lines it wrote.
 fn noise(out: &mut Vec<u8>, rng: &mut Rng, layout: u64, clock: &Clock) -> u64 {
-    match rng.below(100) {
-        0..=54 => render(
+    let roll = rng.below(100);
+    if roll == 73 {
+        render(
             out,
             layout,
             clock,
+            "pyrogram.dispatcher",
+            "ERROR",
+            "Connection lost",
+        );
+        traceback(out, rng, "OSError: Connection lost");
+        return 0; // counted as one record, several lines
+    }
+    let (logger, level, message) = noise_line(roll, rng);
+    render(out, layout, clock, logger, level, &message);
+    1
+}
+
+/// Logger, level and message of a one-line noise record, by `roll` (0..100).
+fn noise_line(roll: u64, rng: &mut Rng) -> (&'static str, &'static str, String) {
+    match roll {
+        0..=54 => (
             "asyncio",
             "WARNING",
-            "socket.send() raised exception.",
+            "socket.send() raised exception.".into(),
         ),
-        55..=64 => render(
-            out,
-            layout,
-            clock,
+        55..=64 => (
             "pyrogram.connection.transport.tcp.tcp",
             "INFO",
-            "Send exception: ConnectionResetError Connection lost",
+            "Send exception: ConnectionResetError Connection lost".into(),
         ),
         65..=72 => {
             let method = rng.pick(&[
@@ -186,112 +200,55 @@ fn noise(out: &mut Vec<u8>, rng: &mut Rng, layout: u64, clock: &Clock) -> u64 {
                 "[{}] Retrying \"{method}\" due to: Connection lost",
                 1 + rng.below(5)
             );
-            render(
-                out,
-                layout,
-                clock,
-                "pyrogram.session.session",
-                "WARNING",
-                &message,
-            );
-        }
-        73 => {
-            render(
-                out,
-                layout,
-                clock,
-                "pyrogram.dispatcher",
-                "ERROR",
-                "Connection lost",
-            );
-            traceback(out, rng, "OSError: Connection lost");
-            return 0; // counted as one record, several lines
+            ("pyrogram.session.session", "WARNING", message)
         }
         74..=78 => {
             let dc = 1 + rng.below(5);
-            render(
-                out,
-                layout,
-                clock,
+            (
                 "pyrogram.connection.connection",
                 "INFO",
-                &format!("Connected! Production DC{dc} - IPv4"),
-            );
+                format!("Connected! Production DC{dc} - IPv4"),
+            )
         }
-        79..=81 => render(
-            out,
-            layout,
-            clock,
+        79..=81 => (
             "pyrogram.connection.connection",
             "INFO",
-            "Disconnected",
+            "Disconnected".into(),
         ),
         82..=85 => {
             let message = format!(
                 "Connecting to 149.154.167.{}:443/TcpFull...",
                 50 + rng.below(5)
             );
-            render(
-                out,
-                layout,
-                clock,
-                "telethon.network.mtprotosender",
-                "INFO",
-                &message,
-            );
+            ("telethon.network.mtprotosender", "INFO", message)
         }
         86..=89 => {
             let message = format!(
                 "Retrying (Retry(total={}, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ProtocolError('Connection aborted.')': /bot/sendMessage",
                 rng.below(5)
             );
-            render(
-                out,
-                layout,
-                clock,
-                "urllib3.connectionpool",
-                "WARNING",
-                &message,
-            );
+            ("urllib3.connectionpool", "WARNING", message)
         }
-        90..=93 => render(
-            out,
-            layout,
-            clock,
+        90..=93 => (
             "telegram.ext.Updater",
             "WARNING",
-            "Network Retry Loop (Polling Updates): Network error: httpx.ReadError: ",
+            "Network Retry Loop (Polling Updates): Network error: httpx.ReadError: ".into(),
         ),
         94..=96 => {
             let message = format!(
                 "Waiting for {} seconds before continuing (required by \"messages.SendMessage\")",
                 1 + rng.below(30)
             );
-            render(
-                out,
-                layout,
-                clock,
-                "pyrogram.session.session",
-                "WARNING",
-                &message,
-            );
+            ("pyrogram.session.session", "WARNING", message)
         }
         _ => {
             let message = format!(
                 "Server closed the connection: [Errno 104] Connection reset by peer (attempt {})",
                 1 + rng.below(6)
             );
-            render(
-                out,
-                layout,
-                clock,
-                "telethon.network.mtprotosender",
-                "WARNING",
-                &message,
-            );
+            ("telethon.network.mtprotosender", "WARNING", message)
         }
     }
-    1
 }
 
 /// Writes records until `size` bytes are out, calling `sink` with each
