@@ -13,7 +13,12 @@ signal line is suppressed, 2 on a usage or alignment error.
 
 In the dry run every input line is written, the ones the rules would
 suppress behind `[logdedup:RULE] `; summary lines come in between and are
-not input lines. The output is aligned to the input by content, as
+not input lines.
+
+A log with a FILE.meta beside it (TOML: `library`, `version`, ...; the
+hand-labeled pastes of tests/data/wild/ have one) takes its library and
+version from there instead of its name, and its file name stands as the
+layout column, so each such file gets its own row. The output is aligned to the input by content, as
 tests/harvest.rs does: each input line is the next output line that equals
 it, bare or behind a tag; anything else on the way is a summary.
 
@@ -26,6 +31,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -48,6 +54,25 @@ def parse_name(path):
     m = re.match(r"^(.*?)-(\d[\w.+-]*)$", libver)
     lib, ver = (m.group(1), m.group(2)) if m else (libver, "")
     return lib, ver, scenario, layout, pre
+
+
+def read_meta(log):
+    """The TOML table in LOG's .meta sidecar, or None when it has none."""
+    path = log[:-len(".log")] + ".meta"
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def describe(log):
+    """(lib, version, scenario, layout, prefix) of LOG: from its .meta when
+    it has one (the layout column then names the file), else from its name."""
+    meta = read_meta(log)
+    if meta is None:
+        return parse_name(log)
+    stem = os.path.basename(log)[:-len(".log")]
+    return str(meta.get("library", "")), str(meta.get("version", "")), "", stem, ""
 
 
 def split_lines(data):
@@ -136,7 +161,7 @@ def main(argv):
     rows = []
     try:
         for log in logs:
-            lib, ver, scen, layout, pre = parse_name(log)
+            lib, ver, scen, layout, pre = describe(log)
             t = score_file(binary, log, rules)
             rows.append({"file": os.path.relpath(log, root), "lib": lib, "version": ver, "scenario": scen,
                          "layout": layout, "prefix": pre, **t})
@@ -157,7 +182,8 @@ def main(argv):
                    "libraries": per_lib, "total": total}, sys.stdout, indent=1)
         print()
         return 1 if bad else 0
-    fmt = "{:<22} {:<10} {:<22} {:>7} {:>7} {:>7} {:>7} {:>7}"
+    width = max([22] + [len(k[2]) for k in groups])
+    fmt = "{:<22} {:<10} {:<%d} {:>7} {:>7} {:>7} {:>7} {:>7}" % width
     print(fmt.format("library", "version", "layout", "lines", "noise", "noise%", "sig.sup", "oth.sup"))
     for (lib, ver, layout), t in sorted(groups.items()):
         print(fmt.format(lib, ver, layout, t["lines"], t["noise"], f"{pct(t):.1f}",

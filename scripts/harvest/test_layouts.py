@@ -354,6 +354,16 @@ class Score(unittest.TestCase):
                          ("python-telegram-bot", "13.15", "e502", "rich-tb", "journald"))
         self.assertEqual(score.parse_name("demo.basic.log"), ("demo", "", "", "basic", ""))
 
+    def test_a_meta_sidecar_names_library_and_version(self):
+        import score
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "007-some-paste.log")
+            open(log, "w").close()
+            self.assertEqual(score.describe(log), ("007-some-paste", "", "", "", ""))
+            with open(log[:-4] + ".meta", "w") as f:
+                f.write('source = "https://example.org/1"\nlibrary = "telethon"\nversion = "1.36"\n')
+            self.assertEqual(score.describe(log), ("telethon", "1.36", "", "007-some-paste", ""))
+
     def test_summaries_are_not_input_lines_and_signal_fails(self):
         import score
         with tempfile.TemporaryDirectory() as tmp:
