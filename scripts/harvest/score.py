@@ -2,7 +2,7 @@
 """Score a logdedup binary on labeled harvest logs, per library, version
 and layout.
 
-    score.py BINARY DIR [--json] [--rules ARG...]
+    score.py BINARY DIR [--json] [--complete-only] [--rules ARG...]
 
 Runs `BINARY --dry-run ARG... FILE` on every FILE.log under DIR that has a
 FILE.labels (one word per line: noise, signal, other; lines.py writes
@@ -18,7 +18,10 @@ not input lines.
 A log with a FILE.meta beside it (TOML: `library`, `version`, ...; the
 hand-labeled pastes of tests/data/wild/ have one) takes its library and
 version from there instead of its name, and its file name stands as the
-layout column, so each such file gets its own row. The output is aligned to the input by content, as
+layout column, so each such file gets its own row. `--complete-only`
+leaves out the files whose .meta says `complete = false`: pastes cut inside
+a record (a traceback without its last line), which rules keyed on the
+exception class cannot match. The output is aligned to the input by content, as
 tests/harvest.rs does: each input line is the next output line that equals
 it, bare or behind a tag; anything else on the way is a summary.
 
@@ -144,7 +147,8 @@ def main(argv):
         rules = args[i + 1:]
         args = args[:i]
     as_json = "--json" in args
-    args = [a for a in args if a != "--json"]
+    complete_only = "--complete-only" in args
+    args = [a for a in args if a not in ("--json", "--complete-only")]
     if len(args) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
@@ -155,6 +159,8 @@ def main(argv):
             if f.endswith(".log") and os.path.exists(os.path.join(d, f[:-4] + ".labels")):
                 logs.append(os.path.join(d, f))
     logs.sort()
+    if complete_only:
+        logs = [log for log in logs if (read_meta(log) or {}).get("complete", True) is not False]
     if not logs:
         print(f"no labeled logs under {root}", file=sys.stderr)
         return 2
