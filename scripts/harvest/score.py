@@ -2,7 +2,7 @@
 """Score a logdedup binary on labeled harvest logs, per library, version
 and layout.
 
-    score.py BINARY DIR [--json] [--complete-only] [--rules ARG...]
+    score.py BINARY DIR [--json] [--complete-only] [--missed] [--rules ARG...]
 
 Runs `BINARY --dry-run ARG... FILE` on every FILE.log under DIR that has a
 FILE.labels (one word per line: noise, signal, other; lines.py writes
@@ -21,7 +21,8 @@ version from there instead of its name, and its file name stands as the
 layout column, so each such file gets its own row. `--complete-only`
 leaves out the files whose .meta says `complete = false`: pastes cut inside
 a record (a traceback without its last line), which rules keyed on the
-exception class cannot match. The output is aligned to the input by content, as
+exception class cannot match. `--missed` also lists every noise line that
+no rule took, as `NOISE MISSED FILE:LINE: text`. The output is aligned to the input by content, as
 tests/harvest.rs does: each input line is the next output line that equals
 it, bare or behind a tag; anything else on the way is a summary.
 
@@ -119,9 +120,11 @@ def score_file(binary, log, rules):
         raise ValueError(f"{log}: {binary} exited {r.returncode}: {r.stderr.decode(errors='replace')[:500]}")
     marks = align(inp, split_lines(r.stdout))
     t = {"lines": len(inp), "noise": 0, "noise_suppressed": 0, "signal": 0, "signal_suppressed": 0,
-         "other": 0, "other_suppressed": 0, "signal_lines": []}
+         "other": 0, "other_suppressed": 0, "signal_lines": [], "noise_missed": []}
     for n, (lab, mark) in enumerate(zip(labels, marks), 1):
         t[lab] += 1
+        if mark is None and lab == "noise":
+            t["noise_missed"].append(f"{n}: {inp[n - 1][:140].decode('utf-8', 'replace')}")
         if mark is not None:
             t[lab + "_suppressed"] += 1
             if lab == "signal":
@@ -148,7 +151,8 @@ def main(argv):
         args = args[:i]
     as_json = "--json" in args
     complete_only = "--complete-only" in args
-    args = [a for a in args if a not in ("--json", "--complete-only")]
+    missed = "--missed" in args
+    args = [a for a in args if a not in ("--json", "--complete-only", "--missed")]
     if len(args) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
@@ -203,6 +207,8 @@ def main(argv):
     for r in rows:
         for s in r["signal_lines"]:
             print(f"SIGNAL SUPPRESSED {r['file']}:{s}")
+        for s in r["noise_missed"] if missed else ():
+            print(f"NOISE MISSED {r['file']}:{s}")
     return 1 if bad else 0
 
 
