@@ -2,7 +2,7 @@
 """Score a logdedup binary on labeled harvest logs, per library, version
 and layout.
 
-    score.py BINARY DIR [--json] [--rules ARG...]
+    score.py BINARY DIR [--json] [--complete-only] [--missed] [--rules ARG...]
 
 Runs `BINARY --dry-run ARG... FILE` on every FILE.log under DIR that has a
 FILE.labels (one word per line: noise, signal, other; lines.py writes
@@ -13,7 +13,16 @@ signal line is suppressed, 2 on a usage or alignment error.
 
 In the dry run every input line is written, the ones the rules would
 suppress behind `[logdedup:RULE] `; summary lines come in between and are
-not input lines. The output is aligned to the input by content, as
+not input lines.
+
+A log with a FILE.meta beside it (TOML: `library`, `version`, ...; the
+hand-labeled pastes of tests/data/wild/ have one) takes its library and
+version from there instead of its name, and its file name stands as the
+layout column, so each such file gets its own row. `--complete-only`
+leaves out the files whose .meta says `complete = false`: pastes cut inside
+a record (a traceback without its last line), which rules keyed on the
+exception class cannot match. `--missed` also lists every noise line that
+no rule took, as `NOISE MISSED FILE:LINE: text`. The output is aligned to the input by content, as
 tests/harvest.rs does: each input line is the next output line that equals
 it, bare or behind a tag; anything else on the way is a summary.
 
@@ -26,6 +35,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -48,6 +58,25 @@ def parse_name(path):
     m = re.match(r"^(.*?)-(\d[\w.+-]*)$", libver)
     lib, ver = (m.group(1), m.group(2)) if m else (libver, "")
     return lib, ver, scenario, layout, pre
+
+
+def read_meta(log):
+    """The TOML table in LOG's .meta sidecar, or None when it has none."""
+    path = log[:-len(".log")] + ".meta"
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def describe(log):
+    """(lib, version, scenario, layout, prefix) of LOG: from its .meta when
+    it has one (the layout column then names the file), else from its name."""
+    meta = read_meta(log)
+    if meta is None:
+        return parse_name(log)
+    stem = os.path.basename(log)[:-len(".log")]
+    return str(meta.get("library", "")), str(meta.get("version", "")), "", stem, ""
 
 
 def split_lines(data):
@@ -91,9 +120,11 @@ def score_file(binary, log, rules):
         raise ValueError(f"{log}: {binary} exited {r.returncode}: {r.stderr.decode(errors='replace')[:500]}")
     marks = align(inp, split_lines(r.stdout))
     t = {"lines": len(inp), "noise": 0, "noise_suppressed": 0, "signal": 0, "signal_suppressed": 0,
-         "other": 0, "other_suppressed": 0, "signal_lines": []}
+         "other": 0, "other_suppressed": 0, "signal_lines": [], "noise_missed": []}
     for n, (lab, mark) in enumerate(zip(labels, marks), 1):
         t[lab] += 1
+        if mark is None and lab == "noise":
+            t["noise_missed"].append(f"{n}: {inp[n - 1][:140].decode('utf-8', 'replace')}")
         if mark is not None:
             t[lab + "_suppressed"] += 1
             if lab == "signal":
@@ -119,7 +150,9 @@ def main(argv):
         rules = args[i + 1:]
         args = args[:i]
     as_json = "--json" in args
-    args = [a for a in args if a != "--json"]
+    complete_only = "--complete-only" in args
+    missed = "--missed" in args
+    args = [a for a in args if a not in ("--json", "--complete-only", "--missed")]
     if len(args) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
@@ -130,13 +163,15 @@ def main(argv):
             if f.endswith(".log") and os.path.exists(os.path.join(d, f[:-4] + ".labels")):
                 logs.append(os.path.join(d, f))
     logs.sort()
+    if complete_only:
+        logs = [log for log in logs if (read_meta(log) or {}).get("complete", True) is not False]
     if not logs:
         print(f"no labeled logs under {root}", file=sys.stderr)
         return 2
     rows = []
     try:
         for log in logs:
-            lib, ver, scen, layout, pre = parse_name(log)
+            lib, ver, scen, layout, pre = describe(log)
             t = score_file(binary, log, rules)
             rows.append({"file": os.path.relpath(log, root), "lib": lib, "version": ver, "scenario": scen,
                          "layout": layout, "prefix": pre, **t})
@@ -157,7 +192,8 @@ def main(argv):
                    "libraries": per_lib, "total": total}, sys.stdout, indent=1)
         print()
         return 1 if bad else 0
-    fmt = "{:<22} {:<10} {:<22} {:>7} {:>7} {:>7} {:>7} {:>7}"
+    width = max([22] + [len(k[2]) for k in groups])
+    fmt = "{:<22} {:<10} {:<%d} {:>7} {:>7} {:>7} {:>7} {:>7}" % width
     print(fmt.format("library", "version", "layout", "lines", "noise", "noise%", "sig.sup", "oth.sup"))
     for (lib, ver, layout), t in sorted(groups.items()):
         print(fmt.format(lib, ver, layout, t["lines"], t["noise"], f"{pct(t):.1f}",
@@ -171,6 +207,8 @@ def main(argv):
     for r in rows:
         for s in r["signal_lines"]:
             print(f"SIGNAL SUPPRESSED {r['file']}:{s}")
+        for s in r["noise_missed"] if missed else ():
+            print(f"NOISE MISSED {r['file']}:{s}")
     return 1 if bad else 0
 
 

@@ -354,6 +354,37 @@ class Score(unittest.TestCase):
                          ("python-telegram-bot", "13.15", "e502", "rich-tb", "journald"))
         self.assertEqual(score.parse_name("demo.basic.log"), ("demo", "", "", "basic", ""))
 
+    def test_a_meta_sidecar_names_library_and_version(self):
+        import score
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "007-some-paste.log")
+            open(log, "w").close()
+            self.assertEqual(score.describe(log), ("007-some-paste", "", "", "", ""))
+            with open(log[:-4] + ".meta", "w") as f:
+                f.write('source = "https://example.org/1"\nlibrary = "telethon"\nversion = "1.36"\n')
+            self.assertEqual(score.describe(log), ("telethon", "1.36", "", "007-some-paste", ""))
+
+    def test_complete_only_leaves_out_cut_pastes(self):
+        import score
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = os.path.join(tmp, "fake")
+            with open(fake, "w") as f:
+                f.write(FAKE_BINARY)
+            os.chmod(fake, 0o755)
+            for name, complete in (("001-whole", "true"), ("002-cut", "false")):
+                log = os.path.join(tmp, name + ".log")
+                with open(log, "w") as f:
+                    f.write("Retrying a\nok\n")
+                with open(log[:-4] + ".labels", "w") as f:
+                    f.write("noise\nother\n")
+                with open(log[:-4] + ".meta", "w") as f:
+                    f.write(f'library = "lib"\nversion = ""\ncomplete = {complete}\n')
+            for flags, files in (([], 2), (["--complete-only"], 1)):
+                r = subprocess.run([sys.executable, os.path.join(HERE, "score.py"), fake, tmp, "--json"] + flags,
+                                   capture_output=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(len(json.loads(r.stdout)["files"]), files)
+
     def test_summaries_are_not_input_lines_and_signal_fails(self):
         import score
         with tempfile.TemporaryDirectory() as tmp:
@@ -373,6 +404,34 @@ class Score(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertEqual(json.loads(r.stdout)["total"]["signal_suppressed"], 1)
 
+
+
+class WildCorpus(unittest.TestCase):
+    """tests/data/wild: hand-labeled pastes from public threads. Every .log
+    has one label per line and a .meta that says where it comes from."""
+
+    DIR = os.path.join(HERE, "..", "..", "tests", "data", "wild")
+
+    def test_every_paste_has_labels_and_a_source(self):
+        import tomllib
+        logs = sorted(f for f in os.listdir(self.DIR) if f.endswith(".log"))
+        self.assertGreaterEqual(len(logs), 40)
+        for name in logs:
+            stem = os.path.join(self.DIR, name[:-4])
+            with open(stem + ".log", "rb") as f:
+                lines = f.read().split(b"\n")
+            self.assertEqual(lines[-1], b"", f"{name}: no final newline")
+            with open(stem + ".labels") as f:
+                labels = f.read().split("\n")
+            self.assertEqual(labels[-1], "", f"{name}.labels: no final newline")
+            self.assertEqual(len(labels), len(lines), name)
+            self.assertTrue(set(labels[:-1]) <= {"noise", "signal", "other"}, name)
+            with open(stem + ".meta", "rb") as f:
+                meta = tomllib.load(f)
+            self.assertTrue(meta["source"].startswith("https://"), name)
+            for key in ("library", "version", "layout", "notes"):
+                self.assertIsInstance(meta[key], str, f"{name}: {key}")
+            self.assertIsInstance(meta["complete"], bool, name)
 
 if __name__ == "__main__":
     unittest.main()
