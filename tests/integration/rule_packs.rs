@@ -2,9 +2,7 @@
 //! `logdedup check` and its own `[[test]]` cases through `logdedup test`,
 //! exactly as a rule author would run them.
 
-mod common;
-
-use common::logdedup;
+use crate::util::logdedup;
 
 /// Runs `logdedup test PATH` and returns how many cases passed.
 fn test_passes(path: &str) -> usize {

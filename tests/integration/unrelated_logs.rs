@@ -6,9 +6,7 @@
 //! tracebacks of their own; and, when fetched, the real loghub corpus
 //! (`scripts/unrelated-logs.sh`).
 
-mod common;
-
-use common::logdedup;
+use crate::util::logdedup;
 
 /// A few thousand lines of other programs' logs, in their real layouts.
 fn unrelated_log() -> String {

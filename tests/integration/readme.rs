@@ -54,7 +54,7 @@ fn every_console_example_in_readme_prints_what_readme_shows() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     let examples = examples(&readme);
     assert!(examples.len() >= 10, "README lost its examples");
-    let bin = assert_cmd::cargo::cargo_bin("logdedup");
+    let bin = crate::util::bin();
     let dir = bin.parent().unwrap();
     let path = format!(
         "{}:{}",

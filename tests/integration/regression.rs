@@ -6,80 +6,29 @@
 //! bounds (a hang fails the test instead of blocking the suite); waits are
 //! on conditions with deadlines, never fixed sleeps.
 
-mod common;
-
-use common::{logdedup, wait_for_signal_handlers, Live, RuleDir, SOCKET_LINE};
+use crate::util::{
+    exit_within, kill, line_containing, lines_of, logdedup, mkfifo, peak_rss_kib, proc_status,
+    spawn_piped, std_command, wait_for_signal_handlers, wait_until, Live, RuleDir, SOCKET_LINE,
+};
 use predicates::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("logdedup")
-}
-
-/// Polls `cond` until it holds; fails after `limit`.
-fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Each line read from `from`, on a channel.
-fn lines_of(from: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(from).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn kill(pid: u32, signal: i32) {
-    // SAFETY: kill(2) with a pid we spawned.
-    let rc = unsafe { libc::kill(pid as i32, signal) };
-    assert_eq!(rc, 0, "kill({pid}, {signal})");
-}
-
-/// A field of `/proc/PID/status`, as text.
-fn proc_status(pid: u32, field: &str) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .map(|v| v.trim().to_owned())
-}
-
-/// Peak resident set of a live process, in KiB.
-fn peak_rss_kib(pid: u32) -> u64 {
-    proc_status(pid, "VmHWM:")
-        .and_then(|v| v.trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
-}
-
 /// Runs logdedup with `args` and no input; returns its exit code, stderr
 /// and peak resident set in KiB (from wait4's rusage).
 #[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot see
 fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
-    let mut child = Command::new(bin())
+    let mut child = std_command()
         .args(args)
-        .env_remove("LOGDEDUP_RULES")
-        .env("TZ", "UTC")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -99,11 +48,6 @@ fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     assert_eq!(pid, child.id() as i32, "wait4");
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
     (code, reader.join().expect("stderr"), usage.ru_maxrss as u64)
-}
-
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
-    assert!(status.success());
 }
 
 fn lines_in(path: &Path) -> Vec<String> {
@@ -534,9 +478,8 @@ fn failed_reload_keeps_the_old_rules_and_the_counts() {
 fn signals_during_start_up_do_not_kill_the_process() {
     let dir = RuleDir::new();
     let slow = dir.file("slow.toml", &login_rules());
-    let mut child = Command::new(bin())
+    let mut child = std_command()
         .args(["--no-default-rules", "-r", slow.to_str().unwrap()])
-        .env_remove("LOGDEDUP_RULES")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -575,37 +518,6 @@ fn signals_during_start_up_do_not_kill_the_process() {
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "alive\n");
-}
-
-/// Spawns logdedup with stdout piped (the caller decides whether to read
-/// it) and stderr piped.
-fn spawn_piped(args: &[&str]) -> Child {
-    let child = Command::new(bin())
-        .args(args)
-        .env_remove("LOGDEDUP_RULES")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    wait_for_signal_handlers(child.id());
-    child
-}
-
-/// Waits for `child` to exit, up to `limit`; kills it and fails after.
-fn exit_within(child: &mut Child, limit: Duration, what: &str) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{what}: still running after {limit:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
 }
 
 // 9. SIGTERM while stdout was blocked (its reader stopped reading): the
@@ -772,18 +684,6 @@ fn reload_that_shortens_a_window_closes_new_windows_on_time() {
     let (status, rest, _) = live.wait();
     assert!(status.success());
     assert_eq!(rest, ["k old 1"]);
-}
-
-/// Waits for a line of `rx` containing `text`, up to `limit`.
-fn line_containing(rx: &Receiver<String>, text: &str, limit: Duration) -> Option<String> {
-    let deadline = Instant::now() + limit;
-    loop {
-        let left = deadline.checked_duration_since(Instant::now())?;
-        let line = rx.recv_timeout(left).ok()?;
-        if line.contains(text) {
-            return Some(line);
-        }
-    }
 }
 
 // 13. Keys had no length bound: 200 distinct keys of 1 MiB each were all
@@ -1002,8 +902,7 @@ fn shutdown_passes_the_producers_last_lines_until_eof() {
         .spawn()
         .expect("spawn sh");
     let group = producer.id();
-    let mut filter = Command::new(bin())
-        .env_remove("LOGDEDUP_RULES")
+    let mut filter = std_command()
         .stdin(Stdio::from(producer.stdout.take().expect("pipe")))
         .stdout(Stdio::piped())
         .process_group(group as i32)

@@ -1,9 +1,7 @@
 //! The rule-authoring commands on the real binary: check, test, explain,
 //! rules, suggest, inline `-e` rules and `--dry-run`, with their error paths.
 
-mod common;
-
-use common::{logdedup, RuleDir, SOCKET_LINE};
+use crate::util::{logdedup, RuleDir, SOCKET_LINE};
 use predicates::prelude::*;
 
 const GOOD: &str = "\

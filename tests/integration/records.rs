@@ -1,9 +1,7 @@
 //! Records (a log line plus its traceback) and log-time windows, on the real
 //! binary and through the library with a simulated live clock.
 
-mod common;
-
-use common::{logdedup, Live, RuleDir, Shared};
+use crate::util::{logdedup, Live, RuleDir, Shared};
 use logdedup::pipeline::PipelineOptions;
 use logdedup::records::{LogClock, TimestampSpec};
 use logdedup::rules::{load, RuleSource};

@@ -1,9 +1,7 @@
 //! Hostile streams through the real binary: nothing lost, nothing mangled,
 //! no panic, whatever the bytes.
 
-mod common;
-
-use common::{logdedup, RuleDir};
+use crate::util::{logdedup, RuleDir};
 
 /// Runs `input` through logdedup with summaries and suppressed lines sent to
 /// files, and returns (stdout, summaries, suppressed).

@@ -22,9 +22,7 @@
 //!
 //! `cargo test --test harvest -- --nocapture` prints the table.
 
-mod common;
-
-use common::logdedup;
+use crate::util::logdedup;
 use regex::bytes::Regex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

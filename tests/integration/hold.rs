@@ -3,9 +3,7 @@
 //! line, and never keeps a passing record back longer than the input stays
 //! busy plus the idle bound.
 
-mod common;
-
-use common::{logdedup, Live, RuleDir};
+use crate::util::{logdedup, Live, RuleDir};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(10);

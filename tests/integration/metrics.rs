@@ -2,9 +2,8 @@
 //! content at exit, periodic rewrites while running, reload counts, label
 //! escaping, and `--stats` as JSON with `--format json`.
 
-mod common;
-
-use common::{logdedup, Live, RuleDir, SOCKET_LINE};
+use crate::util;
+use crate::util::{logdedup, Live, RuleDir, SOCKET_LINE};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -193,7 +192,7 @@ fn stats_with_format_json_prints_the_same_json_on_stderr() {
     file["uptime_seconds"] = printed["uptime_seconds"].clone();
     assert_eq!(printed, file);
     assert_eq!(printed["records"]["suppressed"], 3);
-    common::schema::assert_valid_summaries(&String::from_utf8(out.stdout).unwrap());
+    util::schema::assert_valid_summaries(&String::from_utf8(out.stdout).unwrap());
 }
 
 #[test]
@@ -222,11 +221,7 @@ fn run_writes_the_stats_file_too() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        common::schema::assert_valid_summaries(&stdout),
-        1,
-        "{stdout}"
-    );
+    assert_eq!(util::schema::assert_valid_summaries(&stdout), 1, "{stdout}");
     let v = read_json(&json);
     assert_eq!(v["lines"]["in"], 4);
     assert_eq!(v["records"]["suppressed"], 3);

@@ -1,10 +1,9 @@
 //! `logdedup completions SHELL` and `logdedup man`: every script and the
 //! man page name every long option of every command.
 
-mod common;
-
+use crate::util;
+use crate::util::logdedup;
 use clap::CommandFactory;
-use common::logdedup;
 use logdedup::cli::Cli;
 
 /// Every long option of the filter and of each command.
@@ -92,7 +91,7 @@ fn man_page_renders_with_man() {
         eprintln!("man(1) is not installed: checked the roff text only");
         return;
     };
-    let dir = common::RuleDir::new();
+    let dir = util::RuleDir::new();
     let page = dir.file("logdedup.1", &man_text());
     let out = std::process::Command::new(man)
         .args(["-l", "-P", "cat"])
