@@ -446,7 +446,13 @@ fn rule_set_over_the_compile_budget_is_refused_within_bounded_memory() {
 #[test]
 fn failed_reload_keeps_the_old_rules_and_the_counts() {
     let dir = RuleDir::new();
-    let rules = dir.file("r.toml", "[[rule]]\nname = \"sock\"\npattern = 'socket'\n");
+    // An hour-long window: the refused reload may take longer than the
+    // default one on a busy machine, and a window closing in between would
+    // split the five lines into two summaries.
+    let rules = dir.file(
+        "r.toml",
+        "[[rule]]\nname = \"sock\"\npattern = 'socket'\nwindow = \"1h\"\n",
+    );
     let mut live = Live::spawn(&[
         "--no-default-rules",
         "-r",
