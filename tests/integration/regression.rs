@@ -1,10 +1,12 @@
 //! Regression tests, one per way the filter was once hurt: a summary broken
 //! in two, a hang on a FIFO, a memory blow-up while compiling rules, a
 //! stream stalled by an unread stderr, a log clock frozen at New Year...
-//! Each test's comment says what broke. Most spawn the real binary,
-//! because the defects were in the I/O shell. Time limits are liveness
-//! bounds (a hang fails the test instead of blocking the suite); waits are
-//! on conditions with deadlines, never fixed sleeps.
+//! Each test is named `rNN_...` after the bug it pins, NN its own id (a new
+//! bug takes the next free number), and its `// NN.` comment says what
+//! broke. Most spawn the real binary, because the defects were in the I/O
+//! shell. Time limits are liveness bounds (a hang fails the test instead of
+//! blocking the suite); waits are on conditions with deadlines, never fixed
+//! sleeps.
 
 use crate::util::{
     exit_within, kill, line_containing, lines_of, logdedup, mkfifo, peak_rss_kib, proc_status,
@@ -73,7 +75,7 @@ const SOCK: [&str; 3] = ["--no-default-rules", "-e", r"sock=socket\.send"];
 //    (`%n`, a newline, `\r`), splitting one summary into two lines that a
 //    log shipper reads as two records; an empty one printed blank lines.
 #[test]
-fn summary_templates_and_time_formats_cannot_break_a_summary_line() {
+fn r01_summary_templates_and_time_formats_cannot_break_a_summary_line() {
     let refused: [&[&str]; 8] = [
         &["--template", "{rule}\n{count}"],
         &["--template", "{rule}\r{count}"],
@@ -145,7 +147,7 @@ fn summary_templates_and_time_formats_cannot_break_a_summary_line() {
 // 2. An error quoting a multi-line pattern (TOML '''...''', `(?x)`) used to
 //    print the pattern's line breaks, so one error became several lines.
 #[test]
-fn errors_quoting_multiline_or_long_patterns_are_one_line() {
+fn r02_errors_quoting_multiline_or_long_patterns_are_one_line() {
     let dir = RuleDir::new();
     let long = format!("{}(", "abc".repeat(100));
     let cases = [
@@ -200,7 +202,7 @@ fn errors_quoting_multiline_or_long_patterns_are_one_line() {
 // 3. A framing pattern that matches every line made the whole stream one
 //    record (or every line its own), silently.
 #[test]
-fn framing_pattern_that_matches_every_line_is_refused() {
+fn r03_framing_pattern_that_matches_every_line_is_refused() {
     for args in [
         ["--continuation", ".*"],
         ["--continuation", "^"],
@@ -236,7 +238,7 @@ fn framing_pattern_that_matches_every_line_is_refused() {
 // 4. With framing on, counts are records, not lines; README said "lines",
 //    and nothing checked that both books balance.
 #[test]
-fn framed_counts_are_records_and_both_identities_hold() {
+fn r04_framed_counts_are_records_and_both_identities_hold() {
     let dir = RuleDir::new();
     let stats = dir.path("stats.json");
     let audit = dir.path("audit.log");
@@ -288,10 +290,9 @@ fn framed_counts_are_records_and_both_identities_hold() {
 }
 
 // 5. A rule file that was a FIFO (or a directory holding one, or a device)
-//    hung start-up until a writer came, and hung a SIGHUP reload, which ran
-//    on the data path: the stream stopped.
+//    hung start-up until a writer came.
 #[test]
-fn rule_file_that_is_a_fifo_or_device_is_refused_at_once() {
+fn r05_rule_file_that_is_a_fifo_or_device_is_refused_at_once() {
     let dir = RuleDir::new();
     let fifo = dir.path("fifo.toml");
     mkfifo(&fifo);
@@ -311,8 +312,10 @@ fn rule_file_that_is_a_fifo_or_device_is_refused_at_once() {
     }
 }
 
+// 20. A SIGHUP reload from a rule file that had become a FIFO hung as well,
+//     and the reload ran on the data path: the stream stopped.
 #[test]
-fn reload_from_a_fifo_fails_and_the_stream_goes_on() {
+fn r20_reload_from_a_fifo_fails_and_the_stream_goes_on() {
     let dir = RuleDir::new();
     let rules = dir.file("r.toml", "[[rule]]\nname = \"a\"\npattern = 'noise'\n");
     let mut live = Live::spawn(&["--no-default-rules", "-r", rules.to_str().unwrap()]);
@@ -358,7 +361,7 @@ fn hostile_rules() -> String {
 //    too big; now they fall back to matching rule by rule. They must load
 //    and match the right rule.
 #[test]
-fn large_ordinary_rule_sets_load_and_match_the_right_rule() {
+fn r06_large_ordinary_rule_sets_load_and_match_the_right_rule() {
     let dir = RuleDir::new();
     let logins = dir.file("logins.toml", &login_rules());
     let alternatives: Vec<String> = (0..3000).map(|i| format!("word{i}x")).collect();
@@ -423,7 +426,7 @@ fn large_ordinary_rule_sets_load_and_match_the_right_rule() {
 //    930 MiB, a 170 KB one aborted under a 2 GiB limit. Now a load has a
 //    compile budget and the rule that tips it over is named.
 #[test]
-fn rule_set_over_the_compile_budget_is_refused_within_bounded_memory() {
+fn r07_rule_set_over_the_compile_budget_is_refused_within_bounded_memory() {
     let dir = RuleDir::new();
     let hostile = dir.file("hostile.toml", &hostile_rules());
     let (code, err, peak_kib) =
@@ -441,10 +444,11 @@ fn rule_set_over_the_compile_budget_is_refused_within_bounded_memory() {
     assert!(peak_kib < 800 * 1024, "peak RSS {peak_kib} KiB");
 }
 
-// 7. On SIGHUP the running filter compiled such a file too, and aborted,
-//    losing every count. A reload that fails keeps the rules and counts.
+// 21. On SIGHUP the running filter compiled such a file too (see 7), and
+//     aborted, losing every count. A reload that fails keeps the rules and
+//     the counts.
 #[test]
-fn failed_reload_keeps_the_old_rules_and_the_counts() {
+fn r21_failed_reload_keeps_the_old_rules_and_the_counts() {
     let dir = RuleDir::new();
     // An hour-long window: the refused reload may take longer than the
     // default one on a busy machine, and a window closing in between would
@@ -481,7 +485,7 @@ fn failed_reload_keeps_the_old_rules_and_the_counts() {
 // 8. A signal during start-up (before the rules had loaded) killed the
 //    process: SIGHUP's and SIGUSR1's default action is to terminate.
 #[test]
-fn signals_during_start_up_do_not_kill_the_process() {
+fn r08_signals_during_start_up_do_not_kill_the_process() {
     let dir = RuleDir::new();
     let slow = dir.file("slow.toml", &login_rules());
     let mut child = std_command()
@@ -530,7 +534,7 @@ fn signals_during_start_up_do_not_kill_the_process() {
 //    main thread sat in write(2) and no number of signals ended it; the
 //    summaries were lost with it.
 #[test]
-fn second_signal_ends_a_run_whose_stdout_nobody_reads() {
+fn r09_second_signal_ends_a_run_whose_stdout_nobody_reads() {
     let dir = RuleDir::new();
     let summary = dir.path("summary.log");
     let mut child = spawn_piped(&[
@@ -595,7 +599,7 @@ fn second_signal_ends_a_run_whose_stdout_nobody_reads() {
 // 10. SIGUSR1 statistics were written to stderr on the data path: with a
 //     stderr nobody reads, the pipe filled and the stream stopped.
 #[test]
-fn sigusr1_statistics_with_stderr_unread_never_stall_the_stream() {
+fn r10_sigusr1_statistics_with_stderr_unread_never_stall_the_stream() {
     let mut child = spawn_piped(&[]);
     let _stderr_never_read = child.stderr.take();
     let lines = lines_of(child.stdout.take().expect("stdout"));
@@ -621,7 +625,7 @@ fn sigusr1_statistics_with_stderr_unread_never_stall_the_stream() {
 // 11. A closed stdout (EPIPE) ended the run; the counts that have another
 //     home (a summary file) must still be written there in full.
 #[test]
-fn closed_stdout_keeps_every_count_in_the_summary_file() {
+fn r11_closed_stdout_keeps_every_count_in_the_summary_file() {
     let dir = RuleDir::new();
     let summary = dir.path("summary.log");
     let audit = dir.path("audit.log");
@@ -663,7 +667,7 @@ fn closed_stdout_keeps_every_count_in_the_summary_file() {
 // 12. A reload that shortened a window (1 h to 1 s): windows opened after
 //     it closed only when the old hour-long window ahead of them did.
 #[test]
-fn reload_that_shortens_a_window_closes_new_windows_on_time() {
+fn r12_reload_that_shortens_a_window_closes_new_windows_on_time() {
     let dir = RuleDir::new();
     let rule = |window: &str| {
         format!(
@@ -695,7 +699,7 @@ fn reload_that_shortens_a_window_closes_new_windows_on_time() {
 // 13. Keys had no length bound: 200 distinct keys of 1 MiB each were all
 //     kept, hundreds of MiB. Keys past 256 bytes are now hashed.
 #[test]
-fn long_keys_stay_bounded_in_memory() {
+fn r13_long_keys_stay_bounded_in_memory() {
     let dir = RuleDir::new();
     let rules = dir.file(
         "k.toml",
@@ -729,7 +733,7 @@ fn long_keys_stay_bounded_in_memory() {
 //     `Dec 31` read as January of the same year, earlier, so the log clock
 //     stood still at New Year's Eve and no window closed.
 #[test]
-fn syslog_new_year_moves_the_log_clock_on() {
+fn r14_syslog_new_year_moves_the_log_clock_on() {
     let input = "Dec 31 23:59:30 host bot[1]: socket.send() raised exception.\n\
                  Dec 31 23:59:40 host bot[1]: socket.send() raised exception.\n\
                  Jan  1 00:05:00 host bot[1]: happy new year\n";
@@ -746,7 +750,7 @@ fn syslog_new_year_moves_the_log_clock_on() {
 //     local times repeat, the second pass read as the first (earlier), the
 //     clock stood still for an hour and windows merged.
 #[test]
-fn dst_fall_back_hour_does_not_merge_windows() {
+fn r15_dst_fall_back_hour_does_not_merge_windows() {
     let line = |hm: &str| {
         format!("2025-10-26 {hm}:00,000 - asyncio - WARNING - socket.send() raised exception.\n")
     };
@@ -772,10 +776,10 @@ fn dst_fall_back_hour_does_not_merge_windows() {
         );
 }
 
-// 16. Small things: `--format text --template` must work; `0hms` was taken
-//     as a zero grace; one suppressed line reads "1 time".
+// 16. `--format text` with `--template` must use the template: the two
+//     options go together.
 #[test]
-fn text_format_takes_a_template() {
+fn r16_text_format_takes_a_template() {
     logdedup()
         .args(SOCK)
         .args(["--format", "text", "--template", "{rule}={count}"])
@@ -785,8 +789,10 @@ fn text_format_takes_a_template() {
         .stdout("sock=1\n");
 }
 
+// 22. `0hms` (and `0x`) was taken as a zero grace: the check trimmed the
+//     unit letters off instead of parsing the duration.
 #[test]
-fn malformed_zero_durations_are_refused_everywhere() {
+fn r22_malformed_zero_durations_are_refused_everywhere() {
     for args in [
         ["--grace", "0hms"],
         ["--grace", "0x"],
@@ -813,8 +819,9 @@ fn malformed_zero_durations_are_refused_everywhere() {
     }
 }
 
+// 23. A count of one must read "occurred 1 time", in the singular.
 #[test]
-fn one_suppressed_line_reads_1_time() {
+fn r23_one_suppressed_line_reads_1_time() {
     let out = logdedup()
         .args(SOCK)
         .write_stdin(SOCKET_LINE)
@@ -857,10 +864,10 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static ALLOCATOR: CountingAlloc = CountingAlloc;
 
-// 16. `--clock log` allocated for every line (a `Captures` per timestamp
+// 24. `--clock log` allocated for every line (a `Captures` per timestamp
 //     pattern tried, a Vec per zone offset).
 #[test]
-fn log_clock_allocates_nothing_per_line() {
+fn r24_log_clock_allocates_nothing_per_line() {
     use logdedup::records::{LogClock, TimestampSpec};
     let lines: [&[u8]; 6] = [
         b"2022-01-07 15:23:27,046 - asyncio - WARNING - x",
@@ -896,7 +903,7 @@ fn log_clock_allocates_nothing_per_line() {
 //     process group, input passed for only 2 s, while the program (say, a
 //     bot closing its sessions) went on logging for longer.
 #[test]
-fn shutdown_passes_the_producers_last_lines_until_eof() {
+fn r17_shutdown_passes_the_producers_last_lines_until_eof() {
     let script = "trap 'stop=1' TERM; stop=0; echo started; \
                   while [ $stop = 0 ]; do sleep 0.05; done; \
                   i=0; while [ $i -lt 30 ]; do echo \"last words $i\"; i=$((i+1)); sleep 0.1; done";
@@ -936,7 +943,7 @@ fn shutdown_passes_the_producers_last_lines_until_eof() {
 // 18. logrotate moves the audit and summary files and sends SIGHUP: they
 //     were never reopened, so everything went on into the rotated files.
 #[test]
-fn sighup_reopens_output_files_moved_by_logrotate() {
+fn r18_sighup_reopens_output_files_moved_by_logrotate() {
     let dir = RuleDir::new();
     let audit = dir.path("audit.log");
     let summary = dir.path("summary.log");
@@ -976,7 +983,7 @@ fn sighup_reopens_output_files_moved_by_logrotate() {
 // 19. `-` and `stderr` meant different things in different output options
 //     (`--stats-file -` wrote a file named `-`).
 #[test]
-fn dash_and_stderr_mean_one_thing_in_every_output_option() {
+fn r19_dash_and_stderr_mean_one_thing_in_every_output_option() {
     let dir = tempfile::tempdir().expect("tmp");
     let run = |args: &[&str]| {
         logdedup()
@@ -1035,12 +1042,13 @@ fn dash_and_stderr_mean_one_thing_in_every_output_option() {
     }
 }
 
-// Found by the `rules` fuzz target: setting aside a table with a schema
-// error replaced each of its characters by one space, so a multi-byte
-// character shifted every later position and the next error's line:column
-// sliced the file inside a character (a panic). Blanking is byte for byte.
+// 25. Found by the `rules` fuzz target: setting aside a table with a
+//     schema error replaced each of its characters by one space, so a
+//     multi-byte character shifted every later position and the next
+//     error's line:column sliced the file inside a character (a panic).
+//     Blanking is byte for byte.
 #[test]
-fn schema_errors_after_non_ascii_text_keep_their_positions() {
+fn r25_schema_errors_after_non_ascii_text_keep_their_positions() {
     let dir = RuleDir::new();
     let file = dir.file(
         "utf8.toml",
