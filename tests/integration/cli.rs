@@ -1,7 +1,7 @@
 //! Integration tests: the real binary on real bytes.
 
 use crate::util;
-use crate::util::{logdedup, RuleDir, SOCKET_LINE};
+use crate::util::{logdedup, written, written_text, RuleDir, SOCKET_LINE};
 use predicates::prelude::*;
 use std::time::Duration;
 
@@ -83,7 +83,7 @@ fn long_line_matching_in_its_head_is_suppressed_whole() {
         .output()
         .unwrap();
     assert_eq!(stdout_of(&out), "kept\n1\n");
-    assert!(std::fs::read(&audit).unwrap() == input[..input.len() - 5]);
+    assert!(written(&audit) == input[..input.len() - 5]);
 }
 
 #[test]
@@ -411,7 +411,7 @@ fn summary_to_a_file_appends() {
         .assert()
         .success()
         .stdout("a\nb\n");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "earlier\n1\n");
+    assert_eq!(written_text(&path), "earlier\n1\n");
 }
 
 #[test]
@@ -433,7 +433,7 @@ fn suppressed_lines_are_appended_byte_exact() {
         .assert()
         .success()
         .stdout("keep\nkeep too\n2\n");
-    assert_eq!(std::fs::read(&path).unwrap(), noisy);
+    assert_eq!(written(&path), noisy);
 }
 
 #[test]

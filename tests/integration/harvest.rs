@@ -22,7 +22,7 @@
 //!
 //! `cargo test --test harvest -- --nocapture` prints the table.
 
-use crate::util::logdedup;
+use crate::util::{logdedup, written};
 use regex::bytes::Regex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -204,7 +204,7 @@ fn verdicts(log: &Path, packs: &[&str], tmp: &Path) -> Vec<Option<String>> {
             }
         }
     }
-    let dry_trail = std::fs::read(&audit).unwrap_or_default();
+    let dry_trail = written(&audit);
     assert!(dry_trail == trail, "{}: dry-run audit trail", log.display());
 
     // The real filter suppresses exactly the tagged lines.
@@ -238,7 +238,7 @@ fn verdicts(log: &Path, packs: &[&str], tmp: &Path) -> Vec<Option<String>> {
         "{}: output differs from the dry run",
         log.display()
     );
-    let real_trail = std::fs::read(&real_audit).unwrap_or_default();
+    let real_trail = written(&real_audit);
     assert!(
         real_trail == trail,
         "{}: audit trail differs from the dry run",

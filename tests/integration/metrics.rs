@@ -3,7 +3,7 @@
 //! escaping, and `--stats` as JSON with `--format json`.
 
 use crate::util;
-use crate::util::{logdedup, Live, RuleDir, SOCKET_LINE};
+use crate::util::{logdedup, written, written_text, Live, RuleDir, SOCKET_LINE};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -82,7 +82,7 @@ fn parse_exposition(text: &str) -> BTreeMap<String, f64> {
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).expect("stats file")).expect("stats JSON")
+    serde_json::from_slice(&written(path)).expect("stats JSON")
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn files_hold_the_counts_at_exit() {
     assert_eq!(v["rules"][1]["suppressed"], 0);
     assert_eq!(v["reloads"]["ok"], 0);
 
-    let m = parse_exposition(&std::fs::read_to_string(&prom).unwrap());
+    let m = parse_exposition(&written_text(&prom));
     assert_eq!(m["logdedup_lines_total{result=\"passed\"}"], 2.0);
     assert_eq!(m["logdedup_lines_total{result=\"suppressed\"}"], 3.0);
     assert_eq!(m["logdedup_suppressed_total{rule=\"we\"ird\\name\"}"], 3.0);
@@ -169,7 +169,7 @@ fn files_are_rewritten_while_running_and_count_reloads() {
     let v = read_json(&json);
     assert_eq!(v["reloads"]["ok"], 1);
     assert_eq!(v["reloads"]["failed"], 1);
-    let m = parse_exposition(&std::fs::read_to_string(&prom).unwrap());
+    let m = parse_exposition(&written_text(&prom));
     assert_eq!(m["logdedup_reloads_total{result=\"ok\"}"], 1.0);
     assert_eq!(m["logdedup_reloads_total{result=\"error\"}"], 1.0);
 }

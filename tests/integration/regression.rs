@@ -9,8 +9,9 @@
 //! sleeps.
 
 use crate::util::{
-    exit_within, kill, line_containing, lines_of, logdedup, mkfifo, peak_rss_kib, proc_status,
-    spawn_piped, std_command, wait_for_signal_handlers, wait_until, Live, RuleDir, SOCKET_LINE,
+    exit_within, kill, line_containing, lines_of, lines_so_far, logdedup, mkfifo, peak_rss_kib,
+    proc_status, spawn_piped, std_command, wait_for_signal_handlers, wait_until, written_lines,
+    written_text, Live, RuleDir, SOCKET_LINE,
 };
 use predicates::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -50,14 +51,6 @@ fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     assert_eq!(pid, child.id() as i32, "wait4");
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
     (code, reader.join().expect("stderr"), usage.ru_maxrss as u64)
-}
-
-fn lines_in(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 /// `{rule} {count}` summaries in `lines`: the sum of their counts.
@@ -275,8 +268,7 @@ fn r04_framed_counts_are_records_and_both_identities_hold() {
                 .expect("count")
         })
         .sum();
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&stats).expect("stats")).expect("json");
+    let s: serde_json::Value = serde_json::from_str(&written_text(&stats)).expect("json");
     let n = |a: &str, b: &str| s[a][b].as_u64().expect("number");
     assert_eq!(n("records", "in"), 10);
     assert_eq!(n("lines", "in"), 31);
@@ -286,7 +278,7 @@ fn r04_framed_counts_are_records_and_both_identities_hold() {
         n("lines", "in"),
         n("lines", "passed") + n("lines", "suppressed")
     );
-    assert_eq!(lines_in(&audit).len() as u64, n("lines", "suppressed"));
+    assert_eq!(written_lines(&audit).len() as u64, n("lines", "suppressed"));
 }
 
 // 5. A rule file that was a FIFO (or a directory holding one, or a device)
@@ -588,7 +580,7 @@ fn r09_second_signal_ends_a_run_whose_stdout_nobody_reads() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!((status.code(), status.signal()), (Some(143), None));
     assert_eq!(
-        lines_in(&summary),
+        written_lines(&summary),
         ["sock 10"],
         "summaries written to the file"
     );
@@ -659,9 +651,9 @@ fn r11_closed_stdout_keeps_every_count_in_the_summary_file() {
     drop(stdout);
     let status = exit_within(&mut child, WAIT, "closed stdout");
     assert!(status.success(), "{status:?}");
-    let suppressed = lines_in(&audit).len() as u64;
+    let suppressed = written_lines(&audit).len() as u64;
     assert!(suppressed > 0);
-    assert_eq!(sum_counts(&lines_in(&summary), "sock"), suppressed);
+    assert_eq!(sum_counts(&written_lines(&summary), "sock"), suppressed);
 }
 
 // 12. A reload that shortened a window (1 h to 1 s): windows opened after
@@ -962,9 +954,9 @@ fn r18_sighup_reopens_output_files_moved_by_logrotate() {
     ]);
     live.send(&SOCKET_LINE.repeat(3));
     wait_until(WAIT, "the first summary", || {
-        lines_in(&summary) == ["sock 3"]
+        lines_so_far(&summary) == ["sock 3"]
     });
-    assert_eq!(lines_in(&audit).len(), 3);
+    assert_eq!(written_lines(&audit).len(), 3);
     let (audit1, summary1) = (dir.path("audit.log.1"), dir.path("summary.log.1"));
     std::fs::rename(&audit, &audit1).expect("mv");
     std::fs::rename(&summary, &summary1).expect("mv");
@@ -974,10 +966,10 @@ fn r18_sighup_reopens_output_files_moved_by_logrotate() {
     live.send(&SOCKET_LINE.repeat(2));
     let (status, _, _) = live.wait();
     assert!(status.success());
-    assert_eq!(lines_in(&audit1).len(), 3);
-    assert_eq!(lines_in(&summary1), ["sock 3"]);
-    assert_eq!(lines_in(&audit).len(), 2, "new lines in a fresh file");
-    assert_eq!(lines_in(&summary), ["sock 2"]);
+    assert_eq!(written_lines(&audit1).len(), 3);
+    assert_eq!(written_lines(&summary1), ["sock 3"]);
+    assert_eq!(written_lines(&audit).len(), 2, "new lines in a fresh file");
+    assert_eq!(written_lines(&summary), ["sock 2"]);
 }
 
 // 19. `-` and `stderr` meant different things in different output options

@@ -1,8 +1,9 @@
 //! The one harness of the integration tests: the binary as a command with
-//! a pinned environment, rule files and outputs in a temp dir, waits on
-//! conditions with deadlines, and readings from /proc. The live child with
-//! its line channels is in [`live`], the summary schema validator in
-//! [`schema`], generated bot logs in [`botlog`].
+//! a pinned environment, rule files and outputs in a temp dir, reads of the
+//! files the binary was to write (a missing one fails the test, it is never
+//! read as empty), waits on conditions with deadlines, and readings from
+//! /proc. The live child with its line channels is in [`live`], the summary
+//! schema validator in [`schema`], generated bot logs in [`botlog`].
 
 pub mod botlog;
 pub mod live;
@@ -59,6 +60,39 @@ impl RuleDir {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+}
+
+/// The bytes of `path`, a file the binary was to write (an audit trail, a
+/// summary or stats file). A missing file fails the test with its path:
+/// read as empty, it would pass every "nothing was suppressed" check.
+pub fn written(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: logdedup should have written this file: {e}",
+            path.display()
+        )
+    })
+}
+
+/// [`written`] as text; bytes that are not UTF-8 fail the test too.
+pub fn written_text(path: &Path) -> String {
+    String::from_utf8(written(path))
+        .unwrap_or_else(|e| panic!("{}: not UTF-8: {e}", path.display()))
+}
+
+/// [`written`] as lines.
+pub fn written_lines(path: &Path) -> Vec<String> {
+    written_text(path).lines().map(str::to_owned).collect()
+}
+
+/// The lines of `path` so far, for polling while the binary runs: none
+/// while the file is not there yet. After the run, use [`written_lines`].
+pub fn lines_so_far(path: &Path) -> Vec<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text.lines().map(str::to_owned).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => panic!("{}: {e}", path.display()),
     }
 }
 
