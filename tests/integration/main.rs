@@ -40,6 +40,8 @@ mod schema;
 mod signals;
 // `suggest` end to end on generated bot logs.
 mod suggest_quality;
+// The suite's own layout: one binary, every file a module, regression ids.
+mod suite;
 // Malformed rule files and their exact messages.
 mod torture_rules;
 // Hostile byte streams.
