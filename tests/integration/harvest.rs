@@ -415,11 +415,13 @@ fn packs_suppress_the_harvested_noise_and_no_signal() {
 #[test]
 fn the_framers_agree_with_the_label_files() {
     for corpus in ["http", "mtproto"] {
+        let mut checked = 0;
         for entry in std::fs::read_dir(Path::new("tests/data/harvest").join(corpus)).unwrap() {
             let log = entry.unwrap().path();
             if log.extension().is_none_or(|e| e != "log") {
                 continue;
             }
+            checked += 1;
             let data = std::fs::read(&log).unwrap();
             let lines = lines(&data);
             let n = match corpus {
@@ -434,5 +436,9 @@ fn the_framers_agree_with_the_label_files() {
             };
             assert_eq!(covered, lines.len());
         }
+        assert!(
+            checked > 0,
+            "no harvested logs in tests/data/harvest/{corpus}"
+        );
     }
 }
