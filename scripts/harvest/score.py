@@ -14,7 +14,7 @@ signal line is suppressed, 2 on a usage or alignment error.
 In the dry run every input line is written, the ones the rules would
 suppress behind `[logdedup:RULE] `; summary lines come in between and are
 not input lines. The output is aligned to the input by content, as
-tests/harvest.rs does: each input line is the next output line that equals
+tests/integration/harvest.rs does: each input line is the next output line that equals
 it, bare or behind a tag; anything else on the way is a summary.
 
 Example:

@@ -20,7 +20,8 @@
 //! framing; the MTProto harvest with `trim_and_label.frame()`, which
 //! differs from it only in keeping blank lines with the record before.
 //!
-//! `cargo test --test harvest -- --nocapture` prints the table.
+//! `cargo test --test integration harvest:: -- --nocapture` prints the
+//! table.
 
 use crate::util::{logdedup, written};
 use regex::bytes::Regex;

@@ -85,7 +85,7 @@ fn all_builtin_packs_suppress_nothing_of_unrelated_logs() {
 
 /// The real corpus, when fetched: `scripts/unrelated-logs.sh`, then
 /// `LOGDEDUP_UNRELATED=target/unrelated-logs/loghub-2k.log cargo test
-/// --test unrelated_logs -- --ignored`.
+/// --test integration unrelated_logs:: -- --ignored`.
 #[test]
 #[ignore = "needs the fetched corpus: scripts/unrelated-logs.sh"]
 fn all_builtin_packs_suppress_nothing_of_the_loghub_corpus() {
