@@ -14,9 +14,13 @@ use std::time::{Duration, Instant};
 /// A running `logdedup` whose stdin we write at our own pace and whose
 /// stdout lines arrive on a channel, so a test can see output before EOF.
 pub struct Live {
+    /// The process, for its pid and exit status.
     pub child: Child,
+    /// Its stdin; `None` once closed.
     pub stdin: Option<ChildStdin>,
+    /// Its stdout, line by line.
     pub lines: Receiver<String>,
+    /// Its stderr, line by line.
     pub errors: Receiver<String>,
 }
 
@@ -98,6 +102,8 @@ pub fn line_containing(rx: &Receiver<String>, text: &str, limit: Duration) -> Op
 }
 
 impl Live {
+    /// Starts `logdedup ARGS` (see [`spawn_piped`]) with its output on
+    /// channels.
     pub fn spawn(args: &[&str]) -> Live {
         let mut child = spawn_piped(args);
         let lines = lines_of(child.stdout.take().expect("stdout"));
@@ -145,6 +151,7 @@ impl Live {
         self.lines.iter().collect()
     }
 
+    /// Writes `text` to stdin and flushes it.
     pub fn send(&mut self, text: &str) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         stdin.write_all(text.as_bytes()).expect("write stdin");
@@ -156,10 +163,13 @@ impl Live {
         self.lines.recv_timeout(limit).ok()
     }
 
+    /// Closes stdin: the child sees EOF.
     pub fn close_stdin(&mut self) {
         self.stdin.take();
     }
 
+    /// Closes stdin and waits for the exit: the status, the stdout lines
+    /// not read yet and all of stderr not read yet.
     pub fn wait(mut self) -> (ExitStatus, Vec<String>, String) {
         self.close_stdin();
         let status = self.child.wait().expect("wait");

@@ -41,10 +41,12 @@ pub fn std_command() -> std::process::Command {
 
 /// A temp dir holding rule files written from strings.
 pub struct RuleDir {
+    /// Removed with everything in it when the `RuleDir` is dropped.
     pub dir: tempfile::TempDir,
 }
 
 impl RuleDir {
+    /// A fresh, empty temp dir.
     pub fn new() -> RuleDir {
         RuleDir {
             dir: tempfile::tempdir().expect("temp dir"),
@@ -58,6 +60,7 @@ impl RuleDir {
         path
     }
 
+    /// The path of `name` in the dir, written or not (an output's place).
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
