@@ -72,7 +72,7 @@ fn rules_text(h0: u8, window_ms: u64) -> String {
     let max_keys = 1 + (h0 >> 5) % 4;
     let w = window_ms;
     match h0 % 4 {
-        // The rule set of tests/invariant.rs.
+        // The rule set of tests/integration/invariant.rs.
         0 => {
             let key = if keyed { "key = \"{dc}\"\n" } else { "" };
             format!(

@@ -2,9 +2,7 @@
 //! `logdedup check` and its own `[[test]]` cases through `logdedup test`,
 //! exactly as a rule author would run them.
 
-mod common;
-
-use common::logdedup;
+use crate::util::logdedup;
 
 /// Runs `logdedup test PATH` and returns how many cases passed.
 fn test_passes(path: &str) -> usize {
@@ -35,12 +33,15 @@ fn check_passes(path: &str) {
 
 #[test]
 fn shipped_rule_packs_pass_their_tests() {
+    let mut packs = 0;
     for entry in std::fs::read_dir("rules").unwrap() {
         let path = entry.unwrap().path();
         let path = path.to_str().unwrap();
         check_passes(path);
         assert!(test_passes(path) >= 8, "{path}: too few cases");
+        packs += 1;
     }
+    assert!(packs > 0, "no rule packs in rules/");
 }
 
 #[test]

@@ -4,18 +4,9 @@
 //! Time limits here are liveness bounds (a hang fails instead of blocking
 //! the suite), never performance assertions; waits are on conditions.
 
-// Test code: exact float values are expected, strings are built for comparison.
-#![allow(
-    clippy::float_cmp,
-    clippy::format_collect,
-    clippy::items_after_statements
-)]
-
-mod common;
-
-use common::{logdedup, Live, RuleDir};
+use crate::util::{logdedup, wait_until, Live, RuleDir};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 const NOISE: &str = "[[rule]]\nname = \"noise\"\npattern = 'noise'\nwindow = \"1h\"\n";
@@ -50,15 +41,6 @@ fn live_run(dir: &RuleDir, extra: &[&str], script: &str) -> Live {
     );
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     Live::spawn(&refs)
-}
-
-/// Polls `cond` until it holds; panics with `what` after [`WAIT`].
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn touch(path: &Path) {
@@ -275,11 +257,11 @@ fn orphaned_grandchild_is_reaped() {
                 .find_map(|l| l.strip_prefix("PPid:").map(|p| p.trim().to_owned()))
         })
     };
-    wait_until("the orphan to be re-parented to logdedup", || {
+    wait_until(WAIT, "the orphan to be re-parented to logdedup", || {
         ppid().as_deref() == Some(logdedup_pid.as_str())
     });
     touch(&dir.path("go"));
-    wait_until("the orphan to be reaped", || {
+    wait_until(WAIT, "the orphan to be reaped", || {
         !Path::new(&status_path).exists()
     });
     touch(&dir.path("stop"));

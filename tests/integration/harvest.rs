@@ -20,18 +20,10 @@
 //! framing; the MTProto harvest with `trim_and_label.frame()`, which
 //! differs from it only in keeping blank lines with the record before.
 //!
-//! `cargo test --test harvest -- --nocapture` prints the table.
+//! `cargo test --test integration harvest:: -- --nocapture` prints the
+//! table.
 
-// Test code: exact float values are expected, strings are built for comparison.
-#![allow(
-    clippy::float_cmp,
-    clippy::format_collect,
-    clippy::items_after_statements
-)]
-
-mod common;
-
-use common::logdedup;
+use crate::util::{logdedup, written};
 use regex::bytes::Regex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -213,7 +205,7 @@ fn verdicts(log: &Path, packs: &[&str], tmp: &Path) -> Vec<Option<String>> {
             }
         }
     }
-    let dry_trail = std::fs::read(&audit).unwrap_or_default();
+    let dry_trail = written(&audit);
     assert!(dry_trail == trail, "{}: dry-run audit trail", log.display());
 
     // The real filter suppresses exactly the tagged lines.
@@ -247,7 +239,7 @@ fn verdicts(log: &Path, packs: &[&str], tmp: &Path) -> Vec<Option<String>> {
         "{}: output differs from the dry run",
         log.display()
     );
-    let real_trail = std::fs::read(&real_audit).unwrap_or_default();
+    let real_trail = written(&real_audit);
     assert!(
         real_trail == trail,
         "{}: audit trail differs from the dry run",
@@ -424,11 +416,13 @@ fn packs_suppress_the_harvested_noise_and_no_signal() {
 #[test]
 fn the_framers_agree_with_the_label_files() {
     for corpus in ["http", "mtproto"] {
+        let mut checked = 0;
         for entry in std::fs::read_dir(Path::new("tests/data/harvest").join(corpus)).unwrap() {
             let log = entry.unwrap().path();
             if log.extension().is_none_or(|e| e != "log") {
                 continue;
             }
+            checked += 1;
             let data = std::fs::read(&log).unwrap();
             let lines = lines(&data);
             let n = match corpus {
@@ -443,5 +437,9 @@ fn the_framers_agree_with_the_label_files() {
             };
             assert_eq!(covered, lines.len());
         }
+        assert!(
+            checked > 0,
+            "no harvested logs in tests/data/harvest/{corpus}"
+        );
     }
 }

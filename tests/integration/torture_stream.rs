@@ -1,9 +1,7 @@
 //! Hostile streams through the real binary: nothing lost, nothing mangled,
 //! no panic, whatever the bytes.
 
-mod common;
-
-use common::{logdedup, RuleDir};
+use crate::util::{logdedup, written, written_text, RuleDir};
 
 /// Runs `input` through logdedup with summaries and suppressed lines sent to
 /// files, and returns (stdout, summaries, suppressed).
@@ -35,11 +33,7 @@ fn run_split(rules: &str, input: &[u8], extra: &[&str]) -> (Vec<u8>, String, Vec
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (
-        out.stdout,
-        std::fs::read_to_string(&summaries).unwrap_or_default(),
-        std::fs::read(&suppressed).unwrap_or_default(),
-    )
+    (out.stdout, written_text(&summaries), written(&suppressed))
 }
 
 fn total_count(summaries: &str) -> usize {

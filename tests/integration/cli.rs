@@ -1,8 +1,7 @@
 //! Integration tests: the real binary on real bytes.
 
-mod common;
-
-use common::{logdedup, RuleDir, SOCKET_LINE};
+use crate::util;
+use crate::util::{logdedup, written, written_text, RuleDir, SOCKET_LINE};
 use predicates::prelude::*;
 use std::time::Duration;
 
@@ -84,7 +83,7 @@ fn long_line_matching_in_its_head_is_suppressed_whole() {
         .output()
         .unwrap();
     assert_eq!(stdout_of(&out), "kept\n1\n");
-    assert!(std::fs::read(&audit).unwrap() == input[..input.len() - 5]);
+    assert!(written(&audit) == input[..input.len() - 5]);
 }
 
 #[test]
@@ -412,7 +411,7 @@ fn summary_to_a_file_appends() {
         .assert()
         .success()
         .stdout("a\nb\n");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "earlier\n1\n");
+    assert_eq!(written_text(&path), "earlier\n1\n");
 }
 
 #[test]
@@ -434,7 +433,7 @@ fn suppressed_lines_are_appended_byte_exact() {
         .assert()
         .success()
         .stdout("keep\nkeep too\n2\n");
-    assert_eq!(std::fs::read(&path).unwrap(), noisy);
+    assert_eq!(written(&path), noisy);
 }
 
 #[test]
@@ -619,7 +618,7 @@ fn rule_errors_across_files_name_the_second_file() {
 
 #[test]
 fn idle_stream_lines_come_out_before_eof() {
-    let mut live = common::Live::spawn(&[]);
+    let mut live = util::Live::spawn(&[]);
     live.send("first line\n");
     assert_eq!(
         live.next_line(Duration::from_secs(10)).as_deref(),
@@ -637,7 +636,7 @@ fn idle_stream_lines_come_out_before_eof() {
 
 #[test]
 fn line_buffered_flushes_every_line() {
-    let mut live = common::Live::spawn(&["--line-buffered"]);
+    let mut live = util::Live::spawn(&["--line-buffered"]);
     live.send("one\ntwo\n");
     assert_eq!(
         live.next_line(Duration::from_secs(10)).as_deref(),
@@ -658,7 +657,7 @@ fn timer_writes_the_summary_while_input_is_idle() {
         "t.toml",
         "[[rule]]\nname = \"n\"\npattern = 'noise'\nwindow = \"300ms\"\n",
     );
-    let mut live = common::Live::spawn(&[
+    let mut live = util::Live::spawn(&[
         "-r",
         rules.to_str().unwrap(),
         "--template",
@@ -689,7 +688,7 @@ fn closed_downstream_pipe_exits_quietly_with_0() {
     use std::io::{BufRead, BufReader};
     let dir = RuleDir::new();
     let big = dir.file("big.log", &"a line that goes on and on\n".repeat(200_000));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("logdedup"))
+    let mut child = util::std_command()
         .arg(&big)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -776,7 +775,7 @@ fn writing_into_an_input_file_is_refused() {
         ));
     // Standard output appended to the input file, as `>> bot.log` would.
     let append = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("logdedup"))
+    let out = util::std_command()
         .arg(&log)
         .stdout(append)
         .output()
@@ -805,7 +804,7 @@ fn closed_audit_pipe_is_an_error_not_a_quiet_end() {
     let bash = which_bash().expect("bash is needed for process substitution");
     let dir = RuleDir::new();
     let log = dir.file("noise.log", &SOCKET_LINE.repeat(100_000));
-    let bin = assert_cmd::cargo::cargo_bin("logdedup");
+    let bin = util::bin();
     let script = format!(
         "{} --suppressed-to >(head -c 10 > /dev/null) {} > /dev/null",
         bin.display(),

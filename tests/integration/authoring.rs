@@ -1,9 +1,7 @@
 //! The rule-authoring commands on the real binary: check, test, explain,
 //! rules, suggest, inline `-e` rules and `--dry-run`, with their error paths.
 
-mod common;
-
-use common::{logdedup, RuleDir, SOCKET_LINE};
+use crate::util::{logdedup, written_text, RuleDir, SOCKET_LINE};
 use predicates::prelude::*;
 
 const GOOD: &str = "\
@@ -298,7 +296,7 @@ fn dry_run_tags_instead_of_suppressing_and_counts_as_a_real_run() {
         .stderr(predicate::str::contains(
             "3 lines in, 2 passed, 1 suppressed",
         ));
-    assert_eq!(std::fs::read_to_string(&audit).unwrap(), SOCKET_LINE);
+    assert_eq!(written_text(&audit), SOCKET_LINE);
 }
 
 #[test]

@@ -3,12 +3,10 @@
 //! and leave the bot's own lines alone; and whatever odd bytes the log
 //! holds, what it prints loads and its `[[test]]` cases pass.
 
-mod botlog;
-
 use std::io::Read;
 use std::time::Duration;
 
-use botlog::Label;
+use crate::util::botlog::{self, Label};
 use logdedup::engine::Summary;
 use logdedup::pipeline::{per_line_options, rule_for, run_case, Pipeline, Sink, Verdict};
 use logdedup::rules::{load_str, Rule, RuleSet};

@@ -3,10 +3,8 @@
 //! passed lines by their `"logdedup": "summary"` field, even when the
 //! passed lines are JSON themselves.
 
-mod common;
-
-use common::schema::{assert_valid_summaries, summary_schema, validate};
-use common::{logdedup, RuleDir, SOCKET_LINE};
+use crate::util::schema::{assert_valid_summaries, summary_schema, validate};
+use crate::util::{logdedup, RuleDir, SOCKET_LINE};
 
 const KEYED: &str = "[[rule]]\nname = \"dc\"\npattern = 'dc(?P<dc>\\d)'\nkey = \"{dc}\"\nmessage = \"DC {dc} down\"\nwindow = \"1h\"\n";
 

@@ -4,12 +4,6 @@
 //! README shows under it. Timestamps printed from the wall clock are the
 //! only thing masked (they differ from run to run).
 
-// Test code: exact float values are expected, strings are built for comparison.
-#![allow(
-    clippy::float_cmp,
-    clippy::format_collect,
-    clippy::items_after_statements
-)]
 
 use std::path::Path;
 use std::process::Command;
@@ -61,7 +55,7 @@ fn every_console_example_in_readme_prints_what_readme_shows() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     let examples = examples(&readme);
     assert!(examples.len() >= 10, "README lost its examples");
-    let bin = assert_cmd::cargo::cargo_bin("logdedup");
+    let bin = crate::util::bin();
     let dir = bin.parent().unwrap();
     let path = format!(
         "{}:{}",

@@ -3,19 +3,12 @@
 //! generous ceiling for inputs that would grow an unbounded filter without
 //! limit. A bound on growth, not a timing test. Linux only.
 
+use crate::util::{peak_rss_kib, std_command};
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 
 const CEILING_KIB: u64 = 64 * 1024;
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
 
 /// Runs logdedup with `args`, writing `write_input`'s bytes to its stdin,
 /// reading stdout until `done(bytes_so_far, tail)` says the input has been
@@ -25,9 +18,8 @@ fn peak_while(
     write_input: impl FnOnce(&mut dyn Write) + Send + 'static,
     done: impl Fn(u64, &[u8]) -> bool,
 ) -> u64 {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("logdedup"))
+    let mut child = std_command()
         .args(args)
-        .env_remove("LOGDEDUP_RULES")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -58,7 +50,7 @@ fn peak_while(
             break;
         }
     }
-    let peak = peak_rss_kib(pid).expect("VmHWM readable");
+    let peak = peak_rss_kib(pid);
     tx.send(()).unwrap();
     writer.join().unwrap();
     std::io::copy(&mut stdout, &mut std::io::sink()).unwrap();

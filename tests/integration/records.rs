@@ -1,9 +1,7 @@
 //! Records (a log line plus its traceback) and log-time windows, on the real
 //! binary and through the library with a simulated live clock.
 
-mod common;
-
-use common::{logdedup, Live, RuleDir, Shared};
+use crate::util::{logdedup, written_text, Live, RuleDir, Shared};
 use logdedup::pipeline::PipelineOptions;
 use logdedup::records::{LogClock, TimestampSpec};
 use logdedup::rules::{load, RuleSource};
@@ -98,10 +96,7 @@ fn suppressed_record_goes_whole_to_the_audit_file() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "x\n2\n");
-    assert_eq!(
-        std::fs::read_to_string(&audit).unwrap(),
-        HANDLER_ERROR.repeat(2)
-    );
+    assert_eq!(written_text(&audit), HANDLER_ERROR.repeat(2));
 }
 
 #[test]

@@ -2,16 +2,8 @@
 //! content at exit, periodic rewrites while running, reload counts, label
 //! escaping, and `--stats` as JSON with `--format json`.
 
-// Test code: exact float values are expected, strings are built for comparison.
-#![allow(
-    clippy::float_cmp,
-    clippy::format_collect,
-    clippy::items_after_statements
-)]
-
-mod common;
-
-use common::{logdedup, Live, RuleDir, SOCKET_LINE};
+use crate::util;
+use crate::util::{logdedup, written, written_text, Live, RuleDir, SOCKET_LINE};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -90,7 +82,7 @@ fn parse_exposition(text: &str) -> BTreeMap<String, f64> {
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).expect("stats file")).expect("stats JSON")
+    serde_json::from_slice(&written(path)).expect("stats JSON")
 }
 
 #[test]
@@ -124,7 +116,7 @@ fn files_hold_the_counts_at_exit() {
     assert_eq!(v["rules"][1]["suppressed"], 0);
     assert_eq!(v["reloads"]["ok"], 0);
 
-    let m = parse_exposition(&std::fs::read_to_string(&prom).unwrap());
+    let m = parse_exposition(&written_text(&prom));
     assert_eq!(m["logdedup_lines_total{result=\"passed\"}"], 2.0);
     assert_eq!(m["logdedup_lines_total{result=\"suppressed\"}"], 3.0);
     assert_eq!(m["logdedup_suppressed_total{rule=\"we\"ird\\name\"}"], 3.0);
@@ -177,7 +169,7 @@ fn files_are_rewritten_while_running_and_count_reloads() {
     let v = read_json(&json);
     assert_eq!(v["reloads"]["ok"], 1);
     assert_eq!(v["reloads"]["failed"], 1);
-    let m = parse_exposition(&std::fs::read_to_string(&prom).unwrap());
+    let m = parse_exposition(&written_text(&prom));
     assert_eq!(m["logdedup_reloads_total{result=\"ok\"}"], 1.0);
     assert_eq!(m["logdedup_reloads_total{result=\"error\"}"], 1.0);
 }
@@ -200,7 +192,7 @@ fn stats_with_format_json_prints_the_same_json_on_stderr() {
     file["uptime_seconds"] = printed["uptime_seconds"].clone();
     assert_eq!(printed, file);
     assert_eq!(printed["records"]["suppressed"], 3);
-    common::schema::assert_valid_summaries(&String::from_utf8(out.stdout).unwrap());
+    util::schema::assert_valid_summaries(&String::from_utf8(out.stdout).unwrap());
 }
 
 #[test]
@@ -229,11 +221,7 @@ fn run_writes_the_stats_file_too() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        common::schema::assert_valid_summaries(&stdout),
-        1,
-        "{stdout}"
-    );
+    assert_eq!(util::schema::assert_valid_summaries(&stdout), 1, "{stdout}");
     let v = read_json(&json);
     assert_eq!(v["lines"]["in"], 4);
     assert_eq!(v["records"]["suppressed"], 3);

@@ -1,92 +1,37 @@
 //! Regression tests, one per way the filter was once hurt: a summary broken
 //! in two, a hang on a FIFO, a memory blow-up while compiling rules, a
 //! stream stalled by an unread stderr, a log clock frozen at New Year...
-//! Each test's comment says what broke. Most spawn the real binary,
-//! because the defects were in the I/O shell. Time limits are liveness
-//! bounds (a hang fails the test instead of blocking the suite); waits are
-//! on conditions with deadlines, never fixed sleeps.
+//! Each test is named `rNN_...` after the bug it pins, NN its own id (a new
+//! bug takes the next free number), and its `// NN.` comment says what
+//! broke. Most spawn the real binary, because the defects were in the I/O
+//! shell. Time limits are liveness bounds (a hang fails the test instead of
+//! blocking the suite); waits are on conditions with deadlines, never fixed
+//! sleeps.
 
-// Test code: exact float values are expected, strings are built for comparison.
-#![allow(
-    clippy::float_cmp,
-    clippy::format_collect,
-    clippy::items_after_statements
-)]
-
-mod common;
-
-use common::{logdedup, wait_for_signal_handlers, Live, RuleDir, SOCKET_LINE};
+use crate::util::{
+    exit_within, kill, line_containing, lines_of, lines_so_far, logdedup, mkfifo, peak_rss_kib,
+    proc_status, spawn_piped, std_command, wait_for_signal_handlers, wait_until, written_lines,
+    written_text, Live, RuleDir, SOCKET_LINE,
+};
 use predicates::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("logdedup")
-}
-
-/// Polls `cond` until it holds; fails after `limit`.
-fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Each line read from `from`, on a channel.
-fn lines_of(from: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(from).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn kill(pid: u32, signal: i32) {
-    // SAFETY: kill(2) with a pid we spawned.
-    let rc = unsafe { libc::kill(pid as i32, signal) };
-    assert_eq!(rc, 0, "kill({pid}, {signal})");
-}
-
-/// A field of `/proc/PID/status`, as text.
-fn proc_status(pid: u32, field: &str) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .map(|v| v.trim().to_owned())
-}
-
-/// Peak resident set of a live process, in KiB.
-fn peak_rss_kib(pid: u32) -> u64 {
-    proc_status(pid, "VmHWM:")
-        .and_then(|v| v.trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
-}
-
 /// Runs logdedup with `args` and no input; returns its exit code, stderr
 /// and peak resident set in KiB (from wait4's rusage).
 #[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot see
 fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
-    let mut child = Command::new(bin())
+    let mut child = std_command()
         .args(args)
-        .env_remove("LOGDEDUP_RULES")
-        .env("TZ", "UTC")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -108,19 +53,6 @@ fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     (code, reader.join().expect("stderr"), usage.ru_maxrss as u64)
 }
 
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
-    assert!(status.success());
-}
-
-fn lines_in(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
 /// `{rule} {count}` summaries in `lines`: the sum of their counts.
 fn sum_counts(lines: &[String], rule: &str) -> u64 {
     lines
@@ -136,7 +68,7 @@ const SOCK: [&str; 3] = ["--no-default-rules", "-e", r"sock=socket\.send"];
 //    (`%n`, a newline, `\r`), splitting one summary into two lines that a
 //    log shipper reads as two records; an empty one printed blank lines.
 #[test]
-fn summary_templates_and_time_formats_cannot_break_a_summary_line() {
+fn r01_summary_templates_and_time_formats_cannot_break_a_summary_line() {
     let refused: [&[&str]; 8] = [
         &["--template", "{rule}\n{count}"],
         &["--template", "{rule}\r{count}"],
@@ -208,7 +140,7 @@ fn summary_templates_and_time_formats_cannot_break_a_summary_line() {
 // 2. An error quoting a multi-line pattern (TOML '''...''', `(?x)`) used to
 //    print the pattern's line breaks, so one error became several lines.
 #[test]
-fn errors_quoting_multiline_or_long_patterns_are_one_line() {
+fn r02_errors_quoting_multiline_or_long_patterns_are_one_line() {
     let dir = RuleDir::new();
     let long = format!("{}(", "abc".repeat(100));
     let cases = [
@@ -263,7 +195,7 @@ fn errors_quoting_multiline_or_long_patterns_are_one_line() {
 // 3. A framing pattern that matches every line made the whole stream one
 //    record (or every line its own), silently.
 #[test]
-fn framing_pattern_that_matches_every_line_is_refused() {
+fn r03_framing_pattern_that_matches_every_line_is_refused() {
     for args in [
         ["--continuation", ".*"],
         ["--continuation", "^"],
@@ -299,7 +231,7 @@ fn framing_pattern_that_matches_every_line_is_refused() {
 // 4. With framing on, counts are records, not lines; README said "lines",
 //    and nothing checked that both books balance.
 #[test]
-fn framed_counts_are_records_and_both_identities_hold() {
+fn r04_framed_counts_are_records_and_both_identities_hold() {
     let dir = RuleDir::new();
     let stats = dir.path("stats.json");
     let audit = dir.path("audit.log");
@@ -336,8 +268,7 @@ fn framed_counts_are_records_and_both_identities_hold() {
                 .expect("count")
         })
         .sum();
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&stats).expect("stats")).expect("json");
+    let s: serde_json::Value = serde_json::from_str(&written_text(&stats)).expect("json");
     let n = |a: &str, b: &str| s[a][b].as_u64().expect("number");
     assert_eq!(n("records", "in"), 10);
     assert_eq!(n("lines", "in"), 31);
@@ -347,14 +278,13 @@ fn framed_counts_are_records_and_both_identities_hold() {
         n("lines", "in"),
         n("lines", "passed") + n("lines", "suppressed")
     );
-    assert_eq!(lines_in(&audit).len() as u64, n("lines", "suppressed"));
+    assert_eq!(written_lines(&audit).len() as u64, n("lines", "suppressed"));
 }
 
 // 5. A rule file that was a FIFO (or a directory holding one, or a device)
-//    hung start-up until a writer came, and hung a SIGHUP reload, which ran
-//    on the data path: the stream stopped.
+//    hung start-up until a writer came.
 #[test]
-fn rule_file_that_is_a_fifo_or_device_is_refused_at_once() {
+fn r05_rule_file_that_is_a_fifo_or_device_is_refused_at_once() {
     let dir = RuleDir::new();
     let fifo = dir.path("fifo.toml");
     mkfifo(&fifo);
@@ -374,8 +304,10 @@ fn rule_file_that_is_a_fifo_or_device_is_refused_at_once() {
     }
 }
 
+// 20. A SIGHUP reload from a rule file that had become a FIFO hung as well,
+//     and the reload ran on the data path: the stream stopped.
 #[test]
-fn reload_from_a_fifo_fails_and_the_stream_goes_on() {
+fn r20_reload_from_a_fifo_fails_and_the_stream_goes_on() {
     let dir = RuleDir::new();
     let rules = dir.file("r.toml", "[[rule]]\nname = \"a\"\npattern = 'noise'\n");
     let mut live = Live::spawn(&["--no-default-rules", "-r", rules.to_str().unwrap()]);
@@ -421,7 +353,7 @@ fn hostile_rules() -> String {
 //    too big; now they fall back to matching rule by rule. They must load
 //    and match the right rule.
 #[test]
-fn large_ordinary_rule_sets_load_and_match_the_right_rule() {
+fn r06_large_ordinary_rule_sets_load_and_match_the_right_rule() {
     let dir = RuleDir::new();
     let logins = dir.file("logins.toml", &login_rules());
     let alternatives: Vec<String> = (0..3000).map(|i| format!("word{i}x")).collect();
@@ -486,7 +418,7 @@ fn large_ordinary_rule_sets_load_and_match_the_right_rule() {
 //    930 MiB, a 170 KB one aborted under a 2 GiB limit. Now a load has a
 //    compile budget and the rule that tips it over is named.
 #[test]
-fn rule_set_over_the_compile_budget_is_refused_within_bounded_memory() {
+fn r07_rule_set_over_the_compile_budget_is_refused_within_bounded_memory() {
     let dir = RuleDir::new();
     let hostile = dir.file("hostile.toml", &hostile_rules());
     let (code, err, peak_kib) =
@@ -504,20 +436,23 @@ fn rule_set_over_the_compile_budget_is_refused_within_bounded_memory() {
     assert!(peak_kib < 800 * 1024, "peak RSS {peak_kib} KiB");
 }
 
-// 7. On SIGHUP the running filter compiled such a file too, and aborted,
-//    losing every count. A reload that fails keeps the rules and counts.
+// 21. On SIGHUP the running filter compiled such a file too (see 7), and
+//     aborted, losing every count. A reload that fails keeps the rules and
+//     the counts.
 #[test]
-fn failed_reload_keeps_the_old_rules_and_the_counts() {
+fn r21_failed_reload_keeps_the_old_rules_and_the_counts() {
     let dir = RuleDir::new();
-    let rules = dir.file("r.toml", "[[rule]]\nname = \"sock\"\npattern = 'socket'\n");
-    // A window longer than any reload of the hostile rules can take on a
-    // loaded machine: the five lines must fall in one window.
+    // An hour-long window: the refused reload may take longer than the
+    // default one on a busy machine, and a window closing in between would
+    // split the five lines into two summaries.
+    let rules = dir.file(
+        "r.toml",
+        "[[rule]]\nname = \"sock\"\npattern = 'socket'\nwindow = \"1h\"\n",
+    );
     let mut live = Live::spawn(&[
         "--no-default-rules",
         "-r",
         rules.to_str().unwrap(),
-        "-w",
-        "1h",
         "--template",
         "{rule} {count}",
     ]);
@@ -542,12 +477,11 @@ fn failed_reload_keeps_the_old_rules_and_the_counts() {
 // 8. A signal during start-up (before the rules had loaded) killed the
 //    process: SIGHUP's and SIGUSR1's default action is to terminate.
 #[test]
-fn signals_during_start_up_do_not_kill_the_process() {
+fn r08_signals_during_start_up_do_not_kill_the_process() {
     let dir = RuleDir::new();
     let slow = dir.file("slow.toml", &login_rules());
-    let mut child = Command::new(bin())
+    let mut child = std_command()
         .args(["--no-default-rules", "-r", slow.to_str().unwrap()])
-        .env_remove("LOGDEDUP_RULES")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -588,42 +522,11 @@ fn signals_during_start_up_do_not_kill_the_process() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "alive\n");
 }
 
-/// Spawns logdedup with stdout piped (the caller decides whether to read
-/// it) and stderr piped.
-fn spawn_piped(args: &[&str]) -> Child {
-    let child = Command::new(bin())
-        .args(args)
-        .env_remove("LOGDEDUP_RULES")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    wait_for_signal_handlers(child.id());
-    child
-}
-
-/// Waits for `child` to exit, up to `limit`; kills it and fails after.
-fn exit_within(child: &mut Child, limit: Duration, what: &str) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{what}: still running after {limit:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
 // 9. SIGTERM while stdout was blocked (its reader stopped reading): the
 //    main thread sat in write(2) and no number of signals ended it; the
 //    summaries were lost with it.
 #[test]
-fn second_signal_ends_a_run_whose_stdout_nobody_reads() {
+fn r09_second_signal_ends_a_run_whose_stdout_nobody_reads() {
     let dir = RuleDir::new();
     let summary = dir.path("summary.log");
     let mut child = spawn_piped(&[
@@ -677,7 +580,7 @@ fn second_signal_ends_a_run_whose_stdout_nobody_reads() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!((status.code(), status.signal()), (Some(143), None));
     assert_eq!(
-        lines_in(&summary),
+        written_lines(&summary),
         ["sock 10"],
         "summaries written to the file"
     );
@@ -688,7 +591,7 @@ fn second_signal_ends_a_run_whose_stdout_nobody_reads() {
 // 10. SIGUSR1 statistics were written to stderr on the data path: with a
 //     stderr nobody reads, the pipe filled and the stream stopped.
 #[test]
-fn sigusr1_statistics_with_stderr_unread_never_stall_the_stream() {
+fn r10_sigusr1_statistics_with_stderr_unread_never_stall_the_stream() {
     let mut child = spawn_piped(&[]);
     let _stderr_never_read = child.stderr.take();
     let lines = lines_of(child.stdout.take().expect("stdout"));
@@ -714,7 +617,7 @@ fn sigusr1_statistics_with_stderr_unread_never_stall_the_stream() {
 // 11. A closed stdout (EPIPE) ended the run; the counts that have another
 //     home (a summary file) must still be written there in full.
 #[test]
-fn closed_stdout_keeps_every_count_in_the_summary_file() {
+fn r11_closed_stdout_keeps_every_count_in_the_summary_file() {
     let dir = RuleDir::new();
     let summary = dir.path("summary.log");
     let audit = dir.path("audit.log");
@@ -748,15 +651,15 @@ fn closed_stdout_keeps_every_count_in_the_summary_file() {
     drop(stdout);
     let status = exit_within(&mut child, WAIT, "closed stdout");
     assert!(status.success(), "{status:?}");
-    let suppressed = lines_in(&audit).len() as u64;
+    let suppressed = written_lines(&audit).len() as u64;
     assert!(suppressed > 0);
-    assert_eq!(sum_counts(&lines_in(&summary), "sock"), suppressed);
+    assert_eq!(sum_counts(&written_lines(&summary), "sock"), suppressed);
 }
 
 // 12. A reload that shortened a window (1 h to 1 s): windows opened after
 //     it closed only when the old hour-long window ahead of them did.
 #[test]
-fn reload_that_shortens_a_window_closes_new_windows_on_time() {
+fn r12_reload_that_shortens_a_window_closes_new_windows_on_time() {
     let dir = RuleDir::new();
     let rule = |window: &str| {
         format!(
@@ -785,22 +688,10 @@ fn reload_that_shortens_a_window_closes_new_windows_on_time() {
     assert_eq!(rest, ["k old 1"]);
 }
 
-/// Waits for a line of `rx` containing `text`, up to `limit`.
-fn line_containing(rx: &Receiver<String>, text: &str, limit: Duration) -> Option<String> {
-    let deadline = Instant::now() + limit;
-    loop {
-        let left = deadline.checked_duration_since(Instant::now())?;
-        let line = rx.recv_timeout(left).ok()?;
-        if line.contains(text) {
-            return Some(line);
-        }
-    }
-}
-
 // 13. Keys had no length bound: 200 distinct keys of 1 MiB each were all
 //     kept, hundreds of MiB. Keys past 256 bytes are now hashed.
 #[test]
-fn long_keys_stay_bounded_in_memory() {
+fn r13_long_keys_stay_bounded_in_memory() {
     let dir = RuleDir::new();
     let rules = dir.file(
         "k.toml",
@@ -834,7 +725,7 @@ fn long_keys_stay_bounded_in_memory() {
 //     `Dec 31` read as January of the same year, earlier, so the log clock
 //     stood still at New Year's Eve and no window closed.
 #[test]
-fn syslog_new_year_moves_the_log_clock_on() {
+fn r14_syslog_new_year_moves_the_log_clock_on() {
     let input = "Dec 31 23:59:30 host bot[1]: socket.send() raised exception.\n\
                  Dec 31 23:59:40 host bot[1]: socket.send() raised exception.\n\
                  Jan  1 00:05:00 host bot[1]: happy new year\n";
@@ -851,7 +742,7 @@ fn syslog_new_year_moves_the_log_clock_on() {
 //     local times repeat, the second pass read as the first (earlier), the
 //     clock stood still for an hour and windows merged.
 #[test]
-fn dst_fall_back_hour_does_not_merge_windows() {
+fn r15_dst_fall_back_hour_does_not_merge_windows() {
     let line = |hm: &str| {
         format!("2025-10-26 {hm}:00,000 - asyncio - WARNING - socket.send() raised exception.\n")
     };
@@ -877,10 +768,10 @@ fn dst_fall_back_hour_does_not_merge_windows() {
         );
 }
 
-// 16. Small things: `--format text --template` must work; `0hms` was taken
-//     as a zero grace; one suppressed line reads "1 time".
+// 16. `--format text` with `--template` must use the template: the two
+//     options go together.
 #[test]
-fn text_format_takes_a_template() {
+fn r16_text_format_takes_a_template() {
     logdedup()
         .args(SOCK)
         .args(["--format", "text", "--template", "{rule}={count}"])
@@ -890,8 +781,10 @@ fn text_format_takes_a_template() {
         .stdout("sock=1\n");
 }
 
+// 22. `0hms` (and `0x`) was taken as a zero grace: the check trimmed the
+//     unit letters off instead of parsing the duration.
 #[test]
-fn malformed_zero_durations_are_refused_everywhere() {
+fn r22_malformed_zero_durations_are_refused_everywhere() {
     for args in [
         ["--grace", "0hms"],
         ["--grace", "0x"],
@@ -918,8 +811,9 @@ fn malformed_zero_durations_are_refused_everywhere() {
     }
 }
 
+// 23. A count of one must read "occurred 1 time", in the singular.
 #[test]
-fn one_suppressed_line_reads_1_time() {
+fn r23_one_suppressed_line_reads_1_time() {
     let out = logdedup()
         .args(SOCK)
         .write_stdin(SOCKET_LINE)
@@ -962,10 +856,10 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static ALLOCATOR: CountingAlloc = CountingAlloc;
 
-// 16. `--clock log` allocated for every line (a `Captures` per timestamp
+// 24. `--clock log` allocated for every line (a `Captures` per timestamp
 //     pattern tried, a Vec per zone offset).
 #[test]
-fn log_clock_allocates_nothing_per_line() {
+fn r24_log_clock_allocates_nothing_per_line() {
     use logdedup::records::{LogClock, TimestampSpec};
     let lines: [&[u8]; 6] = [
         b"2022-01-07 15:23:27,046 - asyncio - WARNING - x",
@@ -1001,7 +895,7 @@ fn log_clock_allocates_nothing_per_line() {
 //     process group, input passed for only 2 s, while the program (say, a
 //     bot closing its sessions) went on logging for longer.
 #[test]
-fn shutdown_passes_the_producers_last_lines_until_eof() {
+fn r17_shutdown_passes_the_producers_last_lines_until_eof() {
     let script = "trap 'stop=1' TERM; stop=0; echo started; \
                   while [ $stop = 0 ]; do sleep 0.05; done; \
                   i=0; while [ $i -lt 30 ]; do echo \"last words $i\"; i=$((i+1)); sleep 0.1; done";
@@ -1013,8 +907,7 @@ fn shutdown_passes_the_producers_last_lines_until_eof() {
         .spawn()
         .expect("spawn sh");
     let group = producer.id();
-    let mut filter = Command::new(bin())
-        .env_remove("LOGDEDUP_RULES")
+    let mut filter = std_command()
         .stdin(Stdio::from(producer.stdout.take().expect("pipe")))
         .stdout(Stdio::piped())
         .process_group(group as i32)
@@ -1042,7 +935,7 @@ fn shutdown_passes_the_producers_last_lines_until_eof() {
 // 18. logrotate moves the audit and summary files and sends SIGHUP: they
 //     were never reopened, so everything went on into the rotated files.
 #[test]
-fn sighup_reopens_output_files_moved_by_logrotate() {
+fn r18_sighup_reopens_output_files_moved_by_logrotate() {
     let dir = RuleDir::new();
     let audit = dir.path("audit.log");
     let summary = dir.path("summary.log");
@@ -1061,9 +954,9 @@ fn sighup_reopens_output_files_moved_by_logrotate() {
     ]);
     live.send(&SOCKET_LINE.repeat(3));
     wait_until(WAIT, "the first summary", || {
-        lines_in(&summary) == ["sock 3"]
+        lines_so_far(&summary) == ["sock 3"]
     });
-    assert_eq!(lines_in(&audit).len(), 3);
+    assert_eq!(written_lines(&audit).len(), 3);
     let (audit1, summary1) = (dir.path("audit.log.1"), dir.path("summary.log.1"));
     std::fs::rename(&audit, &audit1).expect("mv");
     std::fs::rename(&summary, &summary1).expect("mv");
@@ -1073,16 +966,16 @@ fn sighup_reopens_output_files_moved_by_logrotate() {
     live.send(&SOCKET_LINE.repeat(2));
     let (status, _, _) = live.wait();
     assert!(status.success());
-    assert_eq!(lines_in(&audit1).len(), 3);
-    assert_eq!(lines_in(&summary1), ["sock 3"]);
-    assert_eq!(lines_in(&audit).len(), 2, "new lines in a fresh file");
-    assert_eq!(lines_in(&summary), ["sock 2"]);
+    assert_eq!(written_lines(&audit1).len(), 3);
+    assert_eq!(written_lines(&summary1), ["sock 3"]);
+    assert_eq!(written_lines(&audit).len(), 2, "new lines in a fresh file");
+    assert_eq!(written_lines(&summary), ["sock 2"]);
 }
 
 // 19. `-` and `stderr` meant different things in different output options
 //     (`--stats-file -` wrote a file named `-`).
 #[test]
-fn dash_and_stderr_mean_one_thing_in_every_output_option() {
+fn r19_dash_and_stderr_mean_one_thing_in_every_output_option() {
     let dir = tempfile::tempdir().expect("tmp");
     let run = |args: &[&str]| {
         logdedup()
@@ -1141,12 +1034,13 @@ fn dash_and_stderr_mean_one_thing_in_every_output_option() {
     }
 }
 
-// Found by the `rules` fuzz target: setting aside a table with a schema
-// error replaced each of its characters by one space, so a multi-byte
-// character shifted every later position and the next error's line:column
-// sliced the file inside a character (a panic). Blanking is byte for byte.
+// 25. Found by the `rules` fuzz target: setting aside a table with a
+//     schema error replaced each of its characters by one space, so a
+//     multi-byte character shifted every later position and the next
+//     error's line:column sliced the file inside a character (a panic).
+//     Blanking is byte for byte.
 #[test]
-fn schema_errors_after_non_ascii_text_keep_their_positions() {
+fn r25_schema_errors_after_non_ascii_text_keep_their_positions() {
     let dir = RuleDir::new();
     let file = dir.file(
         "utf8.toml",

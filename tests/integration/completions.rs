@@ -1,10 +1,9 @@
 //! `logdedup completions SHELL` and `logdedup man`: every script and the
 //! man page name every long option of every command.
 
-mod common;
-
+use crate::util;
+use crate::util::logdedup;
 use clap::CommandFactory;
-use common::logdedup;
 use logdedup::cli::Cli;
 
 /// Every long option of the filter and of each command.
@@ -84,15 +83,15 @@ fn man_page_roff_lists_every_option_and_command() {
     }
 }
 
-/// Renders the page with man(1) when it is installed (CI installs it;
-/// where it is absent the roff test above still checks the content).
+/// Renders the page with man(1). Ignored by a plain `cargo test`, which
+/// must pass where man is not installed (the roff test above checks the
+/// content everywhere); `.ci/run` installs man and runs it with
+/// `--ignored`. Without man(1) it fails rather than passes.
 #[test]
+#[ignore = "needs man(1); .ci/run runs it"]
 fn man_page_renders_with_man() {
-    let Ok(man) = which_man() else {
-        eprintln!("man(1) is not installed: checked the roff text only");
-        return;
-    };
-    let dir = common::RuleDir::new();
+    let man = which_man().expect("man(1) is not on PATH");
+    let dir = util::RuleDir::new();
     let page = dir.file("logdedup.1", &man_text());
     let out = std::process::Command::new(man)
         .args(["-l", "-P", "cat"])

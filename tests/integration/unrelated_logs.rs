@@ -6,9 +6,7 @@
 //! tracebacks of their own; and, when fetched, the real loghub corpus
 //! (`scripts/unrelated-logs.sh`).
 
-mod common;
-
-use common::logdedup;
+use crate::util::{logdedup, written_text};
 
 /// A few thousand lines of other programs' logs, in their real layouts.
 fn unrelated_log() -> String {
@@ -78,7 +76,7 @@ fn all_builtin_packs_suppress_nothing_of_unrelated_logs() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let trail = std::fs::read_to_string(&audit).unwrap_or_default();
+    let trail = written_text(&audit);
     assert!(trail.is_empty(), "suppressed:\n{trail}");
     assert!(out.stdout == input.as_bytes(), "output differs from input");
     let stats = String::from_utf8_lossy(&out.stderr);
@@ -87,7 +85,7 @@ fn all_builtin_packs_suppress_nothing_of_unrelated_logs() {
 
 /// The real corpus, when fetched: `scripts/unrelated-logs.sh`, then
 /// `LOGDEDUP_UNRELATED=target/unrelated-logs/loghub-2k.log cargo test
-/// --test unrelated_logs -- --ignored`.
+/// --test integration unrelated_logs:: -- --ignored`.
 #[test]
 #[ignore = "needs the fetched corpus: scripts/unrelated-logs.sh"]
 fn all_builtin_packs_suppress_nothing_of_the_loghub_corpus() {

@@ -7,7 +7,7 @@
 //! `{path2}` for the second. All mismatches are collected and reported
 //! together, so one run shows every problem.
 
-use assert_cmd::Command;
+use crate::util::logdedup;
 use std::path::Path;
 use std::time::Duration;
 
@@ -500,9 +500,8 @@ fn check(case: &Case) -> Result<(), String> {
     }
     let want = format!("logdedup: {want}\n");
 
-    let mut cmd = Command::cargo_bin("logdedup").map_err(|e| e.to_string())?;
-    cmd.env_remove("LOGDEDUP_RULES")
-        .timeout(Duration::from_secs(20))
+    let mut cmd = logdedup();
+    cmd.timeout(Duration::from_secs(20))
         .write_stdin("x\nsome line\n");
     for arg in &args {
         cmd.arg("-r").arg(arg);

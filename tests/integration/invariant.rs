@@ -13,9 +13,7 @@ use proptest::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-mod common;
-
-use common::Shared;
+use crate::util::Shared;
 
 /// Building blocks of lines: some match the rules below, some nearly do.
 const WORDS: &[&[u8]] = &[

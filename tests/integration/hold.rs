@@ -3,9 +3,7 @@
 //! line, and never keeps a passing record back longer than the input stays
 //! busy plus the idle bound.
 
-mod common;
-
-use common::{logdedup, Live, RuleDir};
+use crate::util::{logdedup, written_text, Live, RuleDir};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -83,7 +81,7 @@ fn audit_trail_gets_the_held_record_byte_for_byte() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{BUG}1\n"));
-    assert_eq!(std::fs::read_to_string(&audit).unwrap(), NOISE);
+    assert_eq!(written_text(&audit), NOISE);
 }
 
 #[test]

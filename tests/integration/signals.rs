@@ -4,9 +4,7 @@
 //! Time limits here are liveness bounds (a hang fails instead of blocking the
 //! suite), never performance assertions.
 
-mod common;
-
-use common::{Live, RuleDir};
+use crate::util::{Live, RuleDir};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -201,7 +199,7 @@ fn sigusr1_prints_statistics_and_goes_on() {
 /// Ctrl-C ends the run. Needs python3 for a pseudo-terminal.
 #[test]
 fn first_ctrl_c_ends_at_once_when_stdin_is_a_terminal() {
-    let bin = assert_cmd::cargo::cargo_bin("logdedup");
+    let bin = crate::util::bin();
     let script = r#"
 import os, pty, signal, subprocess, sys, time
 master, slave = os.openpty()
