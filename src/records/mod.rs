@@ -13,7 +13,7 @@ pub use logtime::{LogClock, TimestampSpec};
 pub(crate) use prefix::split_collector_prefix;
 
 /// A line's bytes as patterns see them: without its `\n` and a `\r` before it.
-pub(crate) fn line_content(line: &[u8]) -> &[u8] {
+pub fn line_content(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }

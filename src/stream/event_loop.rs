@@ -247,7 +247,7 @@ impl Loop<'_> {
         match rx.try_recv() {
             Ok(next) => *ready = Some(next),
             Err(TryRecvError::Empty) => {
-                self.filter.flush()?;
+                self.filter.idle()?;
                 self.release_at = self.filter.holding().then(|| now.plus(HOLD_IDLE));
             }
             Err(TryRecvError::Disconnected) => *ready = Some(Event::End),

@@ -36,6 +36,8 @@ mod metrics;
 mod readme;
 // Records (a line and its traceback) and log-time windows.
 mod records;
+// Secrets masked on every output.
+mod secrets;
 // One test per bug that was fixed, named after it.
 mod regression;
 // Every shipped rule file passes `check` and its own `[[test]]` cases.

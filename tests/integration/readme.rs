@@ -4,7 +4,6 @@
 //! README shows under it. Timestamps printed from the wall clock are the
 //! only thing masked (they differ from run to run).
 
-
 use std::path::Path;
 use std::process::Command;
 

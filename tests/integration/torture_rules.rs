@@ -58,7 +58,7 @@ const CASES: &[Case] = &[
     file(
         "unknown top-level key",
         "colour = \"red\"\n\n[[rule]]\nname = \"a\"\npattern = 'x'\n",
-        "{path}:1:1: unknown field `colour`, expected one of `defaults`, `input`, `rule`, `test`",
+        "{path}:1:1: unknown field `colour`, expected one of `defaults`, `input`, `rule`, `redact`, `secrets`, `test`",
     ),
     // Typo in [defaults].
     file(
@@ -82,7 +82,7 @@ const CASES: &[Case] = &[
     file(
         "unknown key in [[test]]",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[test]]\nline = \"x\"\nexpected = \"a\"\n",
-        "{path}:7:1: unknown field `expected`, expected one of `line`, `record`, `lines`, `at`, `expect`, `rule`, `key`",
+        "{path}:7:1: unknown field `expected`, expected one of `line`, `record`, `lines`, `at`, `expect`, `rule`, `key`, `redacted`",
     ),
     // A typo in [input].
     file(
@@ -416,7 +416,7 @@ const CASES: &[Case] = &[
     Case {
         what: "unknown builtin pack",
         rules: Rules::Builtin("nope"),
-        want: "unknown built-in rule pack \"nope\" (available: builtin:asyncio, builtin:pyrogram, builtin:telethon, builtin:aiogram, builtin:ptb, builtin:pyrogram-reconnect, builtin:telethon-reconnect, builtin:httpx-polling, builtin:urllib3, builtin:uvicorn, builtin:nginx-error-page, builtin:default, builtin:all)",
+        want: "unknown built-in rule pack \"nope\" (available: builtin:secrets, builtin:asyncio, builtin:pyrogram, builtin:telethon, builtin:aiogram, builtin:ptb, builtin:pyrogram-reconnect, builtin:telethon-reconnect, builtin:httpx-polling, builtin:urllib3, builtin:uvicorn, builtin:nginx-error-page, builtin:default, builtin:all)",
     },
     // ---- messages reworded for rule authors --------------------------------
     // An unclosed basic string: hint at the missing quote.
