@@ -14,6 +14,8 @@ MODE is
             the older single-format capture (logging.basicConfig on standard
             error), kept for tests/data/harvest/http
 """
+import json
+import logging
 import os
 import sys
 
@@ -37,4 +39,28 @@ def start(prefix, mode):
             return layouts.Capture(prefix, names=names.split(","))
         return layouts.Capture(prefix)
     setup_logging(mode)
+    if os.environ.get("HARVEST_SIDECAR"):
+        # the records as JSON lines (no byte ranges): what the labeler and
+        # the template list need, for a run without the shared capture
+        logging.getLogger().addHandler(_Sidecar(prefix + "." + mode + ".sidecar"))
     return _Nothing()
+
+
+class _Sidecar(logging.Handler):
+    def __init__(self, path):
+        super().__init__(logging.DEBUG)
+        self.f = open(path, "w", encoding="utf-8")
+
+    def emit(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        chain, e = [], exc
+        while e is not None and len(chain) < 10:
+            chain.append(type(e).__module__ + "." + type(e).__qualname__)
+            e = e.__cause__ or e.__context__
+        out = {"kind": "log", "logger": record.name, "level": record.levelname,
+               "msg": record.getMessage(), "exc_type": chain[0] if chain else None,
+               "exc_msg": str(exc) if exc is not None else None, "exc_chain": chain,
+               "tb_module": False, "pathname": record.pathname, "funcName": record.funcName,
+               "lineno": record.lineno, "fmt": str(record.msg)}
+        self.f.write(json.dumps(out) + "\n")
+        self.f.flush()
