@@ -24,6 +24,19 @@ from common import setup_logging
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
+# Where this machine keeps things, rewritten to where a deployed bot keeps
+# them, so paths in tracebacks look like a server's and no local path is committed.
+_SITE = os.path.dirname(os.path.dirname(logging.__file__))      # .../lib/python3.11
+_VENV = os.path.join(sys.prefix, "lib", "python3.11", "site-packages")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rewrite_paths(text):
+    return (text.replace(_VENV, "/usr/local/lib/python3.11/site-packages")
+            .replace(_SITE, "/usr/local/lib/python3.11")
+            .replace(_HERE, "/srv/bot"))
+
+
 class _Nothing:
     def close(self):
         pass
@@ -35,9 +48,11 @@ def start(prefix, mode):
     if mode == "layouts":
         import layouts  # scripts/harvest/layouts.py
         names = os.environ.get("HARVEST_LAYOUTS")
-        if names:
-            return layouts.Capture(prefix, names=names.split(","))
-        return layouts.Capture(prefix)
+        names = names.split(",") if names else layouts.ALL
+        layouts.Capture(prefix, names=names, stdout=True, rewrite=rewrite_paths)
+        # Capture closes itself at exit, after sys.excepthook has printed an
+        # uncaught crash: closing it in the driver's `finally` would lose that
+        return _Nothing()
     setup_logging(mode)
     if os.environ.get("HARVEST_SIDECAR"):
         # the records as JSON lines (no byte ranges): what the labeler and
