@@ -49,6 +49,8 @@ def start(prefix, mode):
         import layouts  # scripts/harvest/layouts.py
         names = os.environ.get("HARVEST_LAYOUTS")
         names = names.split(",") if names else layouts.ALL
+        if os.environ.get("HARVEST_SIDECAR"):
+            _sidecar_factory(prefix + ".sidecar")
         layouts.Capture(prefix, names=names, stdout=True, rewrite=rewrite_paths)
         # Capture closes itself at exit, after sys.excepthook has printed an
         # uncaught crash: closing it in the driver's `finally` would lose that
@@ -59,6 +61,21 @@ def start(prefix, mode):
         # the template list need, for a run without the shared capture
         logging.getLogger().addHandler(_Sidecar(prefix + "." + mode + ".sidecar"))
     return _Nothing()
+
+
+def _sidecar_factory(path):
+    """The sidecar without a handler: a handler of ours on the root logger
+    would stop Python's last-resort handler, and the `bare` layout emulates
+    exactly that. The record factory sees every record the loggers let
+    through (the capture sets the root level to DEBUG)."""
+    sink = _Sidecar(path)
+    orig = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs):
+        record = orig(*args, **kwargs)
+        sink.emit(record)
+        return record
+    logging.setLogRecordFactory(factory)
 
 
 class _Sidecar(logging.Handler):

@@ -12,10 +12,7 @@ errors_handler it escapes the polling task, and asyncio reports `Task exception
 was never retrieved` when the task is collected.
 """
 import asyncio
-import os
-import signal
 import sys
-import threading
 
 import capture
 from common import POLLING_NOISE, FaultServer, closed_port_base, cycle, token_for
@@ -63,7 +60,8 @@ def main():
             leak(base, token_for(extra))
             return
         # aiogram 2.25 looks the loop up with get_event_loop() in Bot() and the executor
-        asyncio.set_event_loop(asyncio.new_event_loop())
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         bot = Bot(token_for(extra), timeout=2, server=TelegramAPIServer.from_base(base))
         dp = Dispatcher(bot)
 
@@ -73,10 +71,11 @@ def main():
                 raise ValueError("boom in handler")
             await message.answer("hi")
 
-        # Ctrl-C after SECONDS: executor.start_polling() catches KeyboardInterrupt
-        t = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
-        t.daemon = True
-        t.start()
+        # Stop after SECONDS the way Ctrl-C does (run_forever() returns, the
+        # executor shuts down and says "Goodbye!"), but at a quiet moment: a
+        # SIGINT landing inside a log handler would print a KeyboardInterrupt
+        # traceback through the capture's own frames
+        loop.call_later(seconds, loop.stop)
         # timeout=1: the long-poll wait (getUpdates timeout), so "hang" gives up
         # after bot timeout + 1 s
         executor.start_polling(dp, timeout=1, skip_updates=False)

@@ -3,7 +3,7 @@
 
 usage: templates.py RAW_DIR > TEMPLATES.md
 
-RAW_DIR is run.sh's MODE=basic output: RAW_DIR/VERSION/SCENARIO.basic.sidecar
+RAW_DIR is run.sh's output: RAW_DIR/VERSION/SCENARIO.sidecar (HARVEST_SIDECAR=1)
 holds each record's logger, level, unformatted message (`fmt`), exception
 class, and the library file and function that logged it (logging's own
 pathname/funcName), so the list says where each wording comes from.
@@ -45,8 +45,8 @@ def where(pathname, func):
 def main():
     raw = sys.argv[1]
     print("# Message templates of the HTTP bot libraries, per version\n")
-    print("Made by `templates.py` from the records of `MODE=basic scripts/harvest/http/run.sh`")
-    print("(`RAW/VERSION/*.basic.sidecar`): every distinct (logger, level, message")
+    print("Made by `templates.py` from the records of `scripts/harvest/http/run.sh`")
+    print("(`RAW/VERSION/*.sidecar`): every distinct (logger, level, message")
     print("template, exception class) the drivers' runs logged, labeled by")
     print("`label_records.py`, with the file and function that logged it (logging's own")
     print("`pathname`/`funcName`). `N` masks numbers, `<TOKEN>` the bot token, `⏎` a line")
@@ -62,10 +62,12 @@ def main():
                       "requests", "urllib3", "uvicorn", "h11")
             pins = " ".join(l.strip() for l in open(vf) if l.split("==")[0].lower() in wanted)
         seen = {}
-        for side in sorted(glob.glob(os.path.join(vdir, "*.basic.sidecar"))):
+        for side in sorted(glob.glob(os.path.join(vdir, "*.sidecar"))):
             scenario = os.path.basename(side).split(".")[0]
             for line in open(side, encoding="utf-8"):
                 r = json.loads(line)
+                if r["level"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+                    continue  # a LogRecord a formatter made for itself, not a log call
                 lab = classify(r, version)
                 if lab == "other":
                     continue
