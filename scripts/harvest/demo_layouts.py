@@ -3,11 +3,13 @@
 layout, ending in an uncaught crash: the samples in tests/data/layouts-demo/
 and the subject of test_layouts.py.
 
-    demo_layouts.py OUTPREFIX [--layouts a,b,c | --all] [--no-capture]
+    demo_layouts.py OUTPREFIX [--layouts default,rich-tb,... | --all] [--no-capture]
 
 With --no-capture nothing is configured at all: the process prints what
 Python itself prints (the last-resort handler and the crash), which is what
-the `bare` layout must equal byte for byte.
+the `bare` layout must equal byte for byte. make_layout_samples.sh runs it
+from a fixed directory, so that the kept samples do not depend on where
+the repository is.
 """
 import argparse
 import logging
@@ -51,6 +53,25 @@ def records():
     # The crash: the traceback's outermost frame is <module>.
 
 
+NETWORK = ("builtins.OSError", "builtins.ConnectionResetError", "builtins.ConnectionError",
+           "builtins.TimeoutError")
+
+
+def label(e):
+    """The demo's labels, from the structured records only: the library's
+    retry and a handler's network failure are noise; the crash and the
+    CRITICAL are signal; the rest (the bot's own line, chatter) other."""
+    if e["tb_module"] or e["level"] == "CRITICAL":
+        return "signal"
+    if e["kind"] == "log" and e["logger"].startswith("pyrogram.session") and e["msg"].startswith("["):
+        return "noise"
+    if e["kind"] == "log" and e["msg"].startswith("Unhandled exception on ") and e["exc_type"] in NETWORK:
+        return "noise"
+    if e["kind"] == "log" and e["logger"] == "aiogram.dispatcher" and e["msg"].startswith("Failed to fetch updates"):
+        return "noise"
+    return "other"
+
+
 def crash():
     raise RuntimeError("boom at top level")
 
@@ -63,7 +84,7 @@ def main():
     ap.add_argument("--no-capture", action="store_true")
     args = ap.parse_args()
     if not args.no_capture:
-        names = layouts.ALL if args.all else (args.layouts.split(",") if args.layouts else layouts.DEFAULT)
+        names = layouts.ALL if args.all else layouts.parse_names(args.layouts or "default")
         layouts.Capture(args.prefix, names=names)
     records()
 

@@ -14,7 +14,8 @@ order, with the exact byte range it occupies:
     {"id": N, "start": 0, "end": 57, "kind": "log" | "stderr" | "stdout",
      "logger": "pyrogram.session", "level": "WARNING", "msg": "...",
      "exc_type": "builtins.OSError" | null, "exc_msg": "..." | null,
-     "exc_chain": ["builtins.ConnectionResetError"], "tb_module": false}
+     "exc_chain": ["builtins.ConnectionResetError"], "tb_module": false,
+     "template": "%s: %s" | null, "time": 1733321777.37}
 
 The ranges tile the file: every byte belongs to exactly one entry. What is
 written to sys.stderr outside logging (uncaught tracebacks, warnings,
@@ -27,7 +28,8 @@ another, so a labeler works on the records and never on the layout text.
 Standard library only; the layouts that need loguru, rich,
 python-json-logger or structlog import them lazily and are skipped, with a
 message, when the package is missing (scripts/harvest/venv.sh makes a venv
-with them). `python3 layouts.py --list` prints the layouts.
+with them). `python3 layouts.py --list` prints the layouts, `--pins` the
+package pins to install in a library's venv for the optional layouts.
 """
 import atexit
 import copy
@@ -38,6 +40,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -220,6 +223,21 @@ DEFAULT = ["basic", "asctime", "telethon-docs", "bare", "message", "pyro-bot", "
            "loguru", "rich", "json"]
 
 
+def parse_names(spec):
+    """Layout names from a command-line value: "default", "all", or a
+    comma-separated list that may mix them ("default,rich-tb,hass")."""
+    names = []
+    for part in spec.split(","):
+        part = part.strip()
+        group = {"default": DEFAULT, "all": ALL}.get(part, [part] if part else [])
+        for n in group:
+            if n not in LAYOUTS:
+                raise ValueError(f"unknown layout {n!r} (python3 layouts.py --list)")
+            if n not in names:
+                names.append(n)
+    return names
+
+
 def available(name):
     """None when the layout can run here, else why not."""
     req = LAYOUTS[name].requires
@@ -271,6 +289,14 @@ def _record_meta(rid, record):
         msg = str(record.msg)
     meta = {"id": rid, "kind": "log", "logger": record.name, "level": record.levelname, "msg": msg}
     meta.update(exc_fields(record.exc_info))
+    # Beyond the fields above: the message before its arguments (what a
+    # record "kind" is, for trimming) and the record's time (for the
+    # timestamps collectors put in front of each line).
+    try:
+        meta["template"] = str(record.msg)
+    except Exception:
+        meta["template"] = msg
+    meta["time"] = record.created
     return meta
 
 
@@ -288,13 +314,20 @@ class _Sink:
         self.encoding = "utf-8"
 
     def write(self, s):
-        if self.f is None:
-            return len(s)
+        # What the layout's handler writes: rewritten here. Text from the
+        # stderr tee comes rewritten already (write_raw).
+        n = len(s)
         if self.rewrite is not None:
             s = self.rewrite(s)
+        self.write_raw(s)
+        return n
+
+    def write_raw(self, s):
+        if self.f is None:
+            return
         b = s.encode("utf-8", "backslashreplace")
         if not b:
-            return len(s)
+            return
         self.f.write(b)
         owner = self.owner if self.owner is not None else _ORPHAN
         last = self.entries[-1] if self.entries else None
@@ -303,7 +336,6 @@ class _Sink:
         else:
             self.entries.append([owner, self.pos, self.pos + len(b)])
         self.pos += len(b)
-        return len(s)
 
     def flush(self):
         if self.f is not None:
@@ -332,7 +364,8 @@ class _Sink:
 # Bytes written to a layout file outside any record or stderr stretch
 # (nothing does this today): still accounted for, so the ranges tile.
 _ORPHAN = {"id": -1, "kind": "stderr", "logger": None, "level": None, "msg": "",
-           "exc_type": None, "exc_msg": None, "exc_chain": [], "tb_module": False}
+           "exc_type": None, "exc_msg": None, "exc_chain": [], "tb_module": False,
+           "template": None, "time": None}
 
 
 def _effective_level(logger_name, root_level):
@@ -422,11 +455,14 @@ class Capture:
     stdout:  also capture sys.stdout (entries of kind "stdout"), as 2>&1 would
     echo:    also pass what is written to stderr/stdout to the real streams
     rewrite: a str -> str function applied to all text before it is
-             written (e.g. to rewrite paths); ranges are of the result
+             written and to the records' msg/exc_msg/template (e.g. to
+             rewrite paths); ranges are of the result. It runs after the
+             layout formatted the text: rich's wrapping is not redone.
     """
 
     def __init__(self, prefix, names=DEFAULT, stdout=False, echo=False, rewrite=None):
         self.prefix = prefix
+        self.rewrite = rewrite
         self.lock = threading.RLock()
         self.next_id = 0
         self.closed = False
@@ -477,8 +513,14 @@ class Capture:
             self.out_meta = None
             meta = _record_meta(self.next_id, record)
             self.next_id += 1
+            if self.rewrite is not None:
+                for k in ("msg", "exc_msg", "template"):
+                    if isinstance(meta.get(k), str):
+                        meta[k] = self.rewrite(meta[k])
             for layout, sink, handler in self.layouts:
-                if not self._wants(layout, record):
+                # Logger.callHandlers checks the handler's level before
+                # Handler.handle (which only applies filters).
+                if record.levelno < handler.level or not self._wants(layout, record):
                     continue
                 sink.owner = meta
                 try:
@@ -515,7 +557,8 @@ class Capture:
 
     def _new_out_meta(self, kind):
         meta = {"id": self.next_id, "kind": kind, "logger": None, "level": None, "msg": "",
-                "exc_type": None, "exc_msg": None, "exc_chain": [], "tb_module": False}
+                "exc_type": None, "exc_msg": None, "exc_chain": [], "tb_module": False,
+                "template": None, "time": time.time()}
         self.next_id += 1
         self.out_meta = meta
         return meta
@@ -526,6 +569,8 @@ class Capture:
         with self.lock:
             if self.closed:
                 return
+            if self.rewrite is not None:
+                s = self.rewrite(s)
             meta = self.out_meta
             # A plain print is an entry per line; inside a hook, everything
             # the hook prints is one entry.
@@ -536,7 +581,7 @@ class Capture:
                 saved = sink.owner
                 sink.owner = meta
                 try:
-                    sink.write(s)
+                    sink.write_raw(s)
                 finally:
                     sink.owner = saved
 
@@ -581,6 +626,9 @@ def read_records(path):
 
 
 def main(argv):
+    if argv[1:2] == ["--pins"]:
+        print(" ".join(PINS))
+        return 0
     if argv[1:2] == ["--list"]:
         for name in ALL:
             why = available(name)
