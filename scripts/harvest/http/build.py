@@ -11,9 +11,10 @@ computed from the structured records by label_records.classify(), never from
 the layout text. uvicorn's own default layout (SCENARIO.uvicorn.out, no
 records) is labeled by label.py's framing instead.
 
-Trimming keeps whole records only: per scenario, records of one shape
-(logger, level, message with numbers masked, exception class) at most CAP
-times, records with a traceback at most CAP_TB times.
+Trimming is lines.py's, on record and line boundaries, per layout file: at
+most PER_KIND records of one kind (logger, level, template with numbers
+masked, exception class), every uncaught crash, at most MAX_RECORDS records
+(never a noise or signal record: the DEBUG chatter goes first).
 
 Which files are kept (to stay within a few MB): every scenario in FULL
 layouts; the main noise and the signal scenarios (MAIN) in every layout.
@@ -24,17 +25,26 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lines  # noqa: E402  (scripts/harvest/lines.py)
 from label_records import classify  # noqa: E402
 
 FULL = ("basic", "bare", "loguru")
-MAIN = {"reset", "e502", "e502html", "refused", "reset_recovers", "scanners", "webhook",
-        "handler_error", "handler_flood", "e401_poll", "e401_start", "e409", "unclosed",
-        "refused_start", "token_garbage", "token_refused", "token_reset", "token_webhook"}
-CAP, CAP_TB = 3, 2
-RANK = {"other": 0, "noise": 1, "signal": 2}
+# the layouts of the MAIN scenarios (telethon-docs is Telethon's, not these libraries')
+EVERY = ("asctime", "message", "pyro-bot", "aiogram-line", "pyro-fileline", "hass", "rich",
+         "rich-tb", "json", "structlog")
+# per library: the main noise scenarios and the signal scenarios
+MAIN = {
+    "aiogram": {"reset", "handler_error", "handler_flood", "e401_poll", "e409", "unclosed",
+                "token_garbage"},
+    "ptb": {"reset", "e502", "handler_error", "handler_flood", "e401_poll", "e409",
+            "token_reset", "token_refused"},
+    "urllib3": {"reset_recovers", "e502_recovers", "refused", "token_reset"},
+    "uvicorn": {"scanners", "handler_error", "token_webhook"},
+}
+PER_KIND, MAX_RECORDS = 2, 24
 SHAPE = re.compile(r"0x[0-9a-f]+|\d+")
-# local paths that may sit in a record's msg (the log text itself is
-# rewritten by capture.rewrite_paths as it is written)
+# local paths that may sit in a record's msg (the capture rewrites the text
+# and, in its newer versions, the records alike: this is the safety net)
 PATHS = [(re.compile(r"/[^\s\"']*/lib/python3\.11/site-packages"),
           "/usr/local/lib/python3.11/site-packages"),
          (re.compile(r"/[^\s\"']*/lib/python3\.11(?=/)"), "/usr/local/lib/python3.11"),
@@ -50,59 +60,61 @@ def clean(v):
     return v
 
 
-def shape(r):
-    return (r.get("kind"), r.get("logger"), r.get("level"),
-            SHAPE.sub("N", (r.get("msg") or "")[:200]), r.get("exc_type"))
+def kind_key(e):
+    """lines.default_key with numbers masked: aiogram 2 logs f-strings, so
+    its template is the formatted message."""
+    k = lines.default_key(e)
+    return tuple(SHAPE.sub("N", x) if isinstance(x, str) else x for x in k)
 
 
-def line_labels(data, spans):
-    """Per-line labels from (start, end, label) spans that tile data."""
-    labels = []
-    pos, line_start, cur = 0, 0, None
-    spans = sorted(spans)
-    i = 0
-    while line_start < len(data):
-        nl = data.find(b"\n", line_start)
-        line_end = len(data) if nl < 0 else nl + 1
-        best = None
-        while i < len(spans) and spans[i][1] <= line_start:
-            i += 1
-        j = i
-        while j < len(spans) and spans[j][0] < line_end:
-            lab = spans[j][2]
-            if best is None or RANK[lab] > RANK[best]:
-                best = lab
-            j += 1
-        labels.append(best or "other")
-        line_start = line_end
-    return labels
+def select_ids(records, version):
+    """Like lines.select_ids, on what the packs are about: at most PER_KIND
+    records of a kind (one for a record with a traceback, which says nothing
+    new the second time, and for DEBUG traces), every uncaught crash; then,
+    over MAX_RECORDS, the `other` DEBUG records go first (the start and end
+    of the run are kept), never a noise or signal record."""
+    seen, kept = {}, []
+    for e in records:
+        k = kind_key(e)
+        n = seen.get(k, 0)
+        long = e.get("exc_type") or len(e.get("msg") or "") > 400
+        limit = 1 if long or e.get("level") == "DEBUG" else PER_KIND
+        if n < limit or e.get("tb_module"):
+            kept.append(e)
+        seen[k] = n + 1
+    if len(kept) > MAX_RECORDS:
+        chatter = [e for e in kept if e.get("level") == "DEBUG" and classify(e, version) == "other"]
+        room = max(0, MAX_RECORDS - (len(kept) - len(chatter)))
+        head = room // 2
+        keep_chatter = {e["id"] for e in chatter[:head] + chatter[len(chatter) - (room - head):]} \
+            if room else set()
+        kept = [e for e in kept if e not in chatter or e["id"] in keep_chatter]
+    return {e["id"] for e in kept}
 
 
-def build_one(src_log, src_rec, version, out_prefix):
-    data = open(src_log, "rb").read()
-    recs = [json.loads(l) for l in open(src_rec, encoding="utf-8") if l.strip()]
-    seen, out, new_recs, spans = {}, bytearray(), [], []
-    for r in recs:
-        chunk = data[r["start"]:r["end"]]
-        has_tb = bool(r.get("exc_type")) or b"Traceback (most recent call last)" in chunk
-        k = shape(r)
-        seen[k] = seen.get(k, 0) + 1
-        if seen[k] > (CAP_TB if has_tb else CAP):
-            continue
-        lab = classify(r, version)
-        nr = {key: clean(v) for key, v in r.items()}
-        nr["start"], nr["end"] = len(out), len(out) + len(chunk)
-        nr["label"] = lab
-        out += chunk
-        new_recs.append(nr)
-        spans.append((nr["start"], nr["end"], lab))
-    with open(out_prefix + ".log", "wb") as f:
-        f.write(out)
-    with open(out_prefix + ".records", "w", encoding="utf-8") as f:
-        for nr in new_recs:
-            f.write(json.dumps(nr) + "\n")
-    labels = line_labels(bytes(out), spans)
-    with open(out_prefix + ".labels", "w") as f:
+def slim(r):
+    """A record for the test data: paths cleaned, and a message over 600
+    characters (an uncaught traceback written to stderr) cut, flagged: the
+    text itself is in the .log at start..end."""
+    r = {k: clean(v) for k, v in r.items()}
+    if len(r.get("msg") or "") > 600:
+        r["msg"] = r["msg"][:300] + " [...] " + r["msg"][-200:]
+        r["msg_cut"] = True
+    return r
+
+
+def build_one(base, version, out_base):
+    """Trim one layout file of a run to at most PER_KIND records of a kind,
+    label its records and lines; returns the number of lines."""
+    data, records = lines.load(base)
+    ids = select_ids(records, version)
+    data, records = lines.cut(data, records, ids)
+    for r in records:
+        r["label"] = classify(r, version)  # on the whole message, before slim()
+    records = [slim(r) for r in records]
+    lines.save(out_base, data, records)
+    labels = lines.line_labels(data, records, lambda r: r["label"])
+    with open(out_base + ".labels", "w") as f:
         f.write("".join(l + "\n" for l in labels))
     return len(labels)
 
@@ -121,7 +133,7 @@ def build_uvicorn_default(src, out_prefix):
     for rec in records:
         k = SHAPE.sub("N", rec[0] + "\x00" + rec[-1])
         seen[k] = seen.get(k, 0) + 1
-        if seen[k] <= (CAP_TB if len(rec) > 1 else CAP):
+        if seen[k] <= (1 if len(rec) > 1 else PER_KIND):
             kept.append(rec)
     labs = label.classify(kept)
     with open(out_prefix + ".log", "w", encoding="utf-8") as f:
@@ -145,11 +157,11 @@ def main():
             if not name.endswith(".records"):
                 continue
             scenario, layout = name[:-len(".records")].split(".", 1)
-            if layout not in FULL and scenario not in MAIN:
+            if layout not in FULL and not (
+                    layout in EVERY and scenario in MAIN[version.split("-")[0]]):
                 continue
             base = os.path.join(vdir, name[:-len(".records")])
-            total += build_one(base + ".log", base + ".records", version,
-                               os.path.join(out, f"{version}.{scenario}.{layout}"))
+            total += build_one(base, version, os.path.join(out, f"{version}.{scenario}.{layout}"))
     print(f"{total} lines written to {out}")
 
 
