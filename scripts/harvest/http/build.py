@@ -119,6 +119,32 @@ def build_one(base, version, out_base):
     return len(labels)
 
 
+# the collector-prefixed copies: (scenario, layout, prefix kinds) per library
+PREFIXED = {
+    "aiogram": [("reset", "basic", ("compose", "journald")), ("handler_error", "loguru", ("compose",))],
+    "ptb": [("reset", "basic", ("compose", "journald")), ("handler_error", "asctime", ("compose",))],
+    "urllib3": [("reset_recovers", "basic", ("compose", "journald"))],
+    "uvicorn": [("scanners", "basic", ("compose", "journald"))],
+}
+
+
+def build_prefixed(out, version):
+    """Docker compose / journald copies of a few files (../prefix.py), their
+    records moved with the prefixes, their lines labeled from the records."""
+    import prefix
+    for scenario, layout, kinds in PREFIXED[version.split("-")[0]]:
+        base = os.path.join(out, f"{version}.{scenario}.{layout}")
+        if not os.path.exists(base + ".records"):
+            continue
+        data, records = lines.load(base)
+        for kind in kinds:
+            new_data, new_records = prefix.apply(kind, data, records)
+            lines.save(f"{base}.{kind}", new_data, new_records)
+            labels = lines.line_labels(new_data, new_records, lambda r: r["label"])
+            with open(f"{base}.{kind}.labels", "w") as f:
+                f.write("".join(l + "\n" for l in labels))
+
+
 def build_uvicorn_default(src, out_prefix):
     """uvicorn's own default layout: no records; label.py's framing labels it."""
     import label
@@ -162,6 +188,7 @@ def main():
                 continue
             base = os.path.join(vdir, name[:-len(".records")])
             total += build_one(base, version, os.path.join(out, f"{version}.{scenario}.{layout}"))
+        build_prefixed(out, version)
     print(f"{total} lines written to {out}")
 
 
