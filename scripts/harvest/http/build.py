@@ -34,14 +34,14 @@ EVERY = ("asctime", "message", "pyro-bot", "aiogram-line", "pyro-fileline", "has
          "rich-tb", "json", "structlog")
 # per library: the main noise scenarios and the signal scenarios
 MAIN = {
-    "aiogram": {"reset", "handler_error", "handler_flood", "e401_poll", "e409", "unclosed",
-                "token_garbage"},
-    "ptb": {"reset", "e502", "handler_error", "handler_flood", "e401_poll", "e409",
-            "token_reset", "token_refused"},
-    "urllib3": {"reset_recovers", "e502_recovers", "refused", "token_reset"},
-    "uvicorn": {"scanners", "handler_error", "token_webhook"},
+    "aiogram": {"reset", "handler_error", "handler_flood", "e401_poll", "e409", "unclosed"},
+    "ptb": {"reset", "handler_error", "handler_flood", "e401_poll", "e409"},
+    "urllib3": {"reset_recovers", "refused"},
+    "uvicorn": {"scanners", "handler_error"},
 }
-PER_KIND, MAX_RECORDS = 2, 24
+# the realistic-token scenarios: in the FULL layouts and these
+TOKEN_LAYOUTS = ("asctime", "json")
+PER_KIND, MAX_RECORDS = 2, 12
 SHAPE = re.compile(r"0x[0-9a-f]+|\d+")
 # local paths that may sit in a record's msg (the capture rewrites the text
 # and, in its newer versions, the records alike: this is the safety net)
@@ -60,6 +60,35 @@ def clean(v):
     return v
 
 
+# The same for the text, where a layout wrapped a path over two lines (rich)
+# or printed one as a value (loguru's diagnose) before the capture's rewrite
+# saw it whole: the local prefixes alone are replaced, record by record.
+_HOME_PARTS = [re.escape(p.rstrip("/")) for p in {
+    os.environ.get("HARVEST_VENVS") or "",
+    os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                 "logdedup", "harvest"),
+} if p]
+TEXT_PATHS = [(re.compile(("(?:" + "|".join(_HOME_PARTS) + r")/[^/\s'\"]+").encode()),
+               b"/usr/local")] if _HOME_PARTS else []
+TEXT_PATHS += [(re.compile(rb"/[^\s'\"]*/\.pyenv/versions/[^/\s'\"]+"), b"/usr/local"),
+               (re.compile(rb"/[^\s'\"]*/scripts/harvest/http"), b"/srv/bot")]
+
+
+def clean_text(data, records):
+    """(data, records) with TEXT_PATHS rewritten inside each record's bytes."""
+    out, new = bytearray(), []
+    for r in records:
+        chunk = data[r["start"]:r["end"]]
+        for rx, rep in TEXT_PATHS:
+            chunk = rx.sub(rep, chunk)
+        r = dict(r)
+        r["start"] = len(out)
+        out += chunk
+        r["end"] = len(out)
+        new.append(r)
+    return bytes(out), new
+
+
 def kind_key(e):
     """lines.default_key with numbers masked: aiogram 2 logs f-strings, so
     its template is the formatted message."""
@@ -67,7 +96,12 @@ def kind_key(e):
     return tuple(SHAPE.sub("N", x) if isinstance(x, str) else x for x in k)
 
 
-def select_ids(records, version):
+# layouts that print a traceback at many times its plain size (loguru's
+# variable values, rich's panels): one traceback per exception class per file
+WIDE_TB = ("loguru", "rich", "rich-tb")
+
+
+def select_ids(records, version, wide=False):
     """Like lines.select_ids, on what the packs are about: at most PER_KIND
     records of a kind (one for a record with a traceback, which says nothing
     new the second time, and for DEBUG traces), every uncaught crash; then,
@@ -76,6 +110,8 @@ def select_ids(records, version):
     seen, kept = {}, []
     for e in records:
         k = kind_key(e)
+        if wide and e.get("exc_type") and not e.get("tb_module"):
+            k = ("wide-tb", e["exc_type"])
         n = seen.get(k, 0)
         long = e.get("exc_type") or len(e.get("msg") or "") > 400
         limit = 1 if long or e.get("level") == "DEBUG" else PER_KIND
@@ -92,13 +128,20 @@ def select_ids(records, version):
     return {e["id"] for e in kept}
 
 
+# what the committed .records keep of a record: enough to tell records apart
+# and label them again, not the whole text, which is in the .log at
+# start..end. Only the FULL layouts and the prefixed copies keep their
+# .records in the test data (the size); the others' labels come from the
+# same records.
+KEEP = ("id", "start", "end", "kind", "logger", "level", "msg", "exc_type", "tb_module", "label")
+
+
 def slim(r):
-    """A record for the test data: paths cleaned, and a message over 600
-    characters (an uncaught traceback written to stderr) cut, flagged: the
-    text itself is in the .log at start..end."""
-    r = {k: clean(v) for k, v in r.items()}
-    if len(r.get("msg") or "") > 600:
-        r["msg"] = r["msg"][:300] + " [...] " + r["msg"][-200:]
+    """A record for the test data: paths cleaned, the message cut to its
+    first 160 characters (`msg_cut` then says so)."""
+    r = {k: clean(r.get(k)) for k in KEEP if k in r}
+    if len(r.get("msg") or "") > 160:
+        r["msg"] = r["msg"][:160]
         r["msg_cut"] = True
     return r
 
@@ -107,12 +150,12 @@ def build_one(base, version, out_base):
     """Trim one layout file of a run to at most PER_KIND records of a kind,
     label its records and lines; returns the number of lines."""
     data, records = lines.load(base)
-    ids = select_ids(records, version)
+    ids = select_ids(records, version, wide=os.path.basename(base).split(".")[-1] in WIDE_TB)
     data, records = lines.cut(data, records, ids)
+    data, records = clean_text(data, records)
     for r in records:
         r["label"] = classify(r, version)  # on the whole message, before slim()
-    records = [slim(r) for r in records]
-    lines.save(out_base, data, records)
+    lines.save(out_base, data, records)  # whole, for the prefixed copies; slimmed below
     labels = lines.line_labels(data, records, lambda r: r["label"])
     with open(out_base + ".labels", "w") as f:
         f.write("".join(l + "\n" for l in labels))
@@ -183,12 +226,28 @@ def main():
             if not name.endswith(".records"):
                 continue
             scenario, layout = name[:-len(".records")].split(".", 1)
-            if layout not in FULL and not (
+            if scenario.startswith("token_"):
+                if layout not in FULL + TOKEN_LAYOUTS:
+                    continue
+            elif layout not in FULL and not (
                     layout in EVERY and scenario in MAIN[version.split("-")[0]]):
                 continue
             base = os.path.join(vdir, name[:-len(".records")])
             total += build_one(base, version, os.path.join(out, f"{version}.{scenario}.{layout}"))
         build_prefixed(out, version)
+    # the committed .records: slimmed, and only for the FULL layouts and the
+    # prefixed copies
+    for name in os.listdir(out):
+        if not name.endswith(".records"):
+            continue
+        path = os.path.join(out, name)
+        parts = name[:-len(".records")].split(".")
+        if parts[-1] not in FULL and parts[-2] not in FULL:
+            os.remove(path)
+            continue
+        recs = [slim(json.loads(l)) for l in open(path, encoding="utf-8") if l.strip()]
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
     print(f"{total} lines written to {out}")
 
 

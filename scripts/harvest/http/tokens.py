@@ -5,7 +5,7 @@ usage: tokens.py RAW VERSION...
 
 Looks for the realistic fake token (common.realistic_token()) and the dummy
 one in every record of each run's `basic` layout (RAW/VERSION/SCENARIO.basic.records
-and .log): in the message, in the exception's message, or only in the
+and .log): as written or URL-encoded (`%3A`), in the message, in the exception's message, or only in the
 traceback text (a source line or a chained exception), or in what was
 written to stderr outside logging. Prints one row per (version, logger,
 level, template, where).
@@ -23,6 +23,8 @@ SHAPE = re.compile(r"0x[0-9a-f]+|\d+")
 def main():
     raw = sys.argv[1]
     toks = [realistic_token(), TOKEN]
+    # an access log quotes the path URL-encoded: the colon as %3A
+    toks += [t.replace(":", "%3A") for t in toks]
     rows = {}
     for version in sys.argv[2:]:
         vdir = os.path.join(raw, version)
