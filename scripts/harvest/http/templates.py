@@ -15,6 +15,7 @@ import os
 import re
 import sys
 
+from build import clean
 from label_records import classify
 
 MASKS = [
@@ -25,7 +26,7 @@ MASKS = [
 
 
 def mask(s):
-    s = s.replace("\n", "⏎")
+    s = clean(s).replace("\n", "⏎")
     for rx, rep in MASKS:
         s = rx.sub(rep, s)
     return s[:220]
@@ -52,7 +53,11 @@ def main():
     print("`pathname`/`funcName`). `N` masks numbers, `<TOKEN>` the bot token, `⏎` a line")
     print("break inside the message. Lines written outside logging (uncaught tracebacks,")
     print("warnings) are not records and are not listed; they are `signal` when they are")
-    print("a traceback.\n")
+    print("a traceback. asyncio's `Unclosed client session` / `Unclosed connector` are")
+    print("logged by asyncio's default exception handler for aiohttp's")
+    print("`ClientSession.__del__` / `BaseConnector.__del__` (aiohttp/client.py,")
+    print("aiohttp/connector.py); `Task exception was never retrieved` by asyncio's")
+    print("`Task.__del__` (asyncio/base_events.py `default_exception_handler()`).\n")
     for vdir in sorted(glob.glob(os.path.join(raw, "*/"))):
         version = os.path.basename(vdir.rstrip("/"))
         pins = ""
@@ -72,7 +77,11 @@ def main():
                 if lab == "other":
                     continue
                 exc = r.get("exc_type") or ""
-                key = (lab, r["logger"], r["level"], mask(r.get("fmt") or r["msg"]), exc)
+                # the bot libraries put the exception class and text into the
+                # message's arguments: one row per wording they produce
+                detail = mask(r["msg"])[:90] if r["logger"].startswith(("aiogram", "telegram")) \
+                    and "%" in (r.get("fmt") or "") else ""
+                key = (lab, r["logger"], r["level"], mask(r.get("fmt") or r["msg"]), exc, detail)
                 if key not in seen:
                     seen[key] = [where(r["pathname"], r["funcName"]), mask(r["msg"]), set()]
                 seen[key][2].add(scenario)
@@ -82,7 +91,7 @@ def main():
             print(f"### {lab} ({len(rows)})\n")
             print("| logger | level | template (logged as) | exception | source | scenarios |")
             print("| --- | --- | --- | --- | --- | --- |")
-            for (l, logger, level, tmpl, exc), (src, example, scs) in rows:
+            for (l, logger, level, tmpl, exc, _), (src, example, scs) in rows:
                 shown = tmpl if tmpl == example else f"{tmpl} (e.g. {example})"
                 shown = shown.replace("|", "\\|")
                 print(f"| `{logger}` | {level} | {shown} | {exc or ''} | {src} | "
