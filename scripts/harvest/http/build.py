@@ -71,7 +71,14 @@ _HOME_PARTS = [re.escape(p.rstrip("/")) for p in {
 TEXT_PATHS = [(re.compile(("(?:" + "|".join(_HOME_PARTS) + r")/[^/\s'\"]+").encode()),
                b"/usr/local")] if _HOME_PARTS else []
 TEXT_PATHS += [(re.compile(rb"/[^\s'\"]*/\.pyenv/versions/[^/\s'\"]+"), b"/usr/local"),
-               (re.compile(rb"/[^\s'\"]*/scripts/harvest/http"), b"/srv/bot")]
+               (re.compile(rb"/[^\s'\"]*/scripts/harvest/http"), b"/srv/bot"),
+               # loguru's diagnose cuts a long repr: "defined at /root/.cache/logdedup..."
+               (re.compile(re.escape(os.path.expanduser("~")).encode() + rb"/[^\s'\"]*?\.\.\."),
+                b"/usr/local/lib/python3.11/..."),
+               # the checkout itself, when rich wrapped the driver's path inside it
+               (re.compile(re.escape(os.path.abspath(os.path.join(
+                   os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))).encode()),
+                b"/srv")]
 
 
 def clean_text(data, records):
@@ -133,7 +140,8 @@ def select_ids(records, version, wide=False):
 # start..end. Only the FULL layouts and the prefixed copies keep their
 # .records in the test data (the size); the others' labels come from the
 # same records.
-KEEP = ("id", "start", "end", "kind", "logger", "level", "msg", "exc_type", "tb_module", "label")
+KEEP = ("id", "start", "end", "kind", "logger", "level", "msg", "exc_type", "tb_module", "label",
+        "msg_cut")
 
 
 def slim(r):
@@ -238,7 +246,7 @@ def main():
     # the committed .records: slimmed, and only for the FULL layouts and the
     # prefixed copies
     for name in os.listdir(out):
-        if not name.endswith(".records"):
+        if not name.endswith(".records") or not name.startswith(tuple(v + "." for v in sys.argv[3:])):
             continue
         path = os.path.join(out, name)
         parts = name[:-len(".records")].split(".")
