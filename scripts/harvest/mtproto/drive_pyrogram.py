@@ -11,6 +11,8 @@ import asyncio
 import base64
 import gc
 import importlib
+import importlib.util
+import inspect
 import logging
 import os
 import signal
@@ -32,10 +34,40 @@ DURATION = {
 log = logging.getLogger("bot")
 
 
-def session_string(key):
-    # Storage.SESSION_STRING_FORMAT = ">BI?256sQ?": dc_id, api_id, test_mode, auth_key, user_id, is_bot
-    packed = struct.pack(">BI?256sQ?", 2, API_ID, False, key, USER_ID, True)
+def session_string(key, v1):
+    if v1:
+        # pyrogram 1.x Storage.SESSION_STRING_FORMAT_64 = ">B?256sQ?": dc_id, test_mode, auth_key,
+        # user_id, is_bot (MemoryStorage.open picks it from the string's length)
+        packed = struct.pack(">B?256sQ?", 2, False, key, USER_ID, True)
+    else:
+        # Storage.SESSION_STRING_FORMAT = ">BI?256sQ?": dc_id, api_id, test_mode, auth_key, user_id, is_bot
+        packed = struct.pack(">BI?256sQ?", 2, API_ID, False, key, USER_ID, True)
     return base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def package_of(lib):
+    """The import name: hydrogram; pyrofork from 2.4 on ("Full rebrand", commit 8353e5a2 on
+    its dev/2.4.x branch, released as 2.4.0rc1); pyrogram for pyrogram, pyrofork 2.3.x, kurigram."""
+    if lib == "hydrogram":
+        return "hydrogram"
+    if lib == "pyrofork" and importlib.util.find_spec("pyrofork") is not None:
+        return "pyrofork"
+    return "pyrogram"
+
+
+def make_client(mod, key):
+    """Client with an in-memory session holding the shared auth key."""
+    if "in_memory" not in inspect.signature(mod.Client.__init__).parameters:
+        # pyrogram 1.x: Client(session_name) where a long name is a session string
+        return mod.Client(session_string(key, True), api_id=API_ID, api_hash=API_HASH)
+    return mod.Client("harvest", api_id=API_ID, api_hash=API_HASH, in_memory=True,
+                      session_string=session_string(key, False))
+
+
+def invoke(app, query, **kw):
+    """Client.invoke (2.x) or Client.send (1.x): the raw call."""
+    call = app.invoke if hasattr(app, "invoke") else app.send
+    return call(query, **kw)
 
 
 def point_at_loopback(lib, pkg, port):
@@ -63,14 +95,13 @@ def point_at_loopback(lib, pkg, port):
 async def bot(args, pkg, port, server):
     mod = importlib.import_module(pkg)
     raw = mod.raw
-    app = mod.Client("harvest", api_id=API_ID, api_hash=API_HASH, in_memory=True,
-                     session_string=session_string(common.auth_key()))
+    app = make_client(mod, common.auth_key())
     n = {"updates": 0}
     # a user the bot talks to (raw API: the same in every fork and layer)
     peer = raw.types.InputPeerUser(user_id=USER_ID + 1, access_hash=1)
 
     def send(text):
-        return app.invoke(raw.functions.messages.SendMessage(
+        return invoke(app, raw.functions.messages.SendMessage(
             peer=peer, message=text, random_id=app.rnd_id() if hasattr(app, "rnd_id") else n["updates"]))
 
     @app.on_raw_update()
@@ -119,8 +150,8 @@ async def bot(args, pkg, port, server):
         # bot dies with it (uncaught)
         server.send_signal(signal.SIGTERM)
         server.wait()
-        await app.invoke(raw.functions.messages.SendMessage(peer=peer, message="bye", random_id=1),
-                         retries=1)
+        await invoke(app, raw.functions.messages.SendMessage(peer=peer, message="bye", random_id=1),
+                     retries=1)
     await app.stop()
 
 
@@ -130,7 +161,7 @@ def main():
     ap.add_argument("--scenario", required=True, choices=sorted(DURATION))
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    pkg = "hydrogram" if args.lib == "hydrogram" else "pyrogram"
+    pkg = package_of(args.lib)
 
     common.setup_logging(args.out, ["default", "asctime", "bot"])
     common.guard_loopback()

@@ -71,6 +71,9 @@ class PyroCodec:
     def rpc_error(self, code, msg):
         return self.raw.types.RpcError(error_code=code, error_message=msg).write()
 
+    def msgs_ack(self, ids):
+        return self.raw.types.MsgsAck(msg_ids=ids).write()
+
     def rpc_result_id(self):
         return self.raw.types.RpcResult.ID
 
@@ -144,6 +147,9 @@ class TelethonCodec:
     def rpc_error(self, code, msg):
         return bytes(self.types.RpcError(error_code=code, error_message=msg))
 
+    def msgs_ack(self, ids):
+        return bytes(self.types.MsgsAck(msg_ids=ids))
+
     def rpc_result_id(self):
         return self.core.RpcResult.CONSTRUCTOR_ID
 
@@ -211,39 +217,63 @@ class State:
 
 
 class Framing:
-    """Abridged / intermediate / full TCP transports, detected from the first bytes."""
+    """Abridged / intermediate / full TCP transports, detected from the first
+    bytes, and the obfuscated abridged transport (TCPAbridgedO, pyrogram 1.x's
+    default): a 64-byte nonce sets up AES-256-CTR in each direction
+    (https://core.telegram.org/mtproto/mtproto-transports#transport-obfuscation)."""
 
     def __init__(self, reader, writer):
         self.r, self.w = reader, writer
         self.kind = None
         self.out_seq = 0
+        self.rx = self.tx = None  # CTR ciphers when obfuscated
+        self._pending_len = None
+
+    async def _read(self, n):
+        data = await self.r.readexactly(n)
+        return self.rx.decrypt(data) if self.rx else data
 
     async def detect(self):
         first = await self.r.readexactly(1)
         if first == b"\xef":
             self.kind = "abridged"
             return
-        rest = await self.r.readexactly(3)
-        head = first + rest
+        head = first + await self.r.readexactly(3)
         if head in (b"\xee\xee\xee\xee", b"\xdd\xdd\xdd\xdd"):
             self.kind = "intermediate"
             return
-        self.kind = "full"
-        self._pending_len = struct.unpack("<i", head)[0]
+        seq = await self.r.readexactly(4)
+        n = struct.unpack("<i", head)[0]
+        if 12 <= n < 1 << 24 and seq == b"\0\0\0\0":
+            self.kind = "full"  # length, then seq_no 0 of the first packet
+            self._pending_len = n
+            return
+        import pyaes  # a dependency of pyrogram 1.x and its descendants
+        nonce = head + seq + await self.r.readexactly(56)
+        rev = nonce[55:7:-1]
+
+        def ctr(key, iv):
+            return pyaes.AESModeOfOperationCTR(bytes(key), counter=pyaes.Counter(int.from_bytes(iv, "big")))
+        self.rx, self.tx = ctr(nonce[8:40], nonce[40:56]), ctr(rev[0:32], rev[32:48])
+        tag = self.rx.decrypt(nonce)[56:60]
+        self.kind = {b"\xef" * 4: "abridged", b"\xee" * 4: "intermediate", b"\xdd" * 4: "intermediate"}.get(tag)
+        if self.kind is None:
+            raise ConnectionError(f"unknown obfuscated protocol tag {tag.hex()}")
 
     async def recv(self):
         if self.kind == "abridged":
-            n = (await self.r.readexactly(1))[0]
+            n = (await self._read(1))[0]
             if n == 0x7f:
-                n = int.from_bytes(await self.r.readexactly(3), "little")
-            return await self.r.readexactly(n * 4)
+                n = int.from_bytes(await self._read(3), "little")
+            return await self._read(n * 4)
         if self.kind == "intermediate":
-            n = struct.unpack("<i", await self.r.readexactly(4))[0]
-            return await self.r.readexactly(n)
-        if getattr(self, "_pending_len", None) is not None:
+            n = struct.unpack("<i", await self._read(4))[0]
+            return await self._read(n)
+        if self._pending_len is not None:
             n, self._pending_len = self._pending_len, None
-        else:
-            n = struct.unpack("<i", await self.r.readexactly(4))[0]
+            rest = await self.r.readexactly(n - 8)  # seq already read
+            return rest[:-4]
+        n = struct.unpack("<i", await self.r.readexactly(4))[0]
         rest = await self.r.readexactly(n - 4)
         return rest[4:-4]  # seq, payload, crc
 
@@ -251,12 +281,14 @@ class Framing:
         if self.kind == "abridged":
             n = len(data) // 4
             head = bytes([n]) if n < 127 else b"\x7f" + n.to_bytes(3, "little")
-            return head + data
-        if self.kind == "intermediate":
-            return struct.pack("<i", len(data)) + data
-        head = struct.pack("<ii", len(data) + 12, self.out_seq) + data
-        self.out_seq += 1
-        return head + struct.pack("<I", zlib.crc32(head))
+            out = head + data
+        elif self.kind == "intermediate":
+            out = struct.pack("<i", len(data)) + data
+        else:
+            head = struct.pack("<ii", len(data) + 12, self.out_seq) + data
+            self.out_seq += 1
+            out = head + struct.pack("<I", zlib.crc32(head))
+        return self.tx.encrypt(out) if self.tx else out
 
 
 class Conn:
@@ -266,6 +298,7 @@ class Conn:
         self.session_id = None
         self.seq = 0
         self.alive = True
+        self.acked = False
 
     def next_msg_id(self):
         st = self.srv.state
@@ -275,11 +308,14 @@ class Conn:
         st.last_msg_id = mid
         return mid
 
-    def encrypt(self, body):
+    def encrypt(self, body, content=True):
         key = self.srv.auth_key
-        self.seq += 1
+        # seq_no: odd for content-related messages, even (content count * 2) for acks
+        if content:
+            self.seq += 1
+        seq_no = self.seq * 2 - 1 if content else self.seq * 2
         data = (struct.pack("<q", 0) + self.session_id +
-                struct.pack("<qii", self.next_msg_id(), self.seq * 2 - 1, len(body)) + body)
+                struct.pack("<qii", self.next_msg_id(), seq_no, len(body)) + body)
         data += os.urandom(-(len(data) + 12) % 16 + 12)
         msg_key = hashlib.sha256(key[96:128] + data).digest()[8:24]
         aes_key, aes_iv = kdf(key, msg_key, 8)
@@ -294,10 +330,10 @@ class Conn:
         msg_id, _seq, length = struct.unpack("<qii", data[16:32])
         return session_id, msg_id, data[32:32 + length]
 
-    def send(self, body):
+    def send(self, body, content=True):
         if self.session_id is None or not self.alive:
             return
-        self.w.write(self.f.frame(self.encrypt(body)))
+        self.w.write(self.f.frame(self.encrypt(body, content)))
 
     def answer(self, msg_id, obj):
         c = self.srv.codec
@@ -332,6 +368,11 @@ class Conn:
             self.session_id, msg_id, body = self.decrypt(packet)
             if self.srv.silent:
                 continue
+            if not self.acked:
+                # a DC acknowledges the first message of a session; that ack has
+                # seq_no 0, which pyrogram 1.x takes its clock from (MsgId.set_server_time)
+                self.acked = True
+                self.send(self.srv.codec.msgs_ack([msg_id]), content=False)
             try:
                 obj = self.srv.codec.read(body)
             except Exception as e:  # an object this server does not know: ignore it
