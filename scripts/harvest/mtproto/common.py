@@ -5,6 +5,7 @@ import hashlib
 import logging
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -12,53 +13,36 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The formats a bot's logging.basicConfig() typically uses. Each run writes
-# one file per format (same run, same records, different rendering).
-FORMATS = {
-    # logging.basicConfig(level=logging.DEBUG)
-    "default": (logging.DEBUG, logging.BASIC_FORMAT, None),
-    # the format from the logging cookbook, common in bots
-    "asctime": (logging.INFO, "%(asctime)s - %(name)s - %(levelname)s - %(message)s", None),
-    # the format of many Pyrogram bot templates
-    "bot": (logging.INFO, "[%(asctime)s - %(levelname)s] - %(name)s - %(message)s", "%d-%b-%y %H:%M:%S"),
-}
+sys.path.insert(0, os.path.dirname(HERE))
+import layouts  # noqa: E402  (scripts/harvest/layouts.py: one run, every layout)
+
+_SITE = re.compile(r"/\S*?/lib/python3\.\d+/site-packages/")
+_STDLIB = re.compile(r"/\S*?/lib/python3\.\d+/(?=[a-z_]+[/.])")
+_SCRIPTS = re.compile(re.escape(HERE) + "/")
 
 
-class Tee:
-    """sys.stderr replacement: what Python prints outside logging (uncaught
-    tracebacks, warnings) goes to every format's file, in order."""
-
-    def __init__(self, streams):
-        self.streams = streams
-
-    def write(self, s):
-        for st in self.streams:
-            st.write(s)
-        return len(s)
-
-    def flush(self):
-        for st in self.streams:
-            st.flush()
-
-    def isatty(self):
-        return False
+def rewrite_paths(text):
+    """Paths of this machine, made to look like any installation: the venv's
+    site-packages and the interpreter's stdlib under /usr/local, the driver
+    under /srv/bot."""
+    text = _SITE.sub("/usr/local/lib/python3.11/site-packages/", text)
+    text = _STDLIB.sub("/usr/local/lib/python3.11/", text)
+    return _SCRIPTS.sub("/srv/bot/", text)
 
 
-def setup_logging(prefix, formats):
-    streams = []
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG)
-    for name in formats:
-        level, fmt, datefmt = FORMATS[name]
-        st = open(f"{prefix}.{name}.log", "w", buffering=1)
-        h = logging.StreamHandler(st)
-        h.setLevel(level)
-        h.setFormatter(logging.Formatter(fmt, datefmt))
-        root.addHandler(h)
-        streams.append(st)
-    sys.stderr = Tee(streams)
-    logging.captureWarnings(True)
-    return streams
+def add_capture_args(ap):
+    ap.add_argument("--layouts", default="all", help="layouts.parse_names() value (default: all)")
+    ap.add_argument("--no-capture", action="store_true",
+                    help="configure no logging at all: what a bot with no logging setup prints "
+                         "(run as `driver.py ... 2>&1 > FILE`); --out is then unused")
+
+
+def setup_capture(args):
+    """layouts.Capture on args.out, or nothing with --no-capture. Capture
+    closes itself at exit, after an uncaught crash has been printed."""
+    if args.no_capture:
+        return None
+    return layouts.Capture(args.out, names=layouts.parse_names(args.layouts), rewrite=rewrite_paths)
 
 
 def guard_loopback():

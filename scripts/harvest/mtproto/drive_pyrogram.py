@@ -25,10 +25,12 @@ import common  # noqa: E402
 API_ID = 12345
 API_HASH = "0123456789abcdef0123456789abcdef"  # dummy
 USER_ID = 777000111
+BOT_TOKEN = "123456:harvest-dummy-token"
 
 DURATION = {
     "wobble": 95, "refused": 20, "accept-hang": 35, "reset-on-accept": 20, "garbage": 30,
     "auth-unregistered": 15, "auth-in-handler": 30,
+    "flood": 40, "clock": 40, "authgen": 30,
 }
 
 log = logging.getLogger("bot")
@@ -56,8 +58,14 @@ def package_of(lib):
 
 
 def make_client(mod, key):
-    """Client with an in-memory session holding the shared auth key."""
-    if "in_memory" not in inspect.signature(mod.Client.__init__).parameters:
+    """Client with an in-memory session holding the shared auth key; with
+    key None, a bot that has no auth key yet and must create one."""
+    v1 = "in_memory" not in inspect.signature(mod.Client.__init__).parameters
+    if key is None:
+        if v1:
+            return mod.Client(":memory:", api_id=API_ID, api_hash=API_HASH, bot_token=BOT_TOKEN)
+        return mod.Client("harvest", api_id=API_ID, api_hash=API_HASH, in_memory=True, bot_token=BOT_TOKEN)
+    if v1:
         # pyrogram 1.x: Client(session_name) where a long name is a session string
         return mod.Client(session_string(key, True), api_id=API_ID, api_hash=API_HASH)
     return mod.Client("harvest", api_id=API_ID, api_hash=API_HASH, in_memory=True,
@@ -95,7 +103,7 @@ def point_at_loopback(lib, pkg, port):
 async def bot(args, pkg, port, server):
     mod = importlib.import_module(pkg)
     raw = mod.raw
-    app = make_client(mod, common.auth_key())
+    app = make_client(mod, None if args.scenario == "authgen" else common.auth_key())
     n = {"updates": 0}
     # a user the bot talks to (raw API: the same in every fork and layer)
     peer = raw.types.InputPeerUser(user_id=USER_ID + 1, access_hash=1)
@@ -119,7 +127,7 @@ async def bot(args, pkg, port, server):
                                  return_exceptions=True)
 
     dur = DURATION[args.scenario]
-    if args.scenario in ("refused", "accept-hang", "reset-on-accept", "garbage"):
+    if args.scenario in ("refused", "accept-hang", "reset-on-accept", "garbage", "authgen"):
         # start() never returns while the DC is unreachable; a supervisor
         # (systemd, docker) would kill the bot: stop it ourselves.
         try:
@@ -128,7 +136,13 @@ async def bot(args, pkg, port, server):
             log.warning("start() did not finish in %ss, stopping", dur)
         return
 
-    await app.start()  # auth-unregistered: raises here, uncaught, like a real bot
+    try:
+        # auth-unregistered: raises here, uncaught, like a real bot
+        await asyncio.wait_for(app.start(), dur)
+    except asyncio.TimeoutError:
+        # clock: pyrogram 2.x discards every packet and never starts
+        log.warning("start() did not finish in %ss, stopping", dur)
+        return
     log.info("bot started")
     b = asyncio.ensure_future(burst())
     await asyncio.sleep(dur)
@@ -160,10 +174,11 @@ def main():
     ap.add_argument("--lib", required=True, choices=["pyrogram", "pyrofork", "kurigram", "hydrogram"])
     ap.add_argument("--scenario", required=True, choices=sorted(DURATION))
     ap.add_argument("--out", required=True)
+    common.add_capture_args(ap)
     args = ap.parse_args()
     pkg = package_of(args.lib)
 
-    common.setup_logging(args.out, ["default", "asctime", "bot"])
+    common.setup_capture(args)
     common.guard_loopback()
 
     server = None
@@ -177,7 +192,6 @@ def main():
     finally:
         if server is not None and server.poll() is None:
             server.terminate()
-        logging.shutdown()
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ class PyroCodec:
     def msgs_ack(self, ids):
         return self.raw.types.MsgsAck(msg_ids=ids).write()
 
+    def bad_msg(self, msg_id, code):
+        return self.raw.types.BadMsgNotification(bad_msg_id=msg_id, bad_msg_seqno=0, error_code=code).write()
+
     def rpc_result_id(self):
         return self.raw.types.RpcResult.ID
 
@@ -149,6 +152,9 @@ class TelethonCodec:
 
     def msgs_ack(self, ids):
         return bytes(self.types.MsgsAck(msg_ids=ids))
+
+    def bad_msg(self, msg_id, code):
+        return bytes(self.types.BadMsgNotification(bad_msg_id=msg_id, bad_msg_seqno=0, error_code=code))
 
     def rpc_result_id(self):
         return self.core.RpcResult.CONSTRUCTOR_ID
@@ -299,10 +305,12 @@ class Conn:
         self.seq = 0
         self.alive = True
         self.acked = False
+        self.corrupt = False
 
     def next_msg_id(self):
         st = self.srv.state
-        mid = int(time.time() * 2 ** 32) & ~3 | 1
+        # a DC whose clock is `skew` seconds ahead: the client's clock is behind
+        mid = int((time.time() + self.srv.plan.get("skew", 0)) * 2 ** 32) & ~3 | 1
         if mid <= st.last_msg_id:
             mid = st.last_msg_id + 4
         st.last_msg_id = mid
@@ -333,7 +341,11 @@ class Conn:
     def send(self, body, content=True):
         if self.session_id is None or not self.alive:
             return
-        self.w.write(self.f.frame(self.encrypt(body, content)))
+        data = self.f.frame(self.encrypt(body, content))
+        if self.corrupt:
+            self.corrupt = False
+            data = data[:-4] + bytes(b ^ 0x5a for b in data[-4:])
+        self.w.write(data)
 
     def answer(self, msg_id, obj):
         c = self.srv.codec
@@ -351,6 +363,12 @@ class Conn:
             return
         if name in ("MsgsAck",) or name.startswith("MsgsAck"):
             return
+        self.srv.last_request = (self, msg_id)
+        if self.srv.badmsg_left > 0:
+            # the DC rejects the requests of a client whose clock is wrong
+            self.srv.badmsg_left -= 1
+            self.send(c.bad_msg(msg_id, self.srv.plan["badmsg"][1]), content=False)
+            return
         err = self.srv.scenario_error(name)
         if err:
             body = c.rpc_error(*err)
@@ -363,6 +381,12 @@ class Conn:
     async def reader_loop(self):
         while self.alive:
             packet = await self.f.recv()
+            if len(packet) >= 8 and packet[:8] == b"\0" * 8 and self.srv.plan.get("plain") == "rst":
+                # a key exchange (req_pq_multi): the DC drops the connection
+                # mid auth-key generation, as during a DC migration
+                note("plaintext message: reset")
+                _rst(self.w)
+                return
             if len(packet) < 24 or packet[:8] != self.srv.auth_key_id:
                 continue
             self.session_id, msg_id, body = self.decrypt(packet)
@@ -406,16 +430,41 @@ class Server:
         self.silent = False
         self.server = None
         self.plan = SCENARIOS[args.scenario]
+        self.calls = {}
+        self.last_request = None
+        self.badmsg_left = 0
 
     def scenario_error(self, name):
         errs = self.plan.get("errors", {})
         for k, v in errs.items():
             if name.startswith(k):
                 return v
+        for k, cycle in self.plan.get("errors_cycle", {}).items():
+            if name.startswith(k):
+                n = self.calls[k] = self.calls.get(k, 0) + 1
+                return cycle[(n - 1) % len(cycle)]
         return None
+
+    async def clock_check(self):
+        """`badmsg`: (after, code): `after` seconds in, answer the client's
+        latest request with bad_msg_notification `code` (16: msg_id too low),
+        as a DC does when the client's clock is wrong."""
+        after, code = self.plan["badmsg"]
+        await asyncio.sleep(after)
+        if self.last_request is not None:
+            conn, msg_id = self.last_request
+            note("bad_msg_notification", code, "for", msg_id)
+            conn.send(self.codec.bad_msg(msg_id, code), content=False)
+            self.badmsg_left = 2  # and the next two requests too
+            try:
+                await conn.w.drain()
+            except Exception:
+                pass
 
     async def listen(self):
         self.server = await asyncio.start_server(self.on_conn, HOST, self.args.port)
+        if "badmsg" in self.plan and not getattr(self, "clock_task", None):
+            self.clock_task = asyncio.ensure_future(self.clock_check())
 
     async def on_conn(self, reader, writer):
         st = self.state
@@ -489,6 +538,19 @@ class Server:
             await asyncio.sleep(25)
             self.silent = False
             w.close()
+        elif then == "transport-429":
+            w.write(conn.f.frame(struct.pack("<i", -429)))
+            await w.drain()
+            await asyncio.sleep(1)
+            w.close()
+        elif then == "badcrc":
+            # one frame damaged on the way: a wrong CRC (full transport) or
+            # flipped payload bytes (the others)
+            conn.corrupt = True
+            conn.send(self.codec.update(self.state))
+            await w.drain()
+            await asyncio.sleep(6)
+            w.close()
         elif then == "transport-404":
             w.write(conn.f.frame(struct.pack("<i", -404)))
             await w.drain()
@@ -517,9 +579,21 @@ SCENARIOS = {
     "wobble": {
         "push": 0.4,
         "down_for": 8,
-        "conns": [("rst", 6), ("midframe", 4), ("garbage-framed", 4), ("silence", 3),
+        "conns": [("rst", 6), ("midframe", 4), ("garbage-framed", 4), ("badcrc", 3), ("silence", 3),
                   ("down", 3), ("serve", 3600)],
     },
+    # the bot sends too fast: FLOOD_WAIT on some of its messages, short ones
+    # (the library sleeps them itself) and long ones (raised into the
+    # handler), then a transport-level flood error (-429)
+    "flood": {"push": 0.5,
+              "errors_cycle": {"SendMessage": [None, None, (420, "FLOOD_WAIT_3"), None, None, None,
+                                               (420, "FLOOD_WAIT_120")]},
+              "conns": [("transport-429", 20), ("serve", 3600)]},
+    # the client's clock is 10 minutes behind the DC's: the DC's msg_ids look
+    # far in the future, and after a while it answers bad_msg_notification 16
+    "clock": {"push": 0.5, "skew": 600, "badmsg": (12, 16), "conns": [("serve", 3600)]},
+    # a bot without an auth key: the DC drops every key exchange
+    "authgen": {"plain": "rst", "conns": [("serve", 3600)]},
     # the DC accepts and never answers
     "accept-hang": {"conns": [("hang", 30)]},
     # every connection is reset as soon as it is accepted
