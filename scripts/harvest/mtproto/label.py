@@ -14,9 +14,9 @@ keeps in DESTDIR the layouts below, each with a .labels file (one word per
 line, from the records: lines.write_labels) and its .records. A few files
 also go out behind a docker compose and a journald prefix (prefix.py).
 
-The label of a record comes from `classify()`: the libraries' source, its
-logger, level, message and exception, never the layout's text, and never
-the rule packs. Its decisions are in scripts/harvest/README.md ("Labels").
+The label of a record comes from `classify_record()` in trim_and_label.py:
+the libraries' source, its logger, level, message and exception, never the
+layout's text, and never the rule packs. Its decisions are in scripts/harvest/README.md ("Labels").
 """
 import glob
 import os
@@ -31,6 +31,7 @@ sys.path.insert(0, HERE)
 
 import layouts  # noqa: E402
 import lines  # noqa: E402
+from trim_and_label import classify_record as classify  # noqa: E402
 
 # scenarios where something must reach the operator: kept in every layout
 SIGNAL_SCENARIOS = {"wobble", "auth-unregistered", "auth-in-handler", "flood", "clock", "authgen"}
@@ -39,104 +40,6 @@ BASE_LAYOUTS = {"basic", "bare", "loguru"}
 # runs also written behind a collector's prefix: (scenario, layout, kind)
 PREFIXED = [("wobble", "basic", "compose"), ("wobble", "asctime", "journald"),
             ("wobble", "loguru", "compose"), ("flood", "basic", "journald")]
-
-# -- what the libraries retry or recover from by themselves -----------------
-NETWORK_EXC = {
-    "builtins.OSError", "builtins.ConnectionError", "builtins.ConnectionResetError",
-    "builtins.ConnectionAbortedError", "builtins.BrokenPipeError", "builtins.ConnectionRefusedError",
-    "builtins.TimeoutError", "asyncio.exceptions.TimeoutError", "asyncio.exceptions.IncompleteReadError",
-}
-# a frame damaged on the way: what Telethon's receive loop catches as
-# "Unhandled error while receiving data" and then reconnects from
-TRANSPORT_EXC = NETWORK_EXC | {
-    "telethon.errors.common.InvalidChecksumError", "telethon.errors.common.InvalidBufferError",
-}
-AUTH = re.compile(r"AUTH_KEY|AuthKey(Unregistered|NotFound|Duplicated|Invalid)|auth key not found|"
-                  r"does not know about the current auth key|SESSION_REVOKED|SessionRevoked|"
-                  r"USER_DEACTIVATED|UserDeactivated")
-# the client's clock is wrong: it must be fixed by the operator
-CLOCK = re.compile(r"msg_id is too (low|high)|msg_id belongs to over \d+ seconds in the (future|past)|"
-                   r"^BadMsgNotification: |Server sent a very (new|old) message|"
-                   r"Too many messages had to be ignored consecutively|System clock is wrong")
-
-PYRO_NOISE = [re.compile(p) for p in (
-    r"^Send exception: ", r"^Close exception: ", r"^Unable to connect due to network issues",
-    r"^Connection failed! Trying again", r'^\[\d+\] Retrying ".*" due to', r"^Retrying due to ",
-    r'^\[\d+\] Retrying \S+ due to', r"^Discarding packet: ", r"^Restarting session due to ",
-    r"^Connection failed: ", r"^Send failed: ", r"^Reconnecting too frequently",
-    r"^Timed out waiting for marker event",
-    # reconnect chatter (INFO): the session restarts itself
-    r"^Connecting\.\.\.$", r"^Connected! ", r"^Disconnected$", r"^Session (started|stopped)$",
-    r"^(NetworkTask|PingTask) (started|stopped)$", r"^Session initialized: ", r"^Device: ", r"^System: ",
-    r"^Connecting to \S+:\d+$", r"^Connection established$", r"^Session state changed: ",
-    r"^Start creating a new auth key on DC\d+",
-)]
-TELETHON_NOISE = [re.compile(p) for p in (
-    r"^Server closed the connection: ", r"^<class '[A-Za-z.]+'> during disconnect: ",
-    r"^The server closed the connection while sending", r"^Server response had invalid (checksum|buffer)",
-    r"^Connection closed while (receiving|sending) data", r"^Closing current connection to begin reconnect",
-    r"^Connecting to \S+\.\.\.$", r"^Connection to \S+ complete!$", r"^Attempt \d+ at connecting failed",
-    r"^Failed reconnection attempt \d+", r"^Security error while unpacking a received message",
-    r"^Server sent invalid buffer", r"^Invalid buffer ", r"^Cannot get difference since the network is down",
-    r"^Type [0-9a-f]+ not found, remaining data", r"^Connection error \d+ during auth_key gen",
-    r"^Disconnecting from \S+\.\.\.$", r"^Disconnection from \S+ complete!$",
-)]
-
-
-def _exc_types(e):
-    return [t for t in [e.get("exc_type")] + list(e.get("exc_chain") or []) if t]
-
-
-def classify(e):
-    """noise, signal or other for one .records entry."""
-    msg = e.get("msg") or ""
-    exc = e.get("exc_type")
-    text = " ".join([msg, e.get("exc_msg") or ""] + _exc_types(e))
-    if e.get("tb_module"):
-        return "signal"  # an uncaught crash
-    if AUTH.search(text):
-        return "signal"
-    if e["kind"] != "log":
-        # outside logging: an uncaught exception in a thread or an
-        # unraisable one is a signal; warnings and prints are not
-        return "signal" if exc and not (e.get("template") or "").startswith("warning") and \
-            "Warning" not in exc else "other"
-    level, name = e["level"], e["logger"] or ""
-    if name == "asyncio":
-        if msg == "socket.send() raised exception.":
-            return "noise"
-        if msg.startswith(("Task was destroyed but it is pending", "Task exception was never retrieved",
-                           "Future exception was never retrieved", "Unclosed")):
-            return "signal"
-        return "other"
-    top = name.split(".")[0]
-    if top in ("pyrogram", "pyrofork", "hydrogram"):
-        if CLOCK.search(msg):
-            return "signal"
-        if name.endswith(".dispatcher") and level == "ERROR":
-            # a handler's exception: a network error is the reconnect seen from
-            # the handler; anything else (its own bug, a FloodWait) is a signal
-            return "noise" if exc in NETWORK_EXC else "signal"
-        if msg.startswith("Server sent transport error") or msg.startswith('Server sent "-'):
-            return "signal" if "404" in msg else "noise"
-        if level in ("INFO", "WARNING", "ERROR") and any(p.search(msg) for p in PYRO_NOISE):
-            return "noise"
-        return "signal" if level in ("ERROR", "CRITICAL") else "other"
-    if top == "telethon":
-        if CLOCK.search(msg):
-            return "signal"
-        if name == "telethon.client.updates" and msg.startswith("Unhandled exception on"):
-            return "noise" if exc in NETWORK_EXC else "signal"
-        if msg.startswith(("Automatic reconnection failed", "Server indicated flood error")):
-            return "signal"
-        if msg == "Unhandled error while receiving data":
-            # the receive loop reconnects; a damaged frame is network weather
-            return "noise" if exc in TRANSPORT_EXC else "signal"
-        if level in ("INFO", "WARNING", "ERROR") and any(p.search(msg) for p in TELETHON_NOISE):
-            return "noise"
-        return "signal" if level in ("ERROR", "CRITICAL") else "other"
-    return "signal" if level in ("ERROR", "CRITICAL") else "other"
-
 
 # -- trimming -----------------------------------------------------------------
 def choose(records, per_kind=3, debug_cap=8, max_records=60):
