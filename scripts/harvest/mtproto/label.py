@@ -7,18 +7,21 @@ RAWDIR holds what run.sh's drivers wrote: for each run LIB-VERSION.SCENARIO
 one LIB-VERSION.SCENARIO.LAYOUT.log + .records per layout (layouts.py), and
 LIB-VERSION.wobble.nocfg.raw, the same bot with no logging configured.
 
-For every run this picks the records to keep (at most 3 of one kind, a few
-short DEBUG ones, every crash, at most 60: the start and the end of the
+For every run this picks the records to keep (at most 2 of one kind, 1 with
+a traceback, 3 short DEBUG ones, every crash, at most 24: the start and the end of the
 run), cuts every layout file to those same records (lines.trim_run), and
 keeps in DESTDIR the layouts below, each with a .labels file (one word per
-line, from the records: lines.write_labels) and its .records. A few files
-also go out behind a docker compose and a journald prefix (prefix.py).
+line, from the records: lines.write_labels) and its .records: every field
+in the `basic` layout's, the byte ranges only in the others' (the fields
+are the same in every layout of a run: join them by id). A few files also
+go out behind a docker compose and a journald prefix (prefix.py).
 
 The label of a record comes from `classify_record()` in trim_and_label.py:
 the libraries' source, its logger, level, message and exception, never the
 layout's text, and never the rule packs. Its decisions are in scripts/harvest/README.md ("Labels").
 """
 import glob
+import json
 import os
 import re
 import subprocess
@@ -38,32 +41,53 @@ SIGNAL_SCENARIOS = {"wobble", "auth-unregistered", "auth-in-handler", "flood", "
 # every scenario is kept in these
 BASE_LAYOUTS = {"basic", "bare", "loguru"}
 # runs also written behind a collector's prefix: (scenario, layout, kind)
-PREFIXED = [("wobble", "basic", "compose"), ("wobble", "asctime", "journald"),
-            ("wobble", "loguru", "compose"), ("flood", "basic", "journald")]
+PREFIXED = [("wobble", "basic", "compose"), ("wobble", "asctime", "journald"), ("flood", "basic", "journald")]
+PREFIXED_VERSIONS = {"pyrogram-1.4.16", "pyrogram-2.0.106", "pyrofork-2.4.0rc1", "telethon-1.24.0",
+                     "telethon-1.45.0"}
+# the layout whose .records keep every field; the others keep the byte
+# ranges only (id, kind, start, end): the fields are the same in every
+# layout of a run, joined by id
+FULL_RECORDS = "basic"
 
 # -- trimming -----------------------------------------------------------------
-def choose(records, per_kind=3, debug_cap=8, max_records=60):
+def kind_key(e):
+    """lines.default_key with numbers folded and only the first line of the
+    message: asyncio's `Task exception was never retrieved` message holds the
+    task's repr (ids, addresses), and each one would be a kind of its own."""
+    key = lines.default_key(e)
+    return tuple(re.sub(r"\d+", "N", k.split("\n", 1)[0]) if isinstance(k, str) else k for k in key)
+
+
+def choose(records, per_kind=2, debug_cap=3, max_records=24):
     """The record ids a run keeps (chosen on its fullest layout)."""
     seen = Counter()
     debug = 0
     kept = []
     for e in records:
-        k = lines.default_key(e)
+        k = kind_key(e)
         seen[k] += 1
         if e.get("tb_module"):
             kept.append(e["id"])
             continue
-        if seen[k] > per_kind:
-            continue
+        if seen[k] > (1 if e.get("exc_type") else per_kind):
+            continue  # tracebacks are long in rich-tb and loguru: one of a kind
         if e.get("level") == "DEBUG":
             debug += 1
-            if debug > debug_cap or e["end"] - e["start"] > 400:
+            if debug > debug_cap or e["end"] - e["start"] > 300:
                 continue
         kept.append(e["id"])
     if len(kept) > max_records:
         head = max_records // 2
         kept = kept[:head] + kept[len(kept) - (max_records - head):]
     return set(kept)
+
+
+def slim(base):
+    """Keep only the byte ranges in BASE.records (after its labels are written)."""
+    records = layouts.read_records(base + ".records")
+    with open(base + ".records", "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps({k: r[k] for k in ("id", "kind", "start", "end")}, separators=(",", ":")) + "\n")
 
 
 def runs(raw):
@@ -97,10 +121,13 @@ def label_run(raw, dest, run):
         lines.save(base, data, records)
         counts.update(lines.write_labels(base + ".log", classify))
         for sc, lay, kind in PREFIXED:
-            if sc == scenario and lay == layout:
+            if sc == scenario and lay == layout and run.rsplit(".", 1)[0] in PREFIXED_VERSIONS:
                 subprocess.run([sys.executable, os.path.join(os.path.dirname(HERE), "prefix.py"), kind,
                                 base + ".log"], check=True, stdout=subprocess.DEVNULL)
                 lines.write_labels(f"{base}.{kind}.log", classify)
+                slim(f"{base}.{kind}")
+        if layout != FULL_RECORDS:
+            slim(base)
     return counts
 
 
