@@ -601,8 +601,10 @@ SCENARIOS = {
     # the peer answers with garbage bytes
     "garbage": {"conns": [("garbage-at-once", 200)]},
     # the auth key is no longer known: an RPC error at start-up
+    # (Telethon then logs in again with the bot token: that fails the same way)
     "auth-unregistered": {"errors": {"GetState": (401, "AUTH_KEY_UNREGISTERED"),
-                                     "GetUsers": (401, "AUTH_KEY_UNREGISTERED")},
+                                     "GetUsers": (401, "AUTH_KEY_UNREGISTERED"),
+                                     "ImportBotAuthorization": (401, "AUTH_KEY_UNREGISTERED")},
                           "conns": [("serve", 3600)]},
     # a running bot whose requests start failing with an auth error,
     # then the DC says the auth key is unknown at transport level

@@ -7,9 +7,9 @@ RAWDIR holds what run.sh's drivers wrote: for each run LIB-VERSION.SCENARIO
 one LIB-VERSION.SCENARIO.LAYOUT.log + .records per layout (layouts.py), and
 LIB-VERSION.wobble.nocfg.raw, the same bot with no logging configured.
 
-For every run this picks the records to keep (at most 2 of one kind, 1 with
-a traceback, 3 short DEBUG ones, every crash, at most 24: the start and the end of the
-run), cuts every layout file to those same records (lines.trim_run), and
+For every run this picks the records to keep (the first of every kind and
+every crash; then up to 24 records in all with a second one of a kind and 3
+short DEBUG ones), cuts every layout file to those same records (lines.trim_run), and
 keeps in DESTDIR the layouts below, each with a .labels file (one word per
 line, from the records: lines.write_labels) and its .records: every field
 in the `basic` layout's, the byte ranges only in the others' (the fields
@@ -36,8 +36,11 @@ import layouts  # noqa: E402
 import lines  # noqa: E402
 from trim_and_label import classify_record as classify  # noqa: E402
 
-# scenarios where something must reach the operator: kept in every layout
-SIGNAL_SCENARIOS = {"wobble", "auth-unregistered", "auth-in-handler", "flood", "clock", "authgen"}
+# scenarios where something must reach the operator: kept in every layout.
+# Not auth-unregistered: its one signal is the start-up crash, which Python
+# prints outside logging, byte for byte the same in every layout (the auth
+# errors a layout formats are in auth-in-handler)
+SIGNAL_SCENARIOS = {"wobble", "auth-in-handler", "flood", "clock", "authgen"}
 # every scenario is kept in these
 BASE_LAYOUTS = {"basic", "bare", "loguru"}
 # runs also written behind a collector's prefix: (scenario, layout, kind)
@@ -59,27 +62,26 @@ def kind_key(e):
 
 
 def choose(records, per_kind=2, debug_cap=3, max_records=24):
-    """The record ids a run keeps (chosen on its fullest layout)."""
+    """The record ids a run keeps (chosen on its fullest layout): the first of
+    every kind and every crash, then, up to `max_records`, a second one of
+    a kind (one only for a record with a traceback: tracebacks are long in
+    rich-tb and loguru), and a few short DEBUG records."""
     seen = Counter()
+    first, more = [], []
     debug = 0
-    kept = []
     for e in records:
         k = kind_key(e)
         seen[k] += 1
-        if e.get("tb_module"):
-            kept.append(e["id"])
-            continue
-        if seen[k] > (1 if e.get("exc_type") else per_kind):
-            continue  # tracebacks are long in rich-tb and loguru: one of a kind
         if e.get("level") == "DEBUG":
             debug += 1
-            if debug > debug_cap or e["end"] - e["start"] > 300:
-                continue
-        kept.append(e["id"])
-    if len(kept) > max_records:
-        head = max_records // 2
-        kept = kept[:head] + kept[len(kept) - (max_records - head):]
-    return set(kept)
+            if debug <= debug_cap and e["end"] - e["start"] <= 300:
+                more.append(e["id"])
+            continue
+        if e.get("tb_module") or seen[k] == 1:
+            first.append(e["id"])
+        elif seen[k] <= per_kind and not e.get("exc_type"):
+            more.append(e["id"])
+    return set(first) | set(more[:max(0, max_records - len(first))])
 
 
 def slim(base):
