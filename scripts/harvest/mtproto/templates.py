@@ -116,6 +116,36 @@ def shape(text, n=150):
     return text if len(text) <= n else text[:n] + "…"
 
 
+def differences(per):
+    """Noise and signal templates that not every version of a family logs
+    (logger names without their package: pyrofork.session.session and
+    pyrogram.session.session are one), with the versions that do."""
+    families = {"pyrogram family (pyrogram, pyrofork, kurigram, hydrogram)": ("pyrogram", "pyrofork", "kurigram",
+                                                                              "hydrogram"),
+                "telethon": ("telethon",)}
+    print("## Wording and logger differences between versions\n")
+    print("Noise and signal templates (log records only) that some versions of a family log and others do not,")
+    print("in this harvest. A template missing from a version may also be one its run did not reach: the")
+    print("source column of the version's own table says where it comes from.\n")
+    for title, libs in families.items():
+        vers = [lv for lv in per if lv.split("-", 1)[0] in libs]
+        seen = OrderedDict()
+        for lv in vers:
+            for (logger, level, msg, exc, lab) in per[lv]:
+                if lab == "other" or logger in ("stderr", "stdout", "asyncio") or not logger:
+                    continue
+                key = (".".join(logger.split(".")[1:]), level, msg)
+                seen.setdefault(key, set()).add(lv)
+        rows = [(k, v) for k, v in seen.items() if len(v) < len(vers)]
+        print(f"### {title}\n")
+        print("| logger (no package) | level | message | logged by |")
+        print("|---|---|---|---|")
+        for (logger, level, msg), v in sorted(rows, key=lambda kv: (kv[0][0], kv[0][2])):
+            cell = msg.replace("|", "\\|").replace("`", "'")
+            print(f"| {logger} | {level} | {cell} | {', '.join(sorted(v))} |")
+        print()
+
+
 def main():
     data, venvs = sys.argv[1], sys.argv[2]
     per = OrderedDict()
@@ -142,6 +172,7 @@ def main():
     print("(DEBUG left out). Label from `trim_and_label.py`'s `classify_record()`; source = the logging call in the installed")
     print("package whose first argument matches (path relative to site-packages, line, function).")
     print("Digits are folded to N. `stderr` rows are what Python printed outside logging.\n")
+    differences(per)
     for libver, d in per.items():
         lib, ver = libver.split("-", 1)
         site = glob.glob(os.path.join(venvs, libver, "lib", "python3*", "site-packages"))

@@ -112,6 +112,8 @@ PYRO_NOISE = [re.compile(p) for p in (
 )]
 TELETHON_NOISE = [re.compile(p) for p in (
     r"^Server closed the connection: ", r"^<class '[A-Za-z.]+'> during disconnect: ",
+    # 1.24's connection loop
+    r"^The server closed the connection$", r"^The server response had an invalid checksum$",
     r"^The server closed the connection while sending", r"^Server response had invalid (checksum|buffer)",
     r"^Connection closed while (receiving|sending) data", r"^Closing current connection to begin reconnect",
     r"^Connecting to \S+\.\.\.$", r"^Connection to \S+ complete!$", r"^Attempt \d+ at connecting failed",
@@ -168,9 +170,11 @@ def classify_record(e):
             return "noise" if exc in NETWORK_EXC else "signal"
         if msg.startswith(("Automatic reconnection failed", "Server indicated flood error")):
             return "signal"
-        if msg == "Unhandled error while receiving data":
-            # the receive loop reconnects; a damaged frame is network weather
-            return "noise" if exc in TRANSPORT_EXC else "signal"
+        if msg in ("Unhandled error while receiving data", "Unexpected exception in the receive loop"):
+            # the receive loop (1.36+: MTProtoSender's; 1.24: Connection's)
+            # reconnects; a damaged frame is network weather. A ValueError
+            # there is a frame length read from garbage bytes.
+            return "noise" if exc in TRANSPORT_EXC | {"builtins.ValueError"} else "signal"
         if level in ("INFO", "WARNING", "ERROR") and any(p.search(msg) for p in TELETHON_NOISE):
             return "noise"
         return "signal" if level in ("ERROR", "CRITICAL") else "other"
