@@ -12,13 +12,17 @@
 # labels and trims the logs into tests/data/layouts/mtproto/ (label.py).
 #
 # VERSIONS="pyrogram==2.0.106 telethon==1.45.0" harvests only those;
-# SCENARIOS="wobble flood" only those; JOBS=N runs N drivers at once.
+# SCENARIOS="wobble flood" only those; JOBS=N runs N drivers at once;
+# HARVEST_DEST=DIR writes the labeled logs there instead (label.py empties
+# it first: a partial harvest belongs elsewhere). Then TEMPLATES.md is
+# rewritten from them, and the emulated `bare` layout is compared with the
+# runs that configured no logging (compare_bare.py).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../../.." && pwd)"
 VENVS="${HARVEST_VENVS:-${LOGDEDUP_HARVEST_VENVS:-${XDG_CACHE_HOME:-$HOME/.cache}/logdedup/harvest}/mtproto}"
 RAW="${1:-${TMPDIR:-/tmp}/logdedup-harvest-mtproto}"
-DEST="$REPO/tests/data/layouts/mtproto"
+DEST="${HARVEST_DEST:-$REPO/tests/data/layouts/mtproto}"
 PY="${PYTHON:-python3}"
 JOBS="${JOBS:-10}"
 
@@ -55,3 +59,5 @@ done
 xargs -P "$JOBS" -I{} -d '\n' timeout -k 5 300 bash -c '{}' <"$jobs_file" || true
 
 "$PY" "$HERE/label.py" "$RAW" "$DEST"
+"$PY" "$HERE/templates.py" "$DEST" "$VENVS" >"${TEMPLATES_OUT:-$HERE/TEMPLATES.md}"
+"$PY" "$HERE/compare_bare.py" "$RAW" "$DEST"

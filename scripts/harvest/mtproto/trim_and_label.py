@@ -170,6 +170,10 @@ def classify_record(e):
             return "noise" if exc in NETWORK_EXC else "signal"
         if msg.startswith(("Automatic reconnection failed", "Server indicated flood error")):
             return "signal"
+        if msg.startswith("Invalid buffer ") and "(HTTP code 429)" in msg:
+            # the same transport flood error (-429), met on the decrypt path
+            # (MTProtoSender._recv_loop, `Invalid buffer %s`)
+            return "signal"
         if msg in ("Unhandled error while receiving data", "Unexpected exception in the receive loop"):
             # the receive loop (1.36+: MTProtoSender's; 1.24: Connection's)
             # reconnects; a damaged frame is network weather. A ValueError
