@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Trim harvested MTProto client logs and label their records.
+"""The MTProto harvest's classifier, and the old harvest's trimming.
+
+`classify_record(entry)` labels one record of a layouts.py `.records` file
+(kind, logger, level, message, exception type and chain, whether it is an
+uncaught crash): `noise`, `signal` or `other`. label.py uses it for the
+current harvest (tests/data/layouts/mtproto). It reads what the libraries
+do (their source), not the rule packs: it was written without looking at
+any pack's regexes. Its decisions are in scripts/harvest/README.md.
 
     trim_and_label.py RAWDIR DESTDIR
 
-For every RAWDIR/<lib>-<scenario>.<format>.log this writes DESTDIR/<same>.log
-(trimmed) and DESTDIR/<same>.labels: one line per record, `noise`, `signal`
-or `other`. The classifier below reads what the libraries do (their source),
-not the rule packs: it was written without looking at any pack's regexes.
-
-Records use Python-traceback framing, as logdedup's `python-traceback`:
-a record is a start line plus the lines that continue it (the
+is the old pipeline, for logs captured as text before layouts.py
+(tests/data/harvest/mtproto): for every RAWDIR/<lib>-<scenario>.<format>.log
+it writes DESTDIR/<same>.log (trimmed) and DESTDIR/<same>.labels, one line
+per record. Those records use Python-traceback framing, as logdedup's
+`python-traceback`: a start line plus the lines that continue it (the
 `Traceback (most recent call last):` header, indented lines, the final
 `SomeError: message` line of a traceback, the `During handling...` /
-`The above exception...` separators and blank lines).
+`The above exception...` separators and blank lines); `classify()` parses
+one into a record entry for `classify_record()`.
 """
 import os
 import re
@@ -274,6 +280,9 @@ def trim(records, per_sig=3, debug_cap=8, max_records=80, max_bytes=8000):
 
 
 def main():
+    """The old harvest's text logs (RAWDIR/<lib>-<scenario>.<format>.log,
+    before layouts.py): trim and label into DESTDIR. The current harvest
+    goes through label.py."""
     raw, dest = sys.argv[1], sys.argv[2]
     os.makedirs(dest, exist_ok=True)
     total = Counter()
@@ -286,10 +295,8 @@ def main():
         with open(os.path.join(raw, fn), encoding="utf-8", errors="replace") as f:
             text = f.read()
         # paths of this machine: make them look like any installation
-        text = re.sub(r"/\S*?/harvest-venvs/[a-z]+/lib/python3\.\d+/site-packages/",
-                      "/usr/local/lib/python3.11/site-packages/", text)
-        text = re.sub(r"/root/\.pyenv/versions/3\.\d+\.\d+/lib/python3\.\d+/", "/usr/local/lib/python3.11/", text)
-        text = re.sub(r"/\S*?/scripts/harvest/mtproto/", "/srv/bot/", text)
+        from common import rewrite_paths
+        text = rewrite_paths(re.sub(r"/\S*?/scripts/harvest/mtproto/", "/srv/bot/", text))
         lines = text.splitlines(keepends=True)
         if not lines:
             continue
