@@ -1,15 +1,11 @@
-"""Shared by the MTProto drivers: log capture in several formats, the
+"""Shared by the MTProto drivers: the capture in every layout, the
 loopback-only guard, the fault server subprocess."""
-import base64
-import hashlib
-import logging
 import os
 import random
 import re
 import socket
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Run a Pyrogram-family bot (pyrogram, pyrofork, kurigram, hydrogram)
-against the loopback fault server and capture its log in several formats.
+"""Run a Pyrogram-family bot (pyrogram 1.x and 2.x, pyrofork, kurigram,
+hydrogram) against the loopback fault server and capture its log in every
+layout (scripts/harvest/layouts.py).
 
-    python drive_pyrogram.py --lib pyrogram --scenario wobble --out DIR/pyrogram-wobble
+    python drive_pyrogram.py --lib pyrogram --scenario wobble --out DIR/pyrogram-2.0.106.wobble
 
-writes DIR/pyrogram-wobble.{default,asctime,bot}.log. Stops by itself.
+writes DIR/pyrogram-2.0.106.wobble.LAYOUT.log and .records for every layout;
+with --no-capture it configures no logging and Python prints what it prints
+(run it as `... 2>&1 >FILE`). Stops by itself.
 """
 import argparse
 import asyncio

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Run a Telethon bot against the loopback fault server and capture its log
-in several formats.
+in every layout (scripts/harvest/layouts.py).
 
-    python drive_telethon.py --scenario wobble --out DIR/telethon-wobble
+    python drive_telethon.py --scenario wobble --out DIR/telethon-1.45.0.wobble
 
-writes DIR/telethon-wobble.{default,asctime}.log. Stops by itself.
+writes DIR/telethon-1.45.0.wobble.LAYOUT.log and .records for every layout;
+with --no-capture it configures no logging (run it as `... 2>&1 >FILE`).
+Stops by itself.
 """
 import argparse
 import asyncio
