@@ -1,5 +1,7 @@
 """Shared by the MTProto drivers: the capture in every layout, the
 loopback-only guard, the fault server subprocess."""
+import linecache
+import logging
 import os
 import random
 import re
@@ -33,12 +35,51 @@ def add_capture_args(ap):
                          "(run as `driver.py ... 2>&1 > FILE`); --out is then unused")
 
 
+def _rewrite_exc_text(record):
+    """A filter on the capture's handler: the record's traceback text with
+    its paths rewritten, before any layout formats it. Formatters use
+    `exc_text` when it is set, and rich wraps it at 80 columns: rewriting
+    after the wrap would miss the paths it split."""
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        record.exc_text = rewrite_paths(logging.Formatter().formatException(record.exc_info))
+    return True
+
+
+def _rewrite_rich_traceback_paths():
+    """rich's own tracebacks (rich-tb) take each frame's file name from the
+    code object and read its lines through linecache: give the frames the
+    rewritten names, and linecache the source under those names."""
+    try:
+        from rich.traceback import Traceback
+    except ImportError:
+        return
+    extract = Traceback.extract.__func__
+
+    def patched(cls, *a, **k):
+        trace = extract(cls, *a, **k)
+        for stack in trace.stacks:
+            for frame in stack.frames:
+                new = rewrite_paths(frame.filename)
+                if new != frame.filename:
+                    lines = linecache.getlines(frame.filename)
+                    linecache.cache[new] = (sum(map(len, lines)), None, lines, new)
+                    frame.filename = new
+        return trace
+
+    Traceback.extract = classmethod(patched)
+
+
 def setup_capture(args):
     """layouts.Capture on args.out, or nothing with --no-capture. Capture
-    closes itself at exit, after an uncaught crash has been printed."""
+    closes itself at exit, after an uncaught crash has been printed. Paths
+    are rewritten (rewrite_paths) in every layout: in the text each layout
+    writes, and before rich wraps a traceback."""
     if args.no_capture:
         return None
-    return layouts.Capture(args.out, names=layouts.parse_names(args.layouts), rewrite=rewrite_paths)
+    cap = layouts.Capture(args.out, names=layouts.parse_names(args.layouts), rewrite=rewrite_paths)
+    cap.handler.addFilter(_rewrite_exc_text)
+    _rewrite_rich_traceback_paths()
+    return cap
 
 
 def guard_loopback():
