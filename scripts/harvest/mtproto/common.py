@@ -19,13 +19,28 @@ _STDLIB = re.compile(r"/\S*?/lib/python3\.\d+/(?=[a-z_]+[/.])")
 _SCRIPTS = re.compile(re.escape(HERE) + "/")
 
 
+# what is left of this machine's directories in a path cut short (loguru's
+# diagnose shows values as reprs cut at a width: '/root/.cache/.../pyrog...')
+_LEFTOVERS = [(re.compile(re.escape(d)), new) for d, new in (
+    (os.path.dirname(os.path.dirname(HERE)).rsplit("/scripts", 1)[0], "/srv/bot"),  # the repository
+    (os.path.dirname(sys.prefix), "/usr/local/lib/python3.11/site-packages"),        # the venvs' directory
+    (sys.base_prefix, "/usr/local"),                                                 # the interpreter
+) if len(d) > 1 and d not in ("/usr", "/usr/local")
+    # a venv's parent only when this is a venv: else it is a system directory
+    and not (new.endswith("site-packages") and sys.prefix == sys.base_prefix)]
+
+
 def rewrite_paths(text):
     """Paths of this machine, made to look like any installation: the venv's
     site-packages and the interpreter's stdlib under /usr/local, the driver
-    under /srv/bot."""
+    under /srv/bot; then what is left of those directories in paths cut
+    short."""
     text = _SITE.sub("/usr/local/lib/python3.11/site-packages/", text)
     text = _STDLIB.sub("/usr/local/lib/python3.11/", text)
-    return _SCRIPTS.sub("/srv/bot/", text)
+    text = _SCRIPTS.sub("/srv/bot/", text)
+    for rx, new in _LEFTOVERS:
+        text = rx.sub(new, text)
+    return text
 
 
 def add_capture_args(ap):
