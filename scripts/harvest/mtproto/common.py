@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -93,6 +94,10 @@ def setup_capture(args):
         return None
     cap = layouts.Capture(args.out, names=layouts.parse_names(args.layouts), rewrite=rewrite_paths)
     cap.handler.addFilter(_rewrite_exc_text)
+    # Close before Python waits for non-daemon threads at exit, not after:
+    # after a crash hydrogram's aiosqlite thread can hang there, and the
+    # backstop timeout would kill the run before atexit writes the records.
+    threading._register_atexit(cap.close)
     _rewrite_rich_traceback_paths()
     return cap
 
