@@ -98,7 +98,7 @@ def bootstrap(out):
 BASIC = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([A-Za-z_][\w.]*):(.+)$")
 
 
-def harvested_records(limit_per_logger=2, limit=40):
+def harvested_records(limit_per_logger=2):
     """Single-line records from the harvested `LEVEL:logger:message` logs."""
     records, seen, per_logger = [], set(), collections.Counter()
     pattern = str(REPO / "tests" / "data" / "harvest" / "**" / "*.log")
@@ -118,7 +118,7 @@ def harvested_records(limit_per_logger=2, limit=40):
                 seen.add(key)
                 per_logger[name] += 1
                 records.append((name, getattr(logging, level), msg))
-    return records[:limit]
+    return records
 
 
 # The bot's own records: the edges of every layout.
@@ -275,8 +275,13 @@ STDLIB = {
         "bracket-time-level",
         "%(asctime)s",
     ),
-    "pipes": ("%(asctime)s | %(levelname)s | %(name)s | %(message)s", None, "pipes", "%(asctime)s"),
-    "pipes-padded": ("%(asctime)s | %(levelname)-8s | %(name)s | %(message)s", None, "pipes", "%(asctime)s"),
+    "pipes": ("%(asctime)s | %(levelname)s | %(name)s | %(message)s", None, "time-level-name", "%(asctime)s"),
+    "pipes-padded": (
+        "%(asctime)s | %(levelname)-8s | %(name)s | %(message)s",
+        None,
+        "time-level-name",
+        "%(asctime)s",
+    ),
     "name-colon": ("%(asctime)s %(levelname)s %(name)s: %(message)s", None, "time-level-name", "%(asctime)s"),
     "name-colon-bracket": (
         "%(asctime)s [%(levelname)s] %(name)s: %(message)s",
@@ -286,6 +291,13 @@ STDLIB = {
     ),
     "level-name": ("%(asctime)s - %(levelname)s - %(name)s - %(message)s", None, "time-level-name", "%(asctime)s"),
     "level-only": ("%(asctime)s - %(levelname)s - %(message)s", None, "time-level", "%(asctime)s"),
+    # The logging cookbook's example, `%m-%d %H:%M` dates and padded fields.
+    "cookbook": (
+        "%(asctime)s %(name)-12s %(levelname)-8s %(message)s",
+        "%m-%d %H:%M",
+        "time-name-level",
+        "%(asctime)s",
+    ),
     "name-level": ("%(name)s - %(levelname)s - %(message)s", None, "name-level", None),
     "telethon": ("[%(levelname) 5s/%(asctime)s] %(name)s: %(message)s", None, "telethon", "%(asctime)s"),
     "home-assistant": (
@@ -319,9 +331,18 @@ def run_stdlib(name, records):
     install(handler)
     sample = Sample(name)
 
+    # Spaces that open a message right after a padded field read as the
+    # field's padding: `%(levelname)-8s %(message)s` prints `INFO       x`
+    # for "x" after 5 spaces, or for "  x" after the padding.
+    padded_before_message = re.search(r"%\(\w+\)-\d+s %\(message\)s", fmt) is not None
+
     def expect(record):
         time = time_fmt % record.__dict__ if time_fmt else None
-        return fields(preset, time, LEVEL_NAMES[record.levelname], record.name, first_line(record.getMessage()))
+        message = first_line(record.getMessage())
+        if padded_before_message:
+            message = message.lstrip(" ")
+        logger = record.name if "%(name)" in fmt else None
+        return fields(preset, time, LEVEL_NAMES[record.levelname], logger, message)
 
     for logger, level, msg in records:
         module_caller(logger, "stdlib")(logging.getLogger(logger), level, msg)
@@ -461,10 +482,12 @@ def run_rich(name, records, width, tracebacks):
         level = LEVEL_NAMES[record.levelname]
         if cell_len(first) <= room and first == first.strip():
             return fields("rich", time, level, None, first)
-        # Wrapped, or spaces at the edges that the column's padding swallows.
+        # Wrapped (at a space, or inside a word longer than the column), or
+        # spaces at the edges that the column's padding swallows: the first
+        # line holds at least the start of the first word.
         e = fields("rich", time, level, None, None)
         del e["message"]
-        e["message_prefix"] = first.strip()[: max(room // 2, 1)]
+        e["message_prefix"] = first.strip().split(" ")[0][: max(room // 2, 1)]
         return e
 
     for logger, level, msg in records:

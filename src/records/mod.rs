@@ -1,12 +1,15 @@
 //! Records and log time: which lines belong together as one record (a
-//! log line and its Python traceback, say), and what time a record was
-//! logged at. Both are pure functions of the lines seen so far.
+//! log line and its Python traceback, say), what time a record was logged
+//! at, and the fields of its first line (time, level, logger, message).
+//! All pure functions of the lines seen so far.
 
 mod framer;
+pub mod layout;
 mod logtime;
 mod prefix;
 
 pub use framer::{Disposition, Frame, Framer, Framing, Passed, PYTHON_TRACEBACK};
+pub use layout::{Fields, LayoutRecognizer, LayoutSpec, Level};
 pub use logtime::{parse_with_format, LogClock, TimestampPreset, TimestampSpec};
 pub use prefix::split_collector_prefix;
 
