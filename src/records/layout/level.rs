@@ -45,20 +45,37 @@ impl Level {
         if !(4..=8).contains(&word.len()) {
             return None;
         }
+        // The word upper-cased and zero-padded into one integer: one
+        // comparison per name instead of a string compare.
         let mut upper = [0u8; 8];
         for (u, b) in upper.iter_mut().zip(word) {
             *u = b.to_ascii_uppercase();
         }
-        Some(match &upper[..word.len()] {
-            b"TRACE" => Level::Trace,
-            b"DEBUG" => Level::Debug,
-            b"INFO" => Level::Info,
-            b"SUCCESS" => Level::Success,
-            b"WARNING" | b"WARN" => Level::Warning,
-            b"ERROR" => Level::Error,
-            b"CRITICAL" | b"FATAL" => Level::Critical,
-            _ => return None,
-        })
+        let key = u64::from_le_bytes(upper);
+        const fn name(text: &[u8]) -> u64 {
+            let mut bytes = [0u8; 8];
+            let mut i = 0;
+            while i < text.len() {
+                bytes[i] = text[i];
+                i += 1;
+            }
+            u64::from_le_bytes(bytes)
+        }
+        const NAMES: [(u64, Level); 9] = [
+            (name(b"INFO"), Level::Info),
+            (name(b"DEBUG"), Level::Debug),
+            (name(b"WARNING"), Level::Warning),
+            (name(b"ERROR"), Level::Error),
+            (name(b"CRITICAL"), Level::Critical),
+            (name(b"TRACE"), Level::Trace),
+            (name(b"SUCCESS"), Level::Success),
+            (name(b"WARN"), Level::Warning),
+            (name(b"FATAL"), Level::Critical),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| *n == key)
+            .map(|&(_, level)| level)
     }
 
     /// The canonical upper-case name (`WARNING`, `CRITICAL`, ...).

@@ -156,15 +156,22 @@ impl LayoutRecognizer {
     /// dotted name (`my-bot`) fails `time-level-name` and reads as
     /// `time-level`, and the stream's other lines must not follow it there.
     fn auto(&mut self, line: &[u8]) -> Option<(LayoutId, Read)> {
+        let mut candidates = presets::first_bytes()[usize::from(*line.first()?)];
         if let Some(id) = self.locked {
-            if let Some(r) = read(id, line) {
-                return Some((id, r));
+            if candidates >> id.0 & 1 == 1 {
+                if let Some(r) = read(id, line) {
+                    return Some((id, r));
+                }
+                candidates &= !(1 << id.0);
             }
         }
-        let (id, r) = (0..LayoutId::BARE.0)
-            .map(LayoutId)
-            .filter(|&id| Some(id) != self.locked)
-            .find_map(|id| read(id, line).map(|r| (id, r)))?;
+        let (id, r) = std::iter::from_fn(|| {
+            // Lowest set bit first: the table's order.
+            let i = candidates.trailing_zeros();
+            candidates &= candidates.checked_sub(1)?;
+            Some(LayoutId(i as u8))
+        })
+        .find_map(|id| read(id, line).map(|r| (id, r)))?;
         let keeps_logger = |l: LayoutId| l.preset().is_some_and(|p| p.reads_logger);
         if self
             .locked
@@ -180,7 +187,7 @@ impl LayoutRecognizer {
 fn read(id: LayoutId, line: &[u8]) -> Option<Read> {
     match id.preset()?.parse {
         Parse::Program(program) => scan::run(program, line).map(Read::Text),
-        Parse::Custom(parse) => parse(line).map(Read::Text),
+        Parse::Custom(parse, _) => parse(line).map(Read::Text),
         Parse::Json => json::scan(line)
             .filter(|f| f[json::MESSAGE].is_some())
             .map(Read::Json),

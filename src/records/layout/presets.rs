@@ -14,8 +14,9 @@ use Tok::{Digits, Func, Level as Lvl, Lit, Logger, Message, Opt, Pad, Thread, Ti
 pub(super) enum Parse {
     /// A token program ([`super::scan::run`]).
     Program(&'static [Tok]),
-    /// A hand-written reader, where a program cannot say it.
-    Custom(fn(&[u8]) -> Option<Raw>),
+    /// A hand-written reader, where a program cannot say it, and the bytes
+    /// its lines may start with.
+    Custom(fn(&[u8]) -> Option<Raw>, fn(u8) -> bool),
     /// A JSON object a line ([`super::json`]).
     Json,
     /// The whole line is the message.
@@ -255,7 +256,7 @@ pub static PRESETS: [Preset; 18] = [
     Preset {
         name: "uvicorn",
         description: "uvicorn's `%(levelprefix)s %(message)s`: the level, a colon, padding to 9 columns (no logger)",
-        parse: Parse::Custom(uvicorn),
+        parse: Parse::Custom(uvicorn, |b| b.is_ascii_alphabetic()),
         reads_logger: false,
         samples: &[
             s("INFO:     Started server process [3347]", None, Some(Info), None, "Started server process [3347]"),
@@ -267,7 +268,7 @@ pub static PRESETS: [Preset; 18] = [
     Preset {
         name: "rich",
         description: "rich's `RichHandler`: `[MM/DD/YY HH:MM:SS] LEVEL    message    file.py:123`, the time blank when it repeats, the path at the right edge (no logger)",
-        parse: Parse::Custom(rich),
+        parse: Parse::Custom(rich, |b| b == b'[' || b == b' '),
         reads_logger: false,
         samples: &[
             s("[12/04/26 14:35:23] INFO     Start polling                       dispatcher.py:2", Some("12/04/26 14:35:23"), Some(Info), None, "Start polling"),
@@ -369,4 +370,83 @@ fn is_path_column(s: &[u8]) -> bool {
         return false;
     };
     colon > 0 && colon + 1 < s.len() && s[colon + 1..].iter().all(u8::is_ascii_digit)
+}
+
+/// Bit `i` of entry `b`: preset `i` may read a line that starts with byte
+/// `b`. `auto` tries only those, so a traceback line (a space, a letter)
+/// costs a few attempts, not one per preset.
+pub(super) fn first_bytes() -> &'static [u32; 256] {
+    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [0u32; 256];
+        for (i, preset) in PRESETS.iter().enumerate() {
+            let mut starts = [false; 256];
+            match preset.parse {
+                Parse::Program(program) => {
+                    program_starts(program, &mut starts);
+                }
+                Parse::Custom(_, may_start) => {
+                    for (b, start) in starts.iter_mut().enumerate() {
+                        *start = may_start(b as u8);
+                    }
+                }
+                Parse::Json => {
+                    for b in [b'{', b' ', b'\t', b'\r', b'\n'] {
+                        starts[usize::from(b)] = true;
+                    }
+                }
+                Parse::Bare => {}
+            }
+            for (entry, start) in table.iter_mut().zip(starts) {
+                *entry |= u32::from(start) << i;
+            }
+        }
+        table
+    })
+}
+
+/// Marks the bytes a program's lines may start with; whether it can match
+/// without consuming any byte.
+fn program_starts(program: &[Tok], starts: &mut [bool; 256]) -> bool {
+    for tok in program {
+        let mut mark = |class: fn(u8) -> bool| {
+            for (b, start) in starts.iter_mut().enumerate() {
+                *start |= class(b as u8);
+            }
+        };
+        match *tok {
+            Time | Digits => mark(|b| b.is_ascii_digit()),
+            Lvl => mark(|b| b.is_ascii_alphabetic()),
+            Logger => mark(|b| b.is_ascii_alphabetic() || b == b'_'),
+            Func => mark(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'<'),
+            Thread => mark(|b| b == b'('),
+            Lit(text) => match text.first() {
+                Some(&first) => starts[usize::from(first)] = true,
+                None => continue,
+            },
+            Message => {
+                mark(|_| true);
+                return true;
+            }
+            Pad => {
+                starts[usize::from(b' ')] = true;
+                continue;
+            }
+            Opt(inner) => {
+                program_starts(inner, starts);
+                continue;
+            }
+            Tok::Alt(choices) => {
+                let mut empty = false;
+                for inner in choices {
+                    empty |= program_starts(inner, starts);
+                }
+                if empty {
+                    continue;
+                }
+            }
+        }
+        return false;
+    }
+    true
 }

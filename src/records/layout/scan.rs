@@ -103,7 +103,10 @@ fn steps(program: &[Tok], line: &[u8], pos: &mut usize, padded: &mut bool, raw: 
                     let needed = text.iter().take_while(|&&b| b == b' ').count();
                     at = spaces.saturating_sub(needed);
                 }
-                if !rest[at..].starts_with(text) {
+                // A byte loop: these literals are a few bytes, shorter than
+                // the call to memcmp that `starts_with` makes.
+                let here = &rest[at..];
+                if here.len() < text.len() || here.iter().zip(text).any(|(a, b)| a != b) {
                     return false;
                 }
                 *pos += at + text.len();
@@ -161,22 +164,55 @@ fn steps(program: &[Tok], line: &[u8], pos: &mut usize, padded: &mut bool, raw: 
 /// `telegram.ext.Application`. A dot not followed by an identifier is not
 /// part of it. 0 if `s` does not start with one.
 pub(super) fn logger_len(s: &[u8]) -> usize {
-    let mut end = 0;
-    loop {
-        let ident = match s.get(end) {
-            Some(&b) if b.is_ascii_alphabetic() || b == b'_' => s[end..]
-                .iter()
-                .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
-                .count(),
-            _ => return end.saturating_sub(1),
-        };
-        end += ident;
-        if s.get(end) != Some(&b'.') {
-            return end;
+    // One pass over the name's bytes: `start` is where the current
+    // identifier began; a dot ends it, and must be followed by another.
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        match NAME_BYTES[usize::from(b)] {
+            IDENT_START => {}
+            IDENT if i > start => {}
+            DOT if i > start => start = i + 1,
+            _ => {
+                return if i > start {
+                    i
+                } else {
+                    start.saturating_sub(1)
+                }
+            }
         }
-        end += 1;
+    }
+    if s.len() > start {
+        s.len()
+    } else {
+        start.saturating_sub(1)
     }
 }
+
+const OTHER: u8 = 0;
+const IDENT_START: u8 = 1;
+const IDENT: u8 = 2;
+const DOT: u8 = 3;
+
+/// The class of each byte in a logger name: a table, because the name is
+/// scanned on every line of a layout with loggers.
+static NAME_BYTES: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() || c == b'_' {
+            IDENT_START
+        } else if c.is_ascii_digit() {
+            IDENT
+        } else if c == b'.' {
+            DOT
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Whether all of `s` is a Python logger name.
 pub(super) fn is_logger(s: &[u8]) -> bool {
@@ -255,6 +291,7 @@ fn shape_len(s: &[u8], shape: &[u8]) -> Option<usize> {
     Some(i)
 }
 
+#[inline]
 fn digits_at(s: &[u8], at: usize, n: usize) -> bool {
     s.get(at..at + n)
         .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
@@ -273,7 +310,19 @@ pub(super) fn time_len(s: &[u8]) -> Option<usize> {
         return None;
     }
     let mut i = 0;
-    if let Some(n) = DATES.iter().find_map(|d| shape_len(s, d)) {
+    // `YYYY-MM-DD`, by far the most common date, without the shape table.
+    let iso = s.len() > 10
+        && digits_at(s, 0, 4)
+        && s[4] == b'-'
+        && digits_at(s, 5, 2)
+        && s[7] == b'-'
+        && digits_at(s, 8, 2);
+    let date = if iso {
+        Some(10)
+    } else {
+        DATES.iter().find_map(|d| shape_len(s, d))
+    };
+    if let Some(n) = date {
         i = n;
         i += match s.get(i..i + 2) {
             Some(b", ") => 2,
