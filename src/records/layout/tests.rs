@@ -437,3 +437,23 @@ proptest! {
         prop_assert_eq!(f.level, Some(Level::Info));
     }
 }
+
+#[test]
+fn docs_list_every_preset_with_a_sample() {
+    let docs = include_str!("../../../docs/layouts.md");
+    for preset in PRESETS.iter() {
+        assert!(
+            docs.contains(&format!("- `{}`: ", preset.name)),
+            "docs/layouts.md lacks {}",
+            preset.name
+        );
+        assert!(
+            preset
+                .samples
+                .iter()
+                .any(|s| docs.contains(s.line.trim_end())),
+            "docs/layouts.md shows no sample of {}",
+            preset.name
+        );
+    }
+}
