@@ -373,6 +373,8 @@ proptest! {
             Just("pyrogram.session"), Just(":"), Just("["), Just("]"), Just("("), Just(")"),
             Just("{"), Just("}"), Just("\""), Just("\\"), Just("~"), Just("@"), Just("    "),
             Just("x"), Just("12"), Just(","), Just("é"),
+            Just("[12/04/26 14:35:23] "), Just("                    "), Just("INFO     "),
+            Just(" x.py:2"), Just("CRITICAL"), Just("\\u"), Just("\\ud83d"), Just("0"), Just("-"),
         ], 0..14)
     ) {
         let line = pieces.concat();
@@ -418,6 +420,15 @@ proptest! {
                 prop_assert_eq!(f.layout, id, "auto: {:?}", line);
                 prop_assert_eq!(String::from_utf8_lossy(f.message), message);
             }
+        }
+    }
+
+    /// Any `[input] layout` value: an answer, never a panic, and an error
+    /// in one line.
+    #[test]
+    fn any_declared_layout_is_answered(value in "[%(){}a-z:. \\[\\]?<>P*+-]{0,40}") {
+        if let Err(e) = LayoutSpec::parse(&value) {
+            prop_assert!(!e.to_string().contains('\n'), "{}", e);
         }
     }
 
