@@ -28,6 +28,8 @@ mod harvest;
 mod hold;
 // Property tests: nothing lost, nothing reordered, counts that balance.
 mod invariant;
+// The layout recognizer on real sample lines of every layout.
+mod layout_samples;
 // Bounded memory, measured on the child process.
 mod memory;
 // --stats-file and --metrics-textfile.
