@@ -1,12 +1,22 @@
 //! Log time: what time a record was logged at, for `--clock log`.
 //! Presets for the common layouts, or a user pattern and strftime format.
+//!
+//! Consecutive lines nearly always share their second, so the clock keeps
+//! the last second it parsed: a line whose stamp starts with the same bytes
+//! up to the seconds costs a comparison and the reading of its fraction.
+//! Only a new second goes through the date arithmetic and the time zone.
 
 use chrono::{DateTime, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use regex::bytes::{CaptureLocations, Regex};
-use std::sync::OnceLock;
 
 use super::prefix::split_collector_prefix;
 use crate::time::Time;
+
+mod stamp;
+#[cfg(test)]
+mod tests;
+
+use stamp::{Head, Read, HEAD_MAX};
 
 /// A built-in timestamp layout, tried at the start of a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,32 +60,15 @@ impl TimestampPreset {
     pub const NAMES: &'static str =
         "python, pyrogram, iso8601 (rfc3339, docker, heroku), syslog (journalctl), loguru (home-assistant)";
 
-    /// The preset's pattern, compiled once.
-    fn regex(self) -> &'static Regex {
-        static CELLS: [OnceLock<Regex>; 5] = [
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-        ];
-        let (i, pattern) = match self {
-            TimestampPreset::Python => {
-                (0, r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{1,9})")
-            }
-            TimestampPreset::Loguru => {
-                (1, r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})")
-            }
-            TimestampPreset::Iso8601 => (
-                2,
-                r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?",
-            ),
-            TimestampPreset::Pyrogram => {
-                (3, r"^\[(\d\d)-([A-Z][a-z]{2})-(\d\d) (\d\d):(\d\d):(\d\d)")
-            }
-            TimestampPreset::Syslog => (4, r"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)"),
-        };
-        CELLS[i].get_or_init(|| Regex::new(pattern).expect("preset regex is valid"))
+    /// The position in [`TimestampPreset::ALL`].
+    fn index(self) -> usize {
+        match self {
+            TimestampPreset::Python => 0,
+            TimestampPreset::Loguru => 1,
+            TimestampPreset::Iso8601 => 2,
+            TimestampPreset::Pyrogram => 3,
+            TimestampPreset::Syslog => 4,
+        }
     }
 }
 
@@ -96,8 +89,51 @@ pub enum TimestampSpec {
     },
 }
 
-/// Parses record times for `--clock log`. Nothing is allocated per line:
-/// capture slots are kept and reused.
+/// The last second parsed, for the lines that share it.
+#[derive(Clone, Copy, Debug)]
+struct Second {
+    /// `None`: nothing cached.
+    preset: Option<TimestampPreset>,
+    /// The line's bytes up to the seconds (`head.len` of them).
+    key: [u8; HEAD_MAX],
+    len: usize,
+    /// The zone written after the fraction (ISO 8601), part of the key.
+    offset: Option<FixedOffset>,
+    /// The second's instants in milliseconds: equal, except for a local
+    /// time in the hour a fall-back to winter time repeats.
+    early: i64,
+    late: i64,
+}
+
+impl Second {
+    const EMPTY: Second = Second {
+        preset: None,
+        key: [0; HEAD_MAX],
+        len: 0,
+        offset: None,
+        early: 0,
+        late: 0,
+    };
+
+    /// The bytes before the fraction if `line` starts with this second's.
+    fn matches(&self, preset: TimestampPreset, line: &[u8]) -> bool {
+        self.preset == Some(preset) && line.get(..self.len) == self.key.get(..self.len)
+    }
+}
+
+/// The instant of a second plus `nanos`, choosing between the two instants
+/// of a repeated local hour as [`naive_to_time`] does.
+fn pick(early: i64, late: i64, nanos: u32, last: Option<Time>) -> Time {
+    let ms = i64::from(nanos / 1_000_000);
+    let (early, late) = (Time(early + ms), Time(late + ms));
+    if last.is_some_and(|last| early < last) {
+        late
+    } else {
+        early
+    }
+}
+
+/// Parses record times for `--clock log`. Nothing is allocated per line.
 #[derive(Clone, Debug)]
 pub struct LogClock {
     spec: TimestampSpec,
@@ -109,24 +145,18 @@ pub struct LogClock {
     /// The month of the last syslog stamp.
     syslog_month: Option<u32>,
     last: Option<Time>,
+    /// The last second parsed from a preset stamp.
+    second: Second,
+    /// Every preset stamp through the reference regexes, nothing cached:
+    /// the clock the tests hold the fast one to.
+    reference: bool,
     /// Slots for the collector prefix.
     slots: Option<CaptureLocations>,
-    /// Slots for each preset's pattern, in [`TimestampPreset::ALL`] order.
-    preset_slots: Vec<CaptureLocations>,
+    /// Slots for each preset's reference regex, in [`TimestampPreset::ALL`]
+    /// order, made on first use.
+    preset_slots: [Option<CaptureLocations>; 5],
     /// Slots for a custom pattern.
     custom_slots: Option<CaptureLocations>,
-}
-
-/// The fields of a timestamp, as read from a line.
-struct Stamp {
-    /// `None`: the layout has no year (syslog).
-    year: Option<i32>,
-    month: u32,
-    day: u32,
-    hms: (u32, u32, u32),
-    nanos: u32,
-    /// A zone written in the stamp (ISO 8601), making it absolute.
-    offset: Option<FixedOffset>,
 }
 
 impl LogClock {
@@ -144,11 +174,10 @@ impl LogClock {
             year,
             syslog_month: None,
             last: None,
+            second: Second::EMPTY,
+            reference: false,
             slots: None,
-            preset_slots: TimestampPreset::ALL
-                .iter()
-                .map(|p| p.regex().capture_locations())
-                .collect(),
+            preset_slots: Default::default(),
             custom_slots,
         }
     }
@@ -192,6 +221,11 @@ impl LogClock {
                         return Some(t);
                     }
                 }
+                // Every preset stamp starts with a digit, `[` or a capital.
+                let first = *line.first()?;
+                if !(first.is_ascii_digit() || first == b'[' || first.is_ascii_uppercase()) {
+                    return None;
+                }
                 for p in TimestampPreset::ALL {
                     if let Some(t) = self.parse_preset(p, line) {
                         self.locked = Some(p);
@@ -203,10 +237,78 @@ impl LogClock {
         }
     }
 
+    /// `preset`'s time of `line`: from the cached second when the line
+    /// starts with its bytes, else parsed in full.
     fn parse_preset(&mut self, preset: TimestampPreset, line: &[u8]) -> Option<Time> {
-        let index = TimestampPreset::ALL.iter().position(|p| *p == preset)?;
-        let slots = self.preset_slots.get_mut(index)?;
-        let stamp = read_stamp(preset, line, slots)?;
+        if self.reference {
+            return self.parse_reference(preset, line);
+        }
+        if self.second.matches(preset, line) {
+            let second = self.second;
+            match stamp::tail(preset, line, second.len) {
+                Read::Fits(tail) if tail.offset == second.offset => {
+                    return Some(pick(second.early, second.late, tail.nanos, self.last));
+                }
+                // Another zone: a full parse.
+                Read::Fits(_) => {}
+                Read::Fails => return None,
+                Read::Unsure => return self.parse_reference(preset, line),
+            }
+        }
+        let head = stamp::head(preset, line)?;
+        let tail = match stamp::tail(preset, line, head.len) {
+            Read::Fits(tail) => tail,
+            Read::Fails => return None,
+            Read::Unsure => return self.parse_reference(preset, line),
+        };
+        let year = match head.year {
+            Some(year) => year,
+            None => self.syslog_year(head.month),
+        };
+        let (early, late) = self.instants(year, &head, tail.offset)?;
+        let mut key = [0; HEAD_MAX];
+        key[..head.len].copy_from_slice(line.get(..head.len)?);
+        self.second = Second {
+            preset: Some(preset),
+            key,
+            len: head.len,
+            offset: tail.offset,
+            early,
+            late,
+        };
+        Some(pick(early, late, tail.nanos, self.last))
+    }
+
+    /// The instants (milliseconds) of a head's whole second: one, or two
+    /// for a local time the fall-back to winter time repeats. Zone changes
+    /// fall on whole seconds, so the fraction only adds to them.
+    fn instants(&self, year: i32, head: &Head, offset: Option<FixedOffset>) -> Option<(i64, i64)> {
+        let (h, m, s) = head.hms;
+        let naive = NaiveDate::from_ymd_opt(year, head.month, head.day)?.and_hms_opt(h, m, s)?;
+        let ms = |at: DateTime<FixedOffset>| at.timestamp_millis();
+        let single = |at: i64| Some((at, at));
+        if let Some(offset) = offset {
+            return single(ms(offset.from_local_datetime(&naive).single()?));
+        }
+        if self.utc {
+            return single(Utc.from_utc_datetime(&naive).timestamp_millis());
+        }
+        match Local.from_local_datetime(&naive) {
+            LocalResult::Single(at) => single(at.timestamp_millis()),
+            LocalResult::Ambiguous(a, b) => {
+                let (a, b) = (a.timestamp_millis(), b.timestamp_millis());
+                Some((a.min(b), a.max(b)))
+            }
+            LocalResult::None => None,
+        }
+    }
+
+    /// `preset`'s time of `line` through its reference regex, as the clock
+    /// read every line before the hand readers and the cached second.
+    fn parse_reference(&mut self, preset: TimestampPreset, line: &[u8]) -> Option<Time> {
+        let slots = self.preset_slots[preset.index()]
+            .get_or_insert_with(|| stamp::reference_regex(preset).capture_locations());
+        let stamp = stamp::read_stamp(preset, line, slots)?;
         let year = match stamp.year {
             Some(year) => year,
             None => self.syslog_year(stamp.month),
@@ -226,29 +328,14 @@ impl LogClock {
     /// `Jan  1`), a new year has begun. Without this the log clock would
     /// stop at New Year's Eve until the log reached December again.
     fn syslog_year(&mut self, month: u32) -> i32 {
+        // The cached second's year may be about to change.
+        self.second = Second::EMPTY;
         if self.syslog_month.is_some_and(|last| month + 6 <= last) {
             self.year += 1;
         }
         self.syslog_month = Some(month);
         self.year
     }
-}
-
-fn month_number(name: &[u8]) -> Option<u32> {
-    const MONTHS: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1)
-}
-
-fn number(bytes: &[u8]) -> Option<u32> {
-    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
-}
-
-fn nanos_of(fraction: &[u8]) -> Option<u32> {
-    let digits = number(fraction)?;
-    Some(digits * 10u32.pow(9 - fraction.len().min(9) as u32))
 }
 
 /// Converts a naive (zone-less) time to [`Time`], in UTC or local time.
@@ -276,65 +363,6 @@ fn naive_to_time(naive: NaiveDateTime, utc: bool, last: Option<Time>) -> Option<
     }
 }
 
-/// Reads the fields of `preset`'s layout at the start of `line`.
-fn read_stamp(preset: TimestampPreset, line: &[u8], slots: &mut CaptureLocations) -> Option<Stamp> {
-    preset.regex().captures_read(slots, line)?;
-    let group = |i: usize| slots.get(i).and_then(|(s, e)| line.get(s..e));
-    let n = |i: usize| group(i).and_then(number);
-    let stamp = match preset {
-        TimestampPreset::Python | TimestampPreset::Loguru | TimestampPreset::Iso8601 => Stamp {
-            year: Some(n(1)? as i32),
-            month: n(2)?,
-            day: n(3)?,
-            hms: (n(4)?, n(5)?, n(6)?),
-            nanos: group(7).map_or(Some(0), nanos_of)?,
-            offset: match group(8) {
-                Some(zone) if preset == TimestampPreset::Iso8601 => Some(parse_offset(zone)?),
-                _ => None,
-            },
-        },
-        TimestampPreset::Pyrogram => Stamp {
-            year: Some(2000 + n(3)? as i32),
-            month: month_number(group(2)?)?,
-            day: n(1)?,
-            hms: (n(4)?, n(5)?, n(6)?),
-            nanos: 0,
-            offset: None,
-        },
-        TimestampPreset::Syslog => Stamp {
-            year: None,
-            month: month_number(group(1)?)?,
-            day: n(2)?,
-            hms: (n(3)?, n(4)?, n(5)?),
-            nanos: 0,
-            offset: None,
-        },
-    };
-    Some(stamp)
-}
-
-/// `Z`, `+02:00` or `+0200`.
-fn parse_offset(zone: &[u8]) -> Option<FixedOffset> {
-    if zone == b"Z" {
-        return FixedOffset::east_opt(0);
-    }
-    let sign = if zone.first() == Some(&b'-') { -1 } else { 1 };
-    let mut digits = [0u32; 4];
-    let mut count = 0;
-    for &b in zone.get(1..)? {
-        if b.is_ascii_digit() {
-            *digits.get_mut(count)? = u32::from(b - b'0');
-            count += 1;
-        }
-    }
-    if count != 4 {
-        return None;
-    }
-    let hours = (digits[0] * 10 + digits[1]) as i32;
-    let minutes = (digits[2] * 10 + digits[3]) as i32;
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
-}
-
 /// Parses `text` with a strftime `format`; with a zone in the format the
 /// time is absolute, else it is local (or UTC).
 pub fn parse_with_format(text: &str, format: &str, utc: bool) -> Option<Time> {
@@ -348,111 +376,4 @@ fn parse_after(text: &str, format: &str, utc: bool, last: Option<Time>) -> Optio
     }
     let naive = NaiveDateTime::parse_from_str(text, format).ok()?;
     naive_to_time(naive, utc, last)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(s: &str) -> Time {
-        Time(DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis())
-    }
-
-    #[test]
-    fn presets_parse_their_formats() {
-        let cases = [
-            (
-                "2022-01-07 15:23:27,046 - asyncio - WARNING - x",
-                "2022-01-07T15:23:27.046Z",
-            ),
-            (
-                "[31-Dec-23 20:40:50 - WARNING] - asyncio - x",
-                "2023-12-31T20:40:50Z",
-            ),
-            ("2025-11-20T16:32:54Z x", "2025-11-20T16:32:54Z"),
-            ("2025-11-20T16:32:54.5+02:00 x", "2025-11-20T14:32:54.5Z"),
-            (
-                "2025-11-20T16:32:54.123456789Z stdout from docker --timestamps",
-                "2025-11-20T16:32:54.123Z",
-            ),
-            (
-                "2022-01-07T15:23:27.046930+00:00 app[worker.1]: hi",
-                "2022-01-07T15:23:27.046Z",
-            ),
-            (
-                "Mar  4 03:22:41 host python3[2211]: hi",
-                "2025-03-04T03:22:41Z",
-            ),
-            (
-                "2025-11-20 16:32:54.123 | INFO | loguru",
-                "2025-11-20T16:32:54.123Z",
-            ),
-            (
-                "2025-11-20 16:32:54.123 WARNING (MainThread) [homeassistant.core] x",
-                "2025-11-20T16:32:54.123Z",
-            ),
-        ];
-        for (line, want) in cases {
-            let mut clock = LogClock::new(TimestampSpec::Auto, true, 2025);
-            assert_eq!(clock.time_of(line.as_bytes()), Some(t(want)), "{line}");
-        }
-    }
-
-    #[test]
-    fn custom_timestamp_pattern_and_format() {
-        let spec = TimestampSpec::Custom {
-            pattern: Regex::new(r"^(\S+ \S+)").unwrap(),
-            format: "%Y/%m/%d %H:%M:%S".into(),
-        };
-        let mut clock = LogClock::new(spec, true, 2025);
-        assert_eq!(
-            clock.time_of(b"2025/11/20 16:32:54 hello"),
-            Some(t("2025-11-20T16:32:54Z"))
-        );
-    }
-
-    #[test]
-    fn lines_without_time_take_the_last_and_time_never_goes_back() {
-        let mut clock = LogClock::new(TimestampSpec::Auto, true, 2025);
-        assert_eq!(clock.time_of(b"no time yet"), None);
-        let first = clock.time_of(b"2025-11-20 16:32:54,000 a");
-        assert_eq!(clock.time_of(b"  File \"x.py\""), first);
-        assert_eq!(clock.time_of(b"2025-11-20 16:30:00,000 earlier"), first);
-        assert!(clock.time_of(b"2025-11-20 16:33:00,000 later") > first);
-    }
-
-    #[test]
-    fn syslog_year_moves_on_at_new_year() {
-        let mut clock = LogClock::new(TimestampSpec::Auto, true, 2024);
-        let eve = clock.time_of(b"Dec 31 23:59:59 host bot[1]: a");
-        assert_eq!(eve, Some(t("2024-12-31T23:59:59Z")));
-        let new_year = clock.time_of(b"Jan  1 00:00:00 host bot[1]: b");
-        assert_eq!(new_year, Some(t("2025-01-01T00:00:00Z")));
-        // A month back by one is disorder, not a new year.
-        assert_eq!(
-            clock.time_of(b"Feb  1 00:00:00 host bot[1]: c"),
-            Some(t("2025-02-01T00:00:00Z"))
-        );
-        clock.time_of(b"Jan 31 23:59:00 host bot[1]: d");
-        assert_eq!(
-            clock.time_of(b"Feb  2 00:00:00 host bot[1]: e"),
-            Some(t("2025-02-02T00:00:00Z"))
-        );
-    }
-
-    #[test]
-    fn zone_offsets_parse_in_both_spellings() {
-        assert_eq!(parse_offset(b"+02:00"), FixedOffset::east_opt(7200));
-        assert_eq!(parse_offset(b"-0130"), FixedOffset::east_opt(-5400));
-        assert_eq!(parse_offset(b"+2"), None);
-    }
-
-    #[test]
-    fn docker_compose_prefix_then_python_time() {
-        let mut clock = LogClock::new(TimestampSpec::Auto, true, 2025);
-        assert_eq!(
-            clock.time_of(b"bot-1  | 2022-01-07 15:23:27,046 - asyncio - WARNING - x"),
-            Some(t("2022-01-07T15:23:27.046Z"))
-        );
-    }
 }
