@@ -16,7 +16,7 @@ mod stamp;
 #[cfg(test)]
 mod tests;
 
-use stamp::{Head, Read, HEAD_MAX};
+use stamp::{Head, Read};
 
 /// A built-in timestamp layout, tried at the start of a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,19 @@ impl TimestampPreset {
     pub const NAMES: &'static str =
         "python, pyrogram, iso8601 (rfc3339, docker, heroku), syslog (journalctl), loguru (home-assistant)";
 
+    /// Whether a stamp of this preset that parses can start with `byte`:
+    /// a digit (a Unicode one matches the reference's `\d` but then fails
+    /// its number parse), `[`, or a capital.
+    fn may_start_with(self, byte: u8) -> bool {
+        match self {
+            TimestampPreset::Python | TimestampPreset::Loguru | TimestampPreset::Iso8601 => {
+                byte.is_ascii_digit()
+            }
+            TimestampPreset::Pyrogram => byte == b'[',
+            TimestampPreset::Syslog => byte.is_ascii_uppercase(),
+        }
+    }
+
     /// The position in [`TimestampPreset::ALL`].
     fn index(self) -> usize {
         match self {
@@ -94,8 +107,13 @@ pub enum TimestampSpec {
 struct Second {
     /// `None`: nothing cached.
     preset: Option<TimestampPreset>,
-    /// The line's bytes up to the seconds (`head.len` of them).
-    key: [u8; HEAD_MAX],
+    /// The line's first 16 bytes, and the mask of those that belong to the
+    /// head (all, or the first 15 for syslog).
+    first16: u128,
+    mask: u128,
+    /// The head's last four bytes, and the head's length: with `first16`
+    /// they cover a head of 15 or 19 bytes in two comparisons.
+    last4: u32,
     len: usize,
     /// The zone written after the fraction (ISO 8601), part of the key.
     offset: Option<FixedOffset>,
@@ -105,19 +123,66 @@ struct Second {
     late: i64,
 }
 
+/// The first 16 bytes of `line` as one word.
+#[inline(always)]
+fn first16(line: &[u8]) -> Option<u128> {
+    Some(u128::from_ne_bytes(line.get(..16)?.try_into().ok()?))
+}
+
+/// The four bytes before `end` as one word.
+#[inline(always)]
+fn last4(line: &[u8], end: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(
+        line.get(end.checked_sub(4)?..end)?.try_into().ok()?,
+    ))
+}
+
 impl Second {
     const EMPTY: Second = Second {
         preset: None,
-        key: [0; HEAD_MAX],
+        first16: 0,
+        mask: 0,
+        last4: 0,
         len: 0,
         offset: None,
         early: 0,
         late: 0,
     };
 
-    /// The bytes before the fraction if `line` starts with this second's.
+    /// The second of the head of `line` (`len` bytes, at least 15), or
+    /// nothing cached if the line is too short to compare as words.
+    fn new(
+        preset: TimestampPreset,
+        line: &[u8],
+        len: usize,
+        offset: Option<FixedOffset>,
+        (early, late): (i64, i64),
+    ) -> Second {
+        let (Some(first), Some(last)) = (first16(line), last4(line, len)) else {
+            return Second::EMPTY;
+        };
+        let mut mask = [0u8; 16];
+        for byte in mask.iter_mut().take(len) {
+            *byte = 0xff;
+        }
+        Second {
+            preset: Some(preset),
+            first16: first,
+            mask: u128::from_ne_bytes(mask),
+            last4: last,
+            len,
+            offset,
+            early,
+            late,
+        }
+    }
+
+    /// Whether `line` starts with this second's bytes.
+    #[inline(always)]
     fn matches(&self, preset: TimestampPreset, line: &[u8]) -> bool {
-        self.preset == Some(preset) && line.get(..self.len) == self.key.get(..self.len)
+        self.preset == Some(preset)
+            && first16(line).is_some_and(|w| (w ^ self.first16) & self.mask == 0)
+            && last4(line, self.len) == Some(self.last4)
     }
 }
 
@@ -186,18 +251,49 @@ impl LogClock {
     /// never goes backwards: an earlier stamp counts as the last one).
     /// `None` until the first timestamp is seen.
     pub fn time_of(&mut self, line: &[u8]) -> Option<Time> {
-        let parsed = self.parse(line).or_else(|| {
+        let parsed = match self.same_second(line) {
+            Some(t) => Some(t),
+            None => self.parse_any(line),
+        };
+        if let Some(t) = parsed {
+            self.last = Some(self.last.map_or(t, |last| last.max(t)));
+        }
+        self.last
+    }
+
+    /// The common case, kept small enough to inline: `line` starts with
+    /// the cached second of the preset that would be tried first (the one
+    /// given, or the one Auto has locked on), so its time is that second
+    /// plus the line's fraction. `None` sends the line the general way.
+    #[inline]
+    fn same_second(&self, line: &[u8]) -> Option<Time> {
+        let second = &self.second;
+        let preset = second.preset?;
+        let first = match &self.spec {
+            TimestampSpec::Auto => self.locked,
+            TimestampSpec::Preset(p) => Some(*p),
+            TimestampSpec::Custom { .. } => None,
+        };
+        if first != Some(preset) || !second.matches(preset, line) {
+            return None;
+        }
+        let tail = stamp::quick_tail(preset, line, second.len)?;
+        if tail.offset != second.offset {
+            return None;
+        }
+        Some(pick(second.early, second.late, tail.nanos, self.last))
+    }
+
+    /// The time a line's own stamp gives, if it has one.
+    fn parse_any(&mut self, line: &[u8]) -> Option<Time> {
+        self.parse(line).or_else(|| {
             let (source, body) = split_collector_prefix(line, &mut self.slots);
             if source.is_empty() && body.len() == line.len() {
                 None
             } else {
                 self.parse(body)
             }
-        });
-        if let Some(t) = parsed {
-            self.last = Some(self.last.map_or(t, |last| last.max(t)));
-        }
-        self.last
+        })
     }
 
     /// The last time seen.
@@ -221,12 +317,11 @@ impl LogClock {
                         return Some(t);
                     }
                 }
-                // Every preset stamp starts with a digit, `[` or a capital.
                 let first = *line.first()?;
-                if !(first.is_ascii_digit() || first == b'[' || first.is_ascii_uppercase()) {
-                    return None;
-                }
                 for p in TimestampPreset::ALL {
+                    if !p.may_start_with(first) {
+                        continue;
+                    }
                     if let Some(t) = self.parse_preset(p, line) {
                         self.locked = Some(p);
                         return Some(t);
@@ -265,40 +360,40 @@ impl LogClock {
             Some(year) => year,
             None => self.syslog_year(head.month),
         };
+        if !(-200_000..=200_000).contains(&year) {
+            // Near the end of chrono's range, where a zone's offset can
+            // overflow it: the reference knows what to do. (It asks for the
+            // syslog year again, which for the same month changes nothing.)
+            return self.parse_reference(preset, line);
+        }
         let (early, late) = self.instants(year, &head, tail.offset)?;
-        let mut key = [0; HEAD_MAX];
-        key[..head.len].copy_from_slice(line.get(..head.len)?);
-        self.second = Second {
-            preset: Some(preset),
-            key,
-            len: head.len,
-            offset: tail.offset,
-            early,
-            late,
-        };
+        self.second = Second::new(preset, line, head.len, tail.offset, (early, late));
         Some(pick(early, late, tail.nanos, self.last))
     }
 
     /// The instants (milliseconds) of a head's whole second: one, or two
     /// for a local time the fall-back to winter time repeats. Zone changes
-    /// fall on whole seconds, so the fraction only adds to them.
+    /// fall on whole seconds, so the fraction only adds to them. The
+    /// calendar is plain arithmetic; only a local zone's offset is asked of
+    /// chrono.
     fn instants(&self, year: i32, head: &Head, offset: Option<FixedOffset>) -> Option<(i64, i64)> {
         let (h, m, s) = head.hms;
-        let naive = NaiveDate::from_ymd_opt(year, head.month, head.day)?.and_hms_opt(h, m, s)?;
-        let ms = |at: DateTime<FixedOffset>| at.timestamp_millis();
-        let single = |at: i64| Some((at, at));
+        let day = stamp::days_from_epoch(year, head.month, head.day)?;
+        if h > 23 || m > 59 || s > 59 {
+            return None;
+        }
+        let seconds = day * 86_400 + i64::from(h * 3600 + m * 60 + s);
+        let at = |offset: FixedOffset| (seconds - i64::from(offset.local_minus_utc())) * 1000;
         if let Some(offset) = offset {
-            return single(ms(offset.from_local_datetime(&naive).single()?));
+            return Some((at(offset), at(offset)));
         }
         if self.utc {
-            return single(Utc.from_utc_datetime(&naive).timestamp_millis());
+            return Some((seconds * 1000, seconds * 1000));
         }
-        match Local.from_local_datetime(&naive) {
-            LocalResult::Single(at) => single(at.timestamp_millis()),
-            LocalResult::Ambiguous(a, b) => {
-                let (a, b) = (a.timestamp_millis(), b.timestamp_millis());
-                Some((a.min(b), a.max(b)))
-            }
+        let naive = NaiveDate::from_ymd_opt(year, head.month, head.day)?.and_hms_opt(h, m, s)?;
+        match Local.offset_from_local_datetime(&naive) {
+            LocalResult::Single(offset) => Some((at(offset), at(offset))),
+            LocalResult::Ambiguous(a, b) => Some((at(a).min(at(b)), at(a).max(at(b)))),
             LocalResult::None => None,
         }
     }
@@ -331,7 +426,7 @@ impl LogClock {
         // The cached second's year may be about to change.
         self.second = Second::EMPTY;
         if self.syslog_month.is_some_and(|last| month + 6 <= last) {
-            self.year += 1;
+            self.year = self.year.saturating_add(1);
         }
         self.syslog_month = Some(month);
         self.year

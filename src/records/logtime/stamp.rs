@@ -12,9 +12,6 @@ use std::sync::OnceLock;
 
 use super::TimestampPreset;
 
-/// The longest head (`YYYY-MM-DD HH:MM:SS`, `[DD-Mon-YY HH:MM:SS`).
-pub(super) const HEAD_MAX: usize = 19;
-
 /// A stamp's fields up to its seconds, read from the start of a line.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Head {
@@ -61,6 +58,7 @@ pub(super) fn head(preset: TimestampPreset, line: &[u8]) -> Option<Head> {
 }
 
 /// Reads `preset`'s tail at `at`, just after its head.
+#[inline]
 pub(super) fn tail(preset: TimestampPreset, line: &[u8], at: usize) -> Read {
     match preset {
         TimestampPreset::Python => required_fraction(line, at, b','),
@@ -105,20 +103,56 @@ fn hms(line: &[u8], i: usize) -> Option<(u32, u32, u32)> {
     Some((two(line, i)?, two(line, i + 3)?, two(line, i + 6)?))
 }
 
-/// `YYYY-MM-DD HH:MM:SS`, with `T` for the space if `t_too`.
+/// `YYYY-MM-DD HH:MM:SS`, with `T` for the space if `t_too`. Read from a
+/// fixed array: no bounds check per byte.
 fn numeric_head(line: &[u8], t_too: bool) -> Option<Head> {
-    let sep = *line.get(10)?;
-    if line[4] != b'-' || line[7] != b'-' || !(sep == b' ' || (t_too && sep == b'T')) {
+    let b: &[u8; 19] = line.get(..19)?.try_into().ok()?;
+    let sep = b[10];
+    let shape = b[4] == b'-'
+        && b[7] == b'-'
+        && (sep == b' ' || (t_too && sep == b'T'))
+        && b[13] == b':'
+        && b[16] == b':';
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    if !shape || !DIGITS.iter().all(|&i| b[i].is_ascii_digit()) {
         return None;
     }
-    let year = two(line, 0)? * 100 + two(line, 2)?;
+    let n = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
     Some(Head {
-        year: Some(year as i32),
-        month: two(line, 5)?,
-        day: two(line, 8)?,
-        hms: hms(line, 11)?,
+        year: Some((n(0) * 100 + n(2)) as i32),
+        month: n(5),
+        day: n(8),
+        hms: (n(11), n(14), n(17)),
         len: 19,
     })
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date, `None` for a date
+/// that does not exist (as chrono's `NaiveDate::from_ymd_opt` says; the
+/// caller keeps the year well inside chrono's range).
+pub(super) fn days_from_epoch(year: i32, month: u32, day: u32) -> Option<i64> {
+    if !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day > days_in_month {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil: years start in March, so the leap
+    // day is the last of its year.
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let march_month = (i64::from(month) + 9) % 12;
+    let day_of_year = (153 * march_month + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
 }
 
 /// `[DD-Mon-YY HH:MM:SS`.
@@ -159,24 +193,76 @@ fn syslog_head(line: &[u8]) -> Option<Head> {
     })
 }
 
+/// The nanoseconds of one unit of the last digit, by digit count.
+const SCALE: [u32; 10] = [
+    0,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
+
 /// Up to nine digits from `at` (the reference's `\d{1,9}`): their value
 /// scaled to nanoseconds, their count, and whether a non-ASCII byte right
 /// after them might be a tenth-or-less Unicode digit the reference takes.
+#[inline(always)]
 fn fraction(line: &[u8], at: usize) -> (u32, usize, bool) {
+    let rest = line.get(at..).unwrap_or_default();
+    let end = rest.len().min(9);
     let mut value = 0u32;
     let mut count = 0;
-    while count < 9 {
-        match digit(line, at + count) {
-            Some(d) => value = value * 10 + d,
-            None => break,
+    while count < end {
+        let d = rest[count].wrapping_sub(b'0');
+        if d > 9 {
+            break;
         }
+        value = value * 10 + u32::from(d);
         count += 1;
     }
-    let unsure = count < 9 && line.get(at + count).is_some_and(|b| !b.is_ascii());
-    (value * 10u32.pow(9 - count as u32), count, unsure)
+    let unsure = count < 9 && rest.get(count).is_some_and(|b| !b.is_ascii());
+    (value * SCALE[count.min(9)], count, unsure)
+}
+
+/// The tail on the cached-second path: the common shapes only, read
+/// inline. `None` for anything else (no fraction where one is required,
+/// a byte the reference must judge): the general path then decides.
+#[inline(always)]
+pub(super) fn quick_tail(preset: TimestampPreset, line: &[u8], at: usize) -> Option<Tail> {
+    let sep = match preset {
+        TimestampPreset::Python => b',',
+        TimestampPreset::Loguru => b'.',
+        TimestampPreset::Iso8601 => {
+            return match iso_tail(line, at) {
+                Read::Fits(tail) => Some(tail),
+                _ => None,
+            }
+        }
+        TimestampPreset::Pyrogram | TimestampPreset::Syslog => {
+            return Some(Tail {
+                nanos: 0,
+                offset: None,
+            })
+        }
+    };
+    if line.get(at) != Some(&sep) {
+        return None;
+    }
+    match fraction(line, at + 1) {
+        (nanos, 1.., false) => Some(Tail {
+            nanos,
+            offset: None,
+        }),
+        _ => None,
+    }
 }
 
 /// A fraction after `sep`, required (Python's `,123`, loguru's `.123456`).
+#[inline]
 fn required_fraction(line: &[u8], at: usize, sep: u8) -> Read {
     if line.get(at) != Some(&sep) {
         return Read::Fails;
@@ -216,7 +302,12 @@ fn iso_tail(line: &[u8], at: usize) -> Read {
         }
         Some(b'+') => 1,
         Some(b'-') => -1,
-        _ => return Read::Fits(Tail { nanos, offset: None }),
+        _ => {
+            return Read::Fits(Tail {
+                nanos,
+                offset: None,
+            })
+        }
     };
     let zone = match zone_digits(line, pos + 1) {
         Zone::Digits(hours, minutes) => {

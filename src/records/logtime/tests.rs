@@ -134,7 +134,10 @@ fn fractions_of_every_length_and_zones_after_a_cached_second() {
         ("2025-11-20T16:32:54.123456789Z", "2025-11-20T16:32:54.123Z"),
         ("2025-11-20T16:32:54,98+00:00", "2025-11-20T16:32:54.980Z"),
         // Ten digits: the tenth ends the stamp, so no zone is read.
-        ("2025-11-20T16:32:54.9999999999Z", "2025-11-20T16:32:54.999Z"),
+        (
+            "2025-11-20T16:32:54.9999999999Z",
+            "2025-11-20T16:32:54.999Z",
+        ),
         // Another zone with the same head bytes: parsed anew.
         ("2025-11-20T16:32:54.5-01:00", "2025-11-20T17:32:54.500Z"),
     ];
@@ -155,6 +158,52 @@ fn a_unicode_digit_after_the_ascii_ones_fails_as_in_the_reference() {
         clock.time_of("2025-11-20 16:32:54,12é x".as_bytes()),
         Some(t("2025-11-20T16:32:54.120Z"))
     );
+}
+
+#[test]
+fn syslog_years_at_the_ends_of_the_calendar_give_the_reference_times() {
+    let lines: [&[u8]; 3] = [
+        b"Dec 31 23:59:59 host bot[1]: a",
+        b"Jan  1 00:00:00 host bot[1]: b",
+        b"Jan  1 00:00:00 host bot[1]: c",
+    ];
+    for year in [
+        i32::MIN,
+        -262_144,
+        199_999,
+        200_001,
+        262_142,
+        262_143,
+        i32::MAX,
+    ] {
+        for utc in [true, false] {
+            let mut fast = LogClock::new(TimestampSpec::Auto, utc, year);
+            let mut reference = LogClock::new(TimestampSpec::Auto, utc, year);
+            reference.reference = true;
+            for line in lines {
+                assert_eq!(fast.time_of(line), reference.time_of(line), "{year}");
+            }
+        }
+    }
+}
+
+#[test]
+fn calendar_arithmetic_agrees_with_chrono() {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    let years = (-1000..=3000).chain([-200_000, 9999, 199_999, 200_000]);
+    for year in years {
+        for month in 0..=13 {
+            for day in 0..=32 {
+                let want = NaiveDate::from_ymd_opt(year, month, day)
+                    .map(|d| d.signed_duration_since(epoch).num_days());
+                assert_eq!(
+                    stamp::days_from_epoch(year, month, day),
+                    want,
+                    "{year}-{month}-{day}"
+                );
+            }
+        }
+    }
 }
 
 /// The fields of one second: year, month, day, hour, minute, second.
@@ -226,7 +275,9 @@ fn dress() -> impl Strategy<Value = Dress> {
             0.15,
             (
                 0usize..40,
-                prop::sample::select(vec!["\u{0663}", "\u{ff10}", "é", "x", "9", ":", "+", ".", " "]),
+                prop::sample::select(vec![
+                    "\u{0663}", "\u{ff10}", "é", "x", "9", ":", "+", ".", " ",
+                ]),
             ),
         ),
     )
@@ -258,9 +309,15 @@ fn render(fields: Fields, dress: &Dress) -> Vec<u8> {
     line += &match dress.layout {
         0 | 1 => {
             let t = if dress.layout == 0 { ' ' } else { 'T' };
-            format!("{y:04}-{mo:02}-{d:02}{t}{h:02}:{mi:02}:{s:02}{fraction}{}", dress.zone)
+            format!(
+                "{y:04}-{mo:02}-{d:02}{t}{h:02}:{mi:02}:{s:02}{fraction}{}",
+                dress.zone
+            )
         }
-        2 => format!("[{d:02}-{name}-{:02} {h:02}:{mi:02}:{s:02} - INFO] - x", y % 100),
+        2 => format!(
+            "[{d:02}-{name}-{:02} {h:02}:{mi:02}:{s:02} - INFO] - x",
+            y % 100
+        ),
         3 => format!("{name} {d:>2} {h:02}:{mi:02}:{s:02} host bot[1]: x"),
         4 => format!("{name} {d:02} {h:02}:{mi:02}:{s:02} host bot[1]: x"),
         _ => "  File \"bot.py\", line 3, in <module>".to_string(),
@@ -278,7 +335,12 @@ fn render(fields: Fields, dress: &Dress) -> Vec<u8> {
 /// A sequence of lines: new seconds, the same second again (with another
 /// fraction, zone, suffix), lines without a stamp, and garbage.
 fn lines(fields: impl Strategy<Value = Fields>) -> impl Strategy<Value = Vec<Vec<u8>>> {
-    let event = (0u8..10, fields, dress(), prop::collection::vec(any::<u8>(), 0..30));
+    let event = (
+        0u8..10,
+        fields,
+        dress(),
+        prop::collection::vec(any::<u8>(), 0..30),
+    );
     prop::collection::vec(event, 1..40).prop_map(|events| {
         let mut last: Fields = (2025, 11, 20, 16, 32, 54);
         let mut look = (0, "");
@@ -376,7 +438,13 @@ fn cached_clock_gives_the_reference_times_across_summer_time_changes() {
 fn summer_time_child() {
     // A zone without summer time would prove nothing.
     let at = |m| NaiveDate::from_ymd_opt(2025, m, 15).and_then(|d| d.and_hms_opt(12, 0, 0));
-    let offset = |m| Local.from_local_datetime(&at(m).unwrap()).unwrap().offset().local_minus_utc();
+    let offset = |m| {
+        Local
+            .from_local_datetime(&at(m).unwrap())
+            .unwrap()
+            .offset()
+            .local_minus_utc()
+    };
     assert_ne!(offset(1), offset(7), "TZ has no summer time");
     let mut runner = TestRunner::new(Config::with_cases(1000));
     runner
