@@ -123,6 +123,13 @@ struct Second {
     late: i64,
 }
 
+/// The mask of a 15-byte head (syslog) in a 16-byte word.
+const MASK_15: u128 = {
+    let mut bytes = [0xff; 16];
+    bytes[15] = 0;
+    u128::from_ne_bytes(bytes)
+};
+
 /// The first 16 bytes of `line` as one word.
 #[inline(always)]
 fn first16(line: &[u8]) -> Option<u128> {
@@ -158,17 +165,18 @@ impl Second {
         offset: Option<FixedOffset>,
         (early, late): (i64, i64),
     ) -> Second {
+        let mask = match len {
+            15 => MASK_15,
+            16.. => u128::MAX,
+            _ => return Second::EMPTY,
+        };
         let (Some(first), Some(last)) = (first16(line), last4(line, len)) else {
             return Second::EMPTY;
         };
-        let mut mask = [0u8; 16];
-        for byte in mask.iter_mut().take(len) {
-            *byte = 0xff;
-        }
         Second {
             preset: Some(preset),
             first16: first,
-            mask: u128::from_ne_bytes(mask),
+            mask,
             last4: last,
             len,
             offset,
@@ -203,6 +211,9 @@ fn pick(early: i64, late: i64, nanos: u32, last: Option<Time>) -> Time {
 pub struct LogClock {
     spec: TimestampSpec,
     locked: Option<TimestampPreset>,
+    /// The preset tried first: the one given, or the one Auto has locked
+    /// on (none for a custom pattern).
+    first: Option<TimestampPreset>,
     utc: bool,
     /// Year assumed for syslog stamps, which carry none; moved on at New
     /// Year (see [`LogClock::syslog_year`]).
@@ -232,9 +243,14 @@ impl LogClock {
             TimestampSpec::Custom { pattern, .. } => Some(pattern.capture_locations()),
             _ => None,
         };
+        let first = match &spec {
+            TimestampSpec::Preset(p) => Some(*p),
+            _ => None,
+        };
         LogClock {
             spec,
             locked: None,
+            first,
             utc,
             year,
             syslog_month: None,
@@ -269,12 +285,7 @@ impl LogClock {
     fn same_second(&self, line: &[u8]) -> Option<Time> {
         let second = &self.second;
         let preset = second.preset?;
-        let first = match &self.spec {
-            TimestampSpec::Auto => self.locked,
-            TimestampSpec::Preset(p) => Some(*p),
-            TimestampSpec::Custom { .. } => None,
-        };
-        if first != Some(preset) || !second.matches(preset, line) {
+        if self.first != Some(preset) || !second.matches(preset, line) {
             return None;
         }
         let tail = stamp::quick_tail(preset, line, second.len)?;
@@ -324,6 +335,7 @@ impl LogClock {
                     }
                     if let Some(t) = self.parse_preset(p, line) {
                         self.locked = Some(p);
+                        self.first = Some(p);
                         return Some(t);
                     }
                 }

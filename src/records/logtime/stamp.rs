@@ -114,7 +114,12 @@ fn numeric_head(line: &[u8], t_too: bool) -> Option<Head> {
         && b[13] == b':'
         && b[16] == b':';
     const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    if !shape || !DIGITS.iter().all(|&i| b[i].is_ascii_digit()) {
+    // All fourteen tested without a branch each (the loop unrolls).
+    let mut digits = true;
+    for i in DIGITS {
+        digits &= b[i].wrapping_sub(b'0') < 10;
+    }
+    if !shape || !digits {
         return None;
     }
     let n = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
