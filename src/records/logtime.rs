@@ -9,7 +9,7 @@
 use chrono::{DateTime, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use regex::bytes::{CaptureLocations, Regex};
 
-use super::prefix::split_collector_prefix;
+use super::prefix::{may_have_collector_prefix, split_collector_prefix};
 use crate::time::Time;
 
 mod stamp;
@@ -297,14 +297,39 @@ impl LogClock {
 
     /// The time a line's own stamp gives, if it has one.
     fn parse_any(&mut self, line: &[u8]) -> Option<Time> {
-        self.parse(line).or_else(|| {
-            let (source, body) = split_collector_prefix(line, &mut self.slots);
-            if source.is_empty() && body.len() == line.len() {
-                None
-            } else {
-                self.parse(body)
+        if self.may_start_stamp(line) {
+            if let Some(t) = self.parse(line) {
+                return Some(t);
             }
-        })
+        }
+        // Most lines without a stamp (tracebacks, `LEVEL:logger:` lines)
+        // are settled by the prefix test without a call to the splitter.
+        if !may_have_collector_prefix(line) {
+            return None;
+        }
+        let (source, body) = split_collector_prefix(line, &mut self.slots);
+        if source.is_empty() && body.len() == line.len() {
+            None
+        } else {
+            self.parse(body)
+        }
+    }
+
+    /// Whether `line` has the first bytes some preset's head needs
+    /// (`DDDD-`, `[DD-`, `Mon `): if not, no preset can read it, and the
+    /// per-preset attempts are skipped. A custom pattern is always tried.
+    fn may_start_stamp(&self, line: &[u8]) -> bool {
+        if let TimestampSpec::Custom { .. } = self.spec {
+            return true;
+        }
+        match line {
+            [d, _, _, _, b'-', ..] => d.is_ascii_digit(),
+            [b'[', _, _, b'-', ..] => true,
+            [a, b, c, b' ', ..] => {
+                a.is_ascii_uppercase() && b.is_ascii_lowercase() && c.is_ascii_lowercase()
+            }
+            _ => false,
+        }
     }
 
     /// The last time seen.
