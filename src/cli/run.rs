@@ -87,7 +87,7 @@ pub(crate) fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome
         keep_env: args.keep_env,
         forward_hup: args.forward_hup,
     };
-    let rules_env = std::env::var("LOGDEDUP_RULES").ok();
+    let rules_env = std::env::var_os("LOGDEDUP_RULES");
     let mut plan = args
         .filter
         .plan(rules_env.as_deref())
@@ -103,8 +103,8 @@ pub(crate) fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome
         format!("the output of {}", child.name()),
         output,
     ));
-    let (sources, window) = (plan.rule_sources.clone(), plan.default_window);
-    let reload: Reload = Arc::new(move || rules::load(&sources, window));
+    let (sources, options) = (plan.rule_sources.clone(), plan.load);
+    let reload: Reload = Arc::new(move || rules::load_with(&sources, options));
     match stream::run_child(prepared, signals, child, reload) {
         Ok(stream::Outcome::Exited(status)) => Ok(Outcome::Child(status)),
         Ok(other) => Ok(Outcome::Stream(other)),
