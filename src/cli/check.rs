@@ -122,7 +122,8 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Failure> {
                 .map(|(_, line)| line.clone()),
         );
         match &report.result {
-            Ok(_) if report.added && lines.is_empty() => {}
+            // Packs added beside named files: the user did not name them.
+            Ok(_) if report.added && !args.files.is_empty() && lines.is_empty() => {}
             Ok(counts) if lines.is_empty() => out.push_str(&format!(
                 "{}: {} rule{}, {} test{}, ok\n",
                 report.origin,

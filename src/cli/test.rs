@@ -66,7 +66,7 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Failure> {
         .collect();
     if !added.is_empty() {
         text.push_str(&format!(
-            "with the default packs the filter adds: {} (--no-default-rules: without them)\n",
+            "with the default packs: {}\n",
             added.join(", ")
         ));
     }
