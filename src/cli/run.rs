@@ -93,6 +93,10 @@ pub(crate) fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome
         .plan(rules_env.as_deref())
         .map_err(Failure::Usage)?;
     plan.settings.inputs.clear();
+    plan.settings
+        .metrics
+        .instance
+        .get_or_insert_with(|| super::metrics::default_instance(program, cmd_args));
     let mut prepared = filter::prepare(&plan).map_err(Failure::Usage)?;
     let (child, output) = process::spawn(&spec).map_err(|err| match err {
         SpawnError::NotFound(e) => Failure::CommandNotFound(e),

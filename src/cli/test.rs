@@ -65,10 +65,7 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Failure> {
         .map(|r| r.origin.as_str())
         .collect();
     if !added.is_empty() {
-        text.push_str(&format!(
-            "with the default packs: {}\n",
-            added.join(", ")
-        ));
+        text.push_str(&format!("with the default packs: {}\n", added.join(", ")));
     }
     let (mut passed, mut failed) = (0usize, 0usize);
     for test in set
