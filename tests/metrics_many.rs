@@ -155,8 +155,10 @@ fn parse_sample(line: &str) -> Result<(String, BTreeMap<String, String>, f64), S
 }
 
 /// Reads the textfiles of one directory together, as node_exporter's
-/// registry gathers them: a family has the same HELP, TYPE and label names
-/// in every file, and no series appears in two files.
+/// registry gathers them: a family has the same HELP and TYPE in every
+/// file, and no series appears in two files. Also the same label names in
+/// every file, which node_exporter 1.5 does not insist on: logdedup gives
+/// them anyway.
 fn gather(files: &[&Path]) -> Result<BTreeMap<String, f64>, String> {
     let mut merged: BTreeMap<String, (Option<String>, Option<String>, BTreeSet<String>)> =
         BTreeMap::new();
