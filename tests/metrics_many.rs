@@ -3,6 +3,9 @@
 //! instance `run` names by default, counters that never go down while
 //! records are held, and statistics files that must not replace the data.
 
+// Test code: sample values are whole numbers, compared exactly.
+#![allow(clippy::float_cmp)]
+
 mod common;
 
 use common::{logdedup, Live, RuleDir};
@@ -154,14 +157,16 @@ fn parse_sample(line: &str) -> Result<(String, BTreeMap<String, String>, f64), S
     Ok((name.to_owned(), labels, value))
 }
 
+/// A family's HELP, TYPE and label names, as the first file gave them.
+type Seen = (Option<String>, Option<String>, BTreeSet<String>);
+
 /// Reads the textfiles of one directory together, as node_exporter's
 /// registry gathers them: a family has the same HELP and TYPE in every
 /// file, and no series appears in two files. Also the same label names in
 /// every file, which node_exporter 1.5 does not insist on: logdedup gives
 /// them anyway.
 fn gather(files: &[&Path]) -> Result<BTreeMap<String, f64>, String> {
-    let mut merged: BTreeMap<String, (Option<String>, Option<String>, BTreeSet<String>)> =
-        BTreeMap::new();
+    let mut merged: BTreeMap<String, Seen> = BTreeMap::new();
     let mut series = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
@@ -435,7 +440,7 @@ fn counters_never_decrease_while_records_are_held() {
             live.send("  File \"/srv/bot/main.py\", line 42, in handle\n");
             std::thread::sleep(Duration::from_millis(10));
         }
-        live.send(if records % 2 == 0 {
+        live.send(if records.is_multiple_of(2) {
             "ValueError: x\ntick\n"
         } else {
             "ConnectionError: lost\ntick\n"
