@@ -5,7 +5,7 @@
 use anyhow::{bail, Result};
 use chrono::Datelike;
 use clap::{Args, ValueEnum};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +16,7 @@ use super::{Failure, Outcome};
 use crate::pipeline::PipelineOptions;
 use crate::process::{Reload, SignalWatch};
 use crate::records::{Framing, LogClock, TimestampSpec, PYTHON_TRACEBACK};
-use crate::rules::{self, framing_regex, RuleSource};
+use crate::rules::{self, framing_regex, LoadOptions, RuleSource};
 use crate::stream::{self, InputSource, Settings, Target};
 use crate::summary::{Style, SummaryFormatter, Template};
 use crate::time::{TimeFormatter, DEFAULT_TIME_FORMAT};
@@ -185,8 +185,8 @@ pub(crate) fn parse_size(text: &str) -> Result<usize, String> {
 pub(crate) struct Plan {
     /// Rule sources in load order.
     pub rule_sources: Vec<RuleSource>,
-    /// `--window`: the window for rules that set none.
-    pub default_window: Duration,
+    /// `--window`, and whether the command line sets the framing.
+    pub load: LoadOptions,
     /// `--clock log`.
     pub log_clock: bool,
     /// `--utc`: also how zone-less log timestamps are read.
@@ -197,7 +197,7 @@ pub(crate) struct Plan {
 
 impl FilterArgs {
     /// Validates the arguments; `rules_env` is `$LOGDEDUP_RULES` if set.
-    pub(crate) fn plan(self, rules_env: Option<&str>) -> Result<Plan> {
+    pub(crate) fn plan(self, rules_env: Option<&OsStr>) -> Result<Plan> {
         let rule_sources = self.rules.sources(rules_env);
         let time = TimeFormatter::new(&self.time_format, self.utc)?;
         let framing = match (&self.record_start, &self.continuation) {
@@ -239,7 +239,10 @@ impl FilterArgs {
         };
         Ok(Plan {
             rule_sources,
-            default_window: self.rules.window,
+            load: LoadOptions {
+                window: self.rules.window,
+                framing_given: framing.is_some(),
+            },
             log_clock: self.clock == ClockArg::Log,
             utc: self.utc,
             settings: Settings {
@@ -266,11 +269,11 @@ impl FilterArgs {
 /// Runs the filter: rules are loaded and every input and output opened
 /// before the first byte is read (failures there are usage errors).
 pub(crate) fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
-    let rules_env = std::env::var("LOGDEDUP_RULES").ok();
+    let rules_env = std::env::var_os("LOGDEDUP_RULES");
     let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
     let prepared = prepare(&plan).map_err(Failure::Usage)?;
-    let (sources, window) = (plan.rule_sources.clone(), plan.default_window);
-    let reload: Reload = Arc::new(move || rules::load(&sources, window));
+    let (sources, options) = (plan.rule_sources.clone(), plan.load);
+    let reload: Reload = Arc::new(move || rules::load_with(&sources, options));
     stream::run(prepared, signals, std::io::stdin().is_terminal(), reload)
         .map(Outcome::Stream)
         .map_err(Failure::Runtime)
@@ -279,7 +282,7 @@ pub(crate) fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Fai
 /// Loads the plan's rules and opens its inputs and outputs: everything
 /// that can fail before the first byte is read.
 pub(crate) fn prepare(plan: &Plan) -> Result<stream::Prepared> {
-    let rules = rules::load(&plan.rule_sources, plan.default_window)?;
+    let rules = rules::load_with(&plan.rule_sources, plan.load)?;
     let mut settings = plan.settings.clone();
     if plan.log_clock {
         let spec = rules

@@ -2,6 +2,7 @@
 //! commands that work on rules (check, test, explain, suggest).
 
 use clap::Args;
+use std::ffi::OsStr;
 use std::time::Duration;
 
 use crate::rules::RuleSource;
@@ -39,7 +40,7 @@ impl RuleArgs {
     /// The sources in load order: the secrets pack unless turned off, `-r`
     /// (or `$LOGDEDUP_RULES` when there is no `-r`), then `-e`, then the
     /// default set unless turned off.
-    pub(crate) fn sources(&self, rules_env: Option<&str>) -> Vec<RuleSource> {
+    pub(crate) fn sources(&self, rules_env: Option<&OsStr>) -> Vec<RuleSource> {
         let mut sources = Vec::new();
         if !self.no_redact {
             sources.push(RuleSource::Secrets);
@@ -61,9 +62,10 @@ impl RuleArgs {
         sources
     }
 
-    /// [`RuleArgs::sources`] with `$LOGDEDUP_RULES` read from the environment.
+    /// [`RuleArgs::sources`] with `$LOGDEDUP_RULES` read from the
+    /// environment, as bytes (a path in it need not be UTF-8).
     pub(crate) fn sources_from_env(&self) -> Vec<RuleSource> {
-        let env = std::env::var("LOGDEDUP_RULES").ok();
+        let env = std::env::var_os("LOGDEDUP_RULES");
         self.sources(env.as_deref())
     }
 }

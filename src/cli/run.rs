@@ -87,12 +87,16 @@ pub(crate) fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome
         keep_env: args.keep_env,
         forward_hup: args.forward_hup,
     };
-    let rules_env = std::env::var("LOGDEDUP_RULES").ok();
+    let rules_env = std::env::var_os("LOGDEDUP_RULES");
     let mut plan = args
         .filter
         .plan(rules_env.as_deref())
         .map_err(Failure::Usage)?;
     plan.settings.inputs.clear();
+    plan.settings
+        .metrics
+        .instance
+        .get_or_insert_with(|| super::metrics::default_instance(program, cmd_args));
     let mut prepared = filter::prepare(&plan).map_err(Failure::Usage)?;
     let (child, output) = process::spawn(&spec).map_err(|err| match err {
         SpawnError::NotFound(e) => Failure::CommandNotFound(e),
@@ -103,8 +107,8 @@ pub(crate) fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome
         format!("the output of {}", child.name()),
         output,
     ));
-    let (sources, window) = (plan.rule_sources.clone(), plan.default_window);
-    let reload: Reload = Arc::new(move || rules::load(&sources, window));
+    let (sources, options) = (plan.rule_sources.clone(), plan.load);
+    let reload: Reload = Arc::new(move || rules::load_with(&sources, options));
     match stream::run_child(prepared, signals, child, reload) {
         Ok(stream::Outcome::Exited(status)) => Ok(Outcome::Child(status)),
         Ok(other) => Ok(Outcome::Stream(other)),

@@ -3,6 +3,11 @@
 //! cases check which rule (and key) takes them; window cases run the whole
 //! filter on a virtual clock and compare its exact output. Both go through
 //! the filter's own pipeline. Ends with `N passed, N failed`.
+//!
+//! The cases run against what the filter will load: the files named plus
+//! the default packs after them (unless `--no-default-rules`), so a line
+//! a file says must pass fails here if a default pack would suppress it.
+//! The packs added are named on the first line of the output.
 
 use clap::Args;
 use std::io::Write;
@@ -12,13 +17,14 @@ use super::check::{error_lines, sources};
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
 use crate::pipeline::run_case;
-use crate::rules::{load_each, CaseInput, TestOutcome};
+use crate::rules::{load_each, CaseInput, FileReport, LoadOptions, RuleTest, TestOutcome};
 
 /// Arguments of `logdedup test`.
 #[derive(Debug, Args)]
 pub(crate) struct TestArgs {
-    /// Rule files, directories or builtin:NAME whose cases to run
-    /// (default: the rules the filter would use).
+    /// Rule files, directories or builtin:NAME whose cases to run, against
+    /// these files plus the default packs, as the filter loads them
+    /// (default: the rules the filter would use, and all their cases).
     #[arg(value_name = "RULES")]
     pub files: Vec<String>,
 
@@ -34,7 +40,7 @@ pub(crate) struct TestArgs {
 /// Runs `logdedup test`.
 pub(crate) fn run(args: TestArgs) -> Result<Outcome, Failure> {
     let sources = sources(&args.files, &args.rules);
-    let (reports, set) = load_each(&sources, args.rules.window);
+    let (reports, set) = load_each(&sources, LoadOptions::window(args.rules.window));
     let set = match set {
         Ok(set) => Arc::new(set),
         Err(e) => {
@@ -53,8 +59,20 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Failure> {
         }
     };
     let mut text = String::new();
+    let added: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.added)
+        .map(|r| r.origin.as_str())
+        .collect();
+    if !added.is_empty() {
+        text.push_str(&format!("with the default packs: {}\n", added.join(", ")));
+    }
     let (mut passed, mut failed) = (0usize, 0usize);
-    for test in set.tests() {
+    for test in set
+        .tests()
+        .iter()
+        .filter(|t| wanted(t, &args.files, &reports))
+    {
         let outcome = run_case(&set, test);
         if outcome.passed() {
             passed += 1;
@@ -75,6 +93,16 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Failure> {
     } else {
         Outcome::Success
     })
+}
+
+/// Whether to run `test`: every case when no files were named, else
+/// the cases of the files named (not those of the packs added).
+fn wanted(test: &RuleTest, files: &[String], reports: &[FileReport]) -> bool {
+    if files.is_empty() {
+        return true;
+    }
+    let file = test.origin.rsplit_once(':').map_or("", |(file, _)| file);
+    reports.iter().any(|r| !r.added && r.origin == file)
 }
 
 /// One failed case: where it is, what it fed in, what happened instead.

@@ -35,7 +35,7 @@ impl Record {
             .and_then(|r| rules.rules().get(r))
             .is_some_and(|r| r.key.is_some());
         let (user, _) = split_window_key(&self.window_key, keyed);
-        String::from_utf8_lossy(user).into_owned()
+        String::from_utf8_lossy(&user).into_owned()
     }
 }
 

@@ -10,9 +10,9 @@ use super::feed::Pipeline;
 use super::options::PipelineOptions;
 use super::sink::Sink;
 use crate::engine::Summary;
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{Rule, RuleSet, CASE_START};
 use crate::summary::{Style, SummaryFormatter};
-use crate::time::{Time, TimeFormatter};
+use crate::time::TimeFormatter;
 
 /// What summary timestamps read in a simulation: the placeholder window
 /// cases write in their `expect` lines.
@@ -65,8 +65,7 @@ pub(crate) fn simulate(
         ),
     };
     let mut pipeline = Pipeline::new(rules, &PipelineOptions::default());
-    // Any fixed start will do: times only matter relative to each other.
-    let start = Time(1_000_000_000_000);
+    let start = CASE_START;
     let mut now = start;
     for (line, offset) in lines.iter().zip(at) {
         now = start.plus(*offset);

@@ -8,6 +8,11 @@
 //! scraping, a monitoring script) never sees half a file. A failed write is
 //! reported once (the caller puts it on stderr without waiting) and never
 //! stops the data.
+//!
+//! Several logdedup processes may write into one node_exporter textfile
+//! directory (a bot each): every series carries the run's `instance` label
+//! and the `--metrics-label`s, so their series never collide, and every
+//! process writes the same HELP and TYPE lines.
 
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -33,6 +38,13 @@ pub(crate) struct MetricsOptions {
     /// `--stats` prints the JSON object rather than the table
     /// (`--format json`).
     pub json_stats: bool,
+    /// `--instance`, or under `run` the name of what it runs: the
+    /// `instance` label of every series, `"instance"` in the JSON.
+    pub instance: Option<String>,
+    /// `--metrics-label KEY=VALUE`s, validated, in the order given.
+    pub labels: Vec<(String, String)>,
+    /// Warnings about the options, for standard error at start-up.
+    pub warnings: Vec<String>,
 }
 
 impl Default for MetricsOptions {
@@ -42,6 +54,9 @@ impl Default for MetricsOptions {
             textfile: None,
             interval: DEFAULT_STATS_INTERVAL,
             json_stats: false,
+            instance: None,
+            labels: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -165,7 +180,15 @@ impl Metrics {
             .collect();
         let time = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now.millis())
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        let labels: serde_json::Map<String, Value> = self
+            .options
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
         json!({
+            "instance": self.options.instance,
+            "labels": labels,
             "time": time.unwrap_or_default(),
             "uptime_seconds": self.started.until(now).as_secs_f64(),
             "lines": {
@@ -188,18 +211,23 @@ impl Metrics {
         })
     }
 
-    /// The statistics in Prometheus text exposition format.
+    /// The statistics in Prometheus text exposition format. Every series
+    /// carries the run's own labels (`instance`, `--metrics-label`s) first.
     pub(crate) fn prometheus(&self, snapshot: &Snapshot) -> String {
+        let own = self.own_labels();
+        let label = |name: &str, value: &str| labels(&own, Some((name, value)));
+        let none = labels(&own, None);
         let mut out = String::new();
-        let mut family = |name: &str, help: &str, samples: &[(String, u64)]| {
+        let mut family = |name: &str, kind: &str, help: &str, samples: &[(String, u64)]| {
             let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
             for (labels, value) in samples {
                 let _ = writeln!(out, "{name}{labels} {value}");
             }
         };
         family(
             "logdedup_lines_total",
+            "counter",
             "Lines read, by whether they were passed or suppressed.",
             &[
                 (label("result", "passed"), snapshot.lines.passed),
@@ -207,7 +235,14 @@ impl Metrics {
             ],
         );
         family(
+            "logdedup_held_lines",
+            "gauge",
+            "Lines of a record held until it ends, not yet counted as passed or suppressed.",
+            &[(none.clone(), snapshot.lines_held)],
+        );
+        family(
             "logdedup_records_total",
+            "counter",
             "Records read (a record is a line and its continuation lines), by whether they were passed or suppressed.",
             &[
                 (label("result", "passed"), snapshot.records_passed()),
@@ -222,6 +257,7 @@ impl Metrics {
             .collect();
         family(
             "logdedup_suppressed_total",
+            "counter",
             "Records suppressed, by rule.",
             &per_rule,
         );
@@ -233,21 +269,25 @@ impl Metrics {
             .collect();
         family(
             "logdedup_redactions_total",
+            "counter",
             "Secrets masked, by redaction.",
             &masked,
         );
         family(
             "logdedup_summaries_total",
+            "counter",
             "Summary lines written.",
-            &[(String::new(), snapshot.summaries())],
+            &[(none.clone(), snapshot.summaries())],
         );
         family(
             "logdedup_read_bytes_total",
+            "counter",
             "Bytes read from the input.",
-            &[(String::new(), self.bytes_in)],
+            &[(none.clone(), self.bytes_in)],
         );
         family(
             "logdedup_reloads_total",
+            "counter",
             "Rule reloads (SIGHUP), by outcome.",
             &[
                 (label("result", "ok"), self.reloads_ok),
@@ -256,40 +296,83 @@ impl Metrics {
         );
         out
     }
+
+    /// The labels every series carries: `instance`, then `--metrics-label`s.
+    fn own_labels(&self) -> Vec<(&str, &str)> {
+        self.options
+            .instance
+            .as_deref()
+            .map(|i| ("instance", i))
+            .into_iter()
+            .chain(
+                self.options
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .collect()
+    }
 }
 
-/// `{name="value"}` with the value escaped as the exposition format wants:
-/// backslash, double quote and newline.
-fn label(name: &str, value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => escaped.push_str("\\\\"),
-            '"' => escaped.push_str("\\\""),
-            '\n' => escaped.push_str("\\n"),
-            c => escaped.push(c),
-        }
+/// `{a="1",b="2"}` from `own` and then `extra`, each value escaped as the
+/// exposition format wants (backslash, double quote, newline); empty when
+/// there are no labels at all.
+fn labels(own: &[(&str, &str)], extra: Option<(&str, &str)>) -> String {
+    let all: Vec<String> = own
+        .iter()
+        .copied()
+        .chain(extra)
+        .map(|(name, value)| {
+            let mut escaped = String::with_capacity(value.len());
+            for c in value.chars() {
+                match c {
+                    '\\' => escaped.push_str("\\\\"),
+                    '"' => escaped.push_str("\\\""),
+                    '\n' => escaped.push_str("\\n"),
+                    c => escaped.push(c),
+                }
+            }
+            format!("{name}=\"{escaped}\"")
+        })
+        .collect();
+    if all.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", all.join(","))
     }
-    format!("{{{name}=\"{escaped}\"}}")
 }
 
 /// Replaces `path` with `bytes` atomically: a temporary file in the same
 /// directory (a rename across file systems would not be atomic), renamed
-/// over `path`. The temporary name starts with a dot and does not end in
-/// `.prom`, so node_exporter never reads it.
+/// over `path`. The temporary file gets a new, random, short name each
+/// time and is created with `O_CREAT | O_EXCL`, which never opens what is
+/// already there: a symlink planted at a predictable name cannot redirect
+/// the write, a FIFO cannot block it (a PID, the old name's variable part,
+/// is 1 in every container), and a long `path` name still leaves room for
+/// it. The name starts with a dot and does not end in `.prom`, so
+/// node_exporter never reads it. Created with mode 0666 less the umask,
+/// as a plain `open` would: node_exporter often runs as another user.
 fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    if path.file_name().is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a file name",
+        ));
     }
-    result
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".logdedup-")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    // Dropped on failure, the temporary file is removed.
+    temp.persist(path).map(drop).map_err(|e| e.error)
 }
 
 #[cfg(test)]
@@ -298,7 +381,15 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        assert_eq!(label("rule", "a\"b\\c\nd"), "{rule=\"a\\\"b\\\\c\\nd\"}");
+        assert_eq!(
+            labels(&[], Some(("rule", "a\"b\\c\nd"))),
+            "{rule=\"a\\\"b\\\\c\\nd\"}"
+        );
+        assert_eq!(
+            labels(&[("instance", "bot.py"), ("env", "x")], Some(("rule", "r"))),
+            "{instance=\"bot.py\",env=\"x\",rule=\"r\"}"
+        );
+        assert_eq!(labels(&[], None), "");
     }
 
     #[test]
@@ -310,5 +401,72 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"two\n");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file left behind");
+    }
+
+    // The temporary file had a fixed name (`.NAME.PID.tmp`, PID 1 in a
+    // container) and was opened following links: a symlink planted there
+    // had its target overwritten.
+    #[test]
+    fn a_symlink_at_the_old_temporary_name_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"keep\n").unwrap();
+        let path = dir.path().join("m.prom");
+        let old_name = dir
+            .path()
+            .join(format!(".m.prom.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &old_name).unwrap();
+        replace_file(&path, b"stats\n").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep\n");
+        assert_eq!(std::fs::read(&path).unwrap(), b"stats\n");
+    }
+
+    // A FIFO at the old temporary name stopped the data path: opening it
+    // for writing waits for a reader that never comes.
+    #[test]
+    fn a_fifo_at_the_old_temporary_name_does_not_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.prom");
+        let old_name = dir
+            .path()
+            .join(format!(".m.prom.{}.tmp", std::process::id()));
+        let c_name = std::ffi::CString::new(old_name.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: `c_name` is a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c_name.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let target = path.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(replace_file(&target, b"stats\n").map_err(|e| e.to_string()));
+        });
+        // A liveness bound: the old code never returned at all.
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("replace_file blocked on a FIFO");
+        assert_eq!(result, Ok(()));
+        assert_eq!(std::fs::read(&path).unwrap(), b"stats\n");
+    }
+
+    // The temporary name was the file's name plus a dot and a suffix: a
+    // file name near the 255-byte limit could not have one.
+    #[test]
+    fn a_long_file_name_keeps_a_short_temporary_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("{}.prom", "m".repeat(250)));
+        replace_file(&path, b"stats\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"stats\n");
+    }
+
+    // node_exporter often runs as another user: the file is made with the
+    // mode a plain open gives (0666 less the umask), not 0600.
+    #[test]
+    fn the_file_gets_the_mode_a_plain_open_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let path = dir.path().join("m.prom");
+        replace_file(&path, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), mode(&plain));
     }
 }

@@ -9,6 +9,26 @@ use toml::Spanned;
 use super::error::{Locator, Place};
 use super::raw::RawTest;
 use super::validate::duration_value;
+use crate::time::Time;
+
+/// Where the virtual clock of a window case starts. Any fixed time will
+/// do (only times relative to each other matter), but every `at` must
+/// land on a time a summary can print.
+pub(crate) const CASE_START: Time = Time(1_000_000_000_000);
+
+/// Fails if `offset` after [`CASE_START`] is past the last time the
+/// filter can print (chrono's range ends in the year 262143): a summary
+/// there would show a raw number where `{time}` should be.
+fn printable(offset: Duration) -> Result<(), String> {
+    let at = CASE_START.plus(offset);
+    if at.0 == i64::MAX || chrono::DateTime::<chrono::Utc>::from_timestamp_millis(at.0).is_none() {
+        return Err(format!(
+            "{} is too far: times past the year 262143 cannot be printed",
+            crate::time::format_duration(offset)
+        ));
+    }
+    Ok(())
+}
 
 /// What a case feeds in.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,25 +126,22 @@ pub(super) fn parse_case(
                     ),
                 ));
             }
-            let at_span = at.span();
             let mut times = Vec::with_capacity(lines.get_ref().len());
             let mut last = Duration::ZERO;
             for value in at.into_inner() {
-                let t = match &value {
+                let span = value.span();
+                let at_err =
+                    |m: String| loc.error(Some(span.clone()), None, format!("[[test]] at: {m}"));
+                let t = match value.get_ref() {
                     toml::Value::Integer(0) => Duration::ZERO,
                     toml::Value::String(s) if s.trim().trim_end_matches(['s', 'm', 'h']) == "0" => {
                         Duration::ZERO
                     }
-                    v => duration_value(v).map_err(|m| {
-                        loc.error(Some(at_span.clone()), None, format!("[[test]] at: {m}"))
-                    })?,
+                    v => duration_value(v).map_err(at_err)?,
                 };
+                printable(t).map_err(at_err)?;
                 if t < last {
-                    return Err(loc.error(
-                        Some(at_span.clone()),
-                        None,
-                        "[[test]] at: times must not go backwards",
-                    ));
+                    return Err(at_err("times must not go backwards".into()));
                 }
                 last = t;
                 times.push(t);

@@ -86,6 +86,11 @@ pub(super) struct Locator<'a> {
     /// Offsets of the line breaks, found on first use: every rule and test
     /// asks for its line, and scanning from the top each time is quadratic.
     pub breaks: std::cell::OnceCell<Vec<usize>>,
+    /// The text was generated from an `-e` option: a line:column in it
+    /// would point into TOML the user never wrote, so errors name only
+    /// the option (`-e e1: invalid pattern '(x': ...`), whose messages
+    /// quote the pattern.
+    pub generated: bool,
 }
 
 impl Locator<'_> {
@@ -117,6 +122,14 @@ impl Locator<'_> {
         rule: Option<&str>,
         message: impl Into<String>,
     ) -> anyhow::Error {
+        if self.generated {
+            return anyhow!(RuleFileError {
+                origin: self.origin.to_owned(),
+                position: None,
+                rule: None,
+                message: message.into(),
+            });
+        }
         anyhow!(RuleFileError {
             origin: self.origin.to_owned(),
             position: span.map(|s| self.position(s.start)),
@@ -125,7 +138,12 @@ impl Locator<'_> {
         })
     }
 
+    /// `FILE:LINE` of `offset`, where a rule or test was defined; for an
+    /// `-e` rule, the option alone.
     pub(crate) fn line_of(&self, offset: usize) -> String {
+        if self.generated {
+            return self.origin.to_owned();
+        }
         format!("{}:{}", self.origin, self.position(offset).0)
     }
 }

@@ -2,6 +2,7 @@
 //! window of its own. Split with the crate's one placeholder tokenizer.
 
 use regex::bytes::{CaptureLocations, Regex};
+use std::borrow::Cow;
 
 use crate::template::{split, Piece, TemplateError};
 
@@ -104,10 +105,30 @@ impl KeyTemplate {
                 KeyPart::Named(name) => regex.capture_names().position(|n| n == Some(name)),
             };
             if let Some((start, end)) = index.and_then(|i| locs.get(i)) {
-                out.extend_from_slice(&line[start..end]);
+                push_escaped(out, &line[start..end]);
             }
         }
     }
+}
+
+/// The byte after a NUL in a window key that stands for a NUL of the
+/// captured text.
+const NUL_CODE: u8 = 1;
+/// The byte after a NUL in a window key that ends one part (the user's
+/// key, or a group's value) and starts the next.
+const SEP_CODE: u8 = 0;
+
+/// Appends captured bytes to a window key, each NUL written as the pair
+/// NUL [`NUL_CODE`]: a NUL in a log line (it happens: binary garbage, a
+/// C string) then cannot be read as the separator between the key's
+/// parts, which would shift every field of the summary.
+fn push_escaped(out: &mut Vec<u8>, mut bytes: &[u8]) {
+    while let Some(at) = memchr::memchr(0, bytes) {
+        out.extend_from_slice(&bytes[..at]);
+        out.extend_from_slice(&[0, NUL_CODE]);
+        bytes = &bytes[at + 1..];
+    }
+    out.extend_from_slice(bytes);
 }
 
 /// Longest window key kept as it is. A longer one keeps its first bytes and
@@ -117,7 +138,8 @@ pub(crate) const MAX_KEY_LEN: usize = 256;
 
 /// What tells one rule's windows apart: the rule's `key` template, then
 /// the values of the named groups its `message` and `note` print, each
-/// after a NUL byte, so that two windows never print the same summary.
+/// after a separator (NUL [`SEP_CODE`]; a NUL of the text is NUL
+/// [`NUL_CODE`]), so that two windows never print the same summary.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WindowKey {
     template: Option<KeyTemplate>,
@@ -154,17 +176,12 @@ impl WindowKey {
             template.render_into(regex, locs, line, out);
         }
         for label in &self.labels {
-            out.push(0);
+            out.extend_from_slice(&[0, SEP_CODE]);
             let group = regex
                 .capture_names()
                 .position(|n| n == Some(label.as_str()));
             if let Some((start, end)) = group.and_then(|i| locs.get(i)) {
-                // A NUL inside a value would read as a separator.
-                out.extend(
-                    line[start..end]
-                        .iter()
-                        .map(|&b| if b == 0 { b'?' } else { b }),
-                );
+                push_escaped(out, &line[start..end]);
             }
         }
         cap_key(out);
@@ -186,11 +203,83 @@ pub(crate) fn cap_key(key: &mut Vec<u8>) {
     key.extend_from_slice(tail.as_bytes());
 }
 
+/// The part of a window key that ends with `bytes`: borrowed, unless a
+/// NUL was unescaped into `owned` on the way.
+fn end_part<'k>(owned: &mut Option<Vec<u8>>, bytes: &'k [u8]) -> Cow<'k, [u8]> {
+    match owned.take() {
+        Some(mut buf) => {
+            buf.extend_from_slice(bytes);
+            Cow::Owned(buf)
+        }
+        None => Cow::Borrowed(bytes),
+    }
+}
+
 /// Splits a window key into the user's key (empty for a rule without a
-/// `key`) and the values of the message's groups, in order.
-pub(crate) fn split_window_key(key: &[u8], keyed: bool) -> (&[u8], Vec<&[u8]>) {
-    let mut parts = key.split(|&b| b == 0);
-    let user = parts.next().unwrap_or(&[]);
+/// `key`) and the values of the message's groups, in order, each exactly
+/// as captured (NULs included). A key cut short by [`cap_key`] reads as
+/// far as it goes.
+pub(crate) fn split_window_key(key: &[u8], keyed: bool) -> (Cow<'_, [u8]>, Vec<Cow<'_, [u8]>>) {
+    let mut parts = Vec::new();
+    let mut owned: Option<Vec<u8>> = None;
+    let (mut start, mut from) = (0, 0);
+    while let Some(off) = memchr::memchr(0, &key[from..]) {
+        let at = from + off;
+        match key.get(at + 1) {
+            Some(&NUL_CODE) => {
+                let buf = owned.get_or_insert_with(Vec::new);
+                buf.extend_from_slice(&key[start..at]);
+                buf.push(0);
+            }
+            code => {
+                parts.push(end_part(&mut owned, &key[start..at]));
+                // A lone NUL (a key cut after it) ends a part by itself.
+                if code != Some(&SEP_CODE) {
+                    start = at + 1;
+                    from = start;
+                    continue;
+                }
+            }
+        }
+        start = (at + 2).min(key.len());
+        from = start;
+    }
+    parts.push(end_part(&mut owned, &key[start..]));
+    let mut parts = parts.into_iter();
+    let user = parts.next().unwrap_or(Cow::Borrowed(&[]));
     let labels = parts.collect();
-    (if keyed { user } else { &[] }, labels)
+    (if keyed { user } else { Cow::Borrowed(&[]) }, labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parts as a window key holds them, and back.
+    fn round_trip(user: &[u8], labels: &[&[u8]]) {
+        let mut key = Vec::new();
+        push_escaped(&mut key, user);
+        for label in labels {
+            key.extend_from_slice(&[0, SEP_CODE]);
+            push_escaped(&mut key, label);
+        }
+        let (got_user, got_labels) = split_window_key(&key, true);
+        assert_eq!(&*got_user, user, "{key:?}");
+        let got: Vec<&[u8]> = got_labels.iter().map(|l| &**l).collect();
+        assert_eq!(got, labels, "{key:?}");
+    }
+
+    #[test]
+    fn nul_bytes_in_captures_keep_the_parts_apart() {
+        round_trip(b"adm\0in", &[b"10.0.0.1"]);
+        round_trip(b"", &[b"", b"\0", b"\x01x"]);
+        round_trip(b"\0\0", &[b"a\0\0b", b"\0"]);
+        round_trip(b"plain", &[]);
+        // A key cut anywhere still splits without a panic.
+        let mut key = b"ab".to_vec();
+        key.extend_from_slice(&[0, SEP_CODE, b'c', 0]);
+        for end in 0..=key.len() {
+            let _ = split_window_key(&key[..end], true);
+        }
+    }
 }

@@ -39,6 +39,30 @@ pub(crate) struct FileReport {
     pub origin: String,
     /// Its rules and tests, or every error found in it.
     pub result: Result<FileCounts, anyhow::Error>,
+    /// One of the default packs the filter adds after the user's rules
+    /// (not named by the user).
+    pub added: bool,
+}
+
+/// How a load goes, beside which files it reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LoadOptions {
+    /// `--window`: the window of rules whose file sets none.
+    pub window: Duration,
+    /// `--record-start` or `--continuation` was given: the command line's
+    /// framing wins over every file's `[input]`, so files that disagree
+    /// about framing do not stop the run.
+    pub framing_given: bool,
+}
+
+impl LoadOptions {
+    /// Options with `window` and no framing on the command line.
+    pub(crate) fn window(window: Duration) -> LoadOptions {
+        LoadOptions {
+            window,
+            framing_given: false,
+        }
+    }
 }
 
 /// Loads every file of `sources` in order, going on past a file with
@@ -47,9 +71,12 @@ pub(crate) struct FileReport {
 /// defines) come with the set.
 pub(crate) fn load_each(
     sources: &[RuleSource],
-    default_window: Duration,
+    options: LoadOptions,
 ) -> (Vec<FileReport>, Result<RuleSet>) {
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        framing_given: options.framing_given,
+        ..Builder::default()
+    };
     let mut reports = Vec::new();
     for file in source::read_all(sources) {
         let origin = file.origin;
@@ -58,11 +85,16 @@ pub(crate) fn load_each(
                 origin: &origin,
                 builtin: file.builtin,
                 yields: file.yields,
+                inline: file.inline,
             };
-            builder.add_file(&from, &text, default_window)
+            builder.add_file(&from, &text, options.window)
         });
         builder.sources.push(origin.clone());
-        reports.push(FileReport { origin, result });
+        reports.push(FileReport {
+            origin,
+            result,
+            added: file.yields,
+        });
     }
     let failed = reports.iter().filter(|r| r.result.is_err()).count();
     let set = if failed > 0 {
@@ -81,15 +113,24 @@ pub(crate) fn load_each(
 /// Loads rules from `sources` in order. `default_window` is `--window`.
 /// Stops at the first file with errors, reporting them.
 pub fn load(sources: &[RuleSource], default_window: Duration) -> Result<RuleSet> {
-    let mut builder = Builder::default();
+    load_with(sources, LoadOptions::window(default_window))
+}
+
+/// [`load`] with every option.
+pub(crate) fn load_with(sources: &[RuleSource], options: LoadOptions) -> Result<RuleSet> {
+    let mut builder = Builder {
+        framing_given: options.framing_given,
+        ..Builder::default()
+    };
     for file in source::read_all(sources) {
         let text = file.text?;
         let from = From {
             origin: &file.origin,
             builtin: file.builtin,
             yields: file.yields,
+            inline: file.inline,
         };
-        builder.add_file(&from, &text, default_window)?;
+        builder.add_file(&from, &text, options.window)?;
         builder.sources.push(file.origin);
     }
     if builder.is_empty() {
@@ -105,6 +146,7 @@ pub fn load_str(origin: &str, text: &str, default_window: Duration) -> Result<Ru
         origin,
         builtin: false,
         yields: false,
+        inline: false,
     };
     builder.add_file(&from, text, default_window)?;
     builder.sources.push(origin.to_owned());
@@ -127,6 +169,8 @@ struct From<'a> {
     /// Its rules give way to earlier rules of the same name (the implicit
     /// default set).
     yields: bool,
+    /// An `-e` rule, its TOML generated (see [`Locator::generated`]).
+    inline: bool,
 }
 
 /// A setting of `[input]` as merged so far: the value, where it was set,
@@ -159,6 +203,9 @@ struct Builder {
     timestamp: Option<Setting<TimestampSpec>>,
     /// Compile memory spent so far, across every file of the load.
     budget: Budget,
+    /// The command line sets the framing: files' framing is checked but
+    /// neither merged nor compared.
+    framing_given: bool,
 }
 
 impl Builder {
@@ -176,6 +223,7 @@ impl Builder {
             origin: from.origin,
             text,
             breaks: std::cell::OnceCell::default(),
+            generated: from.inline,
         };
         let mut errors: Vec<anyhow::Error> = Vec::new();
         let raw = self.read_raw(&loc, &mut errors)?;
@@ -338,10 +386,12 @@ impl Builder {
 
     /// Merges one file's `[input]`: a setting two files give differently
     /// is an error, unless one of them is a built-in pack, which gives way
-    /// (packs must not impose framing on the user's own rules).
+    /// (packs must not impose framing on the user's own rules). Framing
+    /// given on the command line replaces every file's, so theirs are not
+    /// merged at all then.
     fn merge_input(&mut self, loc: &Locator, from: &From, decl: InputDecl) -> Result<()> {
         let here = loc.line_of(decl.table_start);
-        if let Some(framing) = decl.framing {
+        if let Some(framing) = decl.framing.filter(|_| !self.framing_given) {
             let new = Setting {
                 text: framing.describe(),
                 value: framing,

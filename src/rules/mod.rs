@@ -24,12 +24,12 @@ mod set;
 mod source;
 mod validate;
 
-pub(crate) use cases::{CaseInput, RuleTest, TestOutcome};
-pub(crate) use error::RuleErrors;
+pub(crate) use cases::{CaseInput, RuleTest, TestOutcome, CASE_START};
+pub(crate) use error::{RuleErrors, RuleFileError};
 pub(crate) use input::framing_regex;
 pub(crate) use key::split_window_key;
-pub(crate) use load::load_each;
 pub use load::{load, load_str};
+pub(crate) use load::{load_each, load_with, FileReport, LoadOptions};
 pub(crate) use matcher::Found;
 pub(crate) use matcher::MatchScratch;
 pub use redact::RedactScratch;
@@ -40,6 +40,7 @@ pub use set::RuleSet;
 pub(crate) use source::DEFAULT_PACK;
 pub use source::{builtin_pack, RuleSource};
 pub(crate) use source::{packs_named, BUILTIN_PACKS, SECRETS};
+pub(crate) use validate::{literal_chars, quote_pattern};
 
 #[cfg(test)]
 mod tests;

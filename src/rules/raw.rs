@@ -86,7 +86,7 @@ pub(super) struct RawTest {
     pub line: Option<String>,
     pub record: Option<String>,
     pub lines: Option<Spanned<Vec<String>>>,
-    pub at: Option<Spanned<Vec<toml::Value>>>,
+    pub at: Option<Spanned<Vec<Spanned<toml::Value>>>>,
     pub expect: Option<Spanned<Vec<String>>>,
     pub rule: Option<Spanned<String>>,
     pub key: Option<String>,

@@ -3,7 +3,11 @@
 //! `$LOGDEDUP_RULES` list.
 
 use anyhow::{anyhow, bail, Context, Result};
+
+use super::validate::quote_pattern;
+use std::ffi::OsStr;
 use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// A rule pack compiled into the binary (`builtin:NAME`).
@@ -125,6 +129,10 @@ pub enum RuleSource {
         name: String,
         /// Its pattern.
         pattern: String,
+        /// The user gave the name (`NAME=PATTERN`): it is the summary's
+        /// message. A generated name (`e1`) says nothing, so the summary
+        /// shows the pattern instead.
+        named: bool,
     },
 }
 
@@ -138,19 +146,23 @@ impl RuleSource {
     }
 
     /// Splits `$LOGDEDUP_RULES`: paths separated by `:`, where `builtin:NAME`
-    /// keeps its own colon and empty entries are skipped.
-    pub(crate) fn parse_list(list: &str) -> Vec<RuleSource> {
+    /// keeps its own colon and empty entries are skipped. Split as bytes:
+    /// a Unix path need not be UTF-8, and such a path is loaded like any
+    /// other rather than dropped.
+    pub(crate) fn parse_list(list: &OsStr) -> Vec<RuleSource> {
         let mut sources = Vec::new();
-        let mut parts = list.split(':');
+        let mut parts = list.as_bytes().split(|&b| b == b':');
         while let Some(part) = parts.next() {
-            if part == "builtin" {
+            if part == b"builtin" {
                 if let Some(name) = parts.next() {
-                    sources.push(RuleSource::Builtin(name.to_owned()));
+                    sources.push(RuleSource::Builtin(
+                        String::from_utf8_lossy(name).into_owned(),
+                    ));
                     continue;
                 }
             }
             if !part.is_empty() {
-                sources.push(RuleSource::Path(PathBuf::from(part)));
+                sources.push(RuleSource::Path(PathBuf::from(OsStr::from_bytes(part))));
             }
         }
         sources
@@ -171,23 +183,38 @@ impl RuleSource {
                 return RuleSource::Inline {
                     name: name.to_owned(),
                     pattern: pattern.to_owned(),
+                    named: true,
                 };
             }
         }
         RuleSource::Inline {
             name: format!("e{n}"),
             pattern: text.to_owned(),
+            named: false,
         }
     }
 
     /// The TOML of an inline rule, so it is validated like any other.
+    /// A rule with a generated name gets the pattern, quoted, as its
+    /// message: `'Server closed' (occurred 31 times)` says what was
+    /// suppressed, `e1 (occurred 31 times)` does not.
     pub(crate) fn inline_toml(&self) -> Result<String> {
-        let RuleSource::Inline { name, pattern } = self else {
+        let RuleSource::Inline {
+            name,
+            pattern,
+            named,
+        } = self
+        else {
             bail!("{self} is not an inline rule");
         };
         let mut rule = toml::Table::new();
         rule.insert("name".into(), toml::Value::String(name.clone()));
         rule.insert("pattern".into(), toml::Value::String(pattern.clone()));
+        if !named {
+            // Braces doubled: the message is a template, the pattern is not.
+            let message = quote_pattern(pattern).replace('{', "{{").replace('}', "}}");
+            rule.insert("message".into(), toml::Value::String(message));
+        }
         let mut file = toml::Table::new();
         file.insert(
             "rule".into(),
@@ -205,76 +232,78 @@ pub(super) struct SourceText {
     pub yields: bool,
     /// A built-in pack (its patterns are not charged to the compile budget).
     pub builtin: bool,
+    /// An `-e` rule: its TOML was generated, so errors name the `-e`
+    /// option and quote the pattern instead of a line:column in it.
+    pub inline: bool,
 }
 
 /// The text of every file `sources` stand for, in load order; a file that
 /// cannot be read gives its error in its place.
 pub(super) fn read_all(sources: &[RuleSource]) -> Vec<SourceText> {
-    let mut out: Vec<(String, Result<String>)> = Vec::new();
-    let mut yielding = Vec::new();
+    let mut out: Vec<SourceText> = Vec::new();
+    let text = |origin: String, text: Result<String>| SourceText {
+        builtin: origin.starts_with("builtin:") && text.is_ok(),
+        origin,
+        text,
+        yields: false,
+        inline: false,
+    };
     for source in sources {
-        if *source == RuleSource::Defaults {
-            let explicit: Vec<&str> = sources
-                .iter()
-                .filter_map(|s| match s {
-                    RuleSource::Builtin(n) => Some(n.as_str()),
-                    _ => None,
-                })
-                .collect();
-            if explicit.contains(&"default") || explicit.contains(&"all") {
-                continue;
-            }
-            for pack in BUILTIN_PACKS
-                .iter()
-                .filter(|p| p.default && !explicit.contains(&p.name))
-            {
-                yielding.push(out.len());
-                out.push((format!("builtin:{}", pack.name), Ok(pack.text.to_owned())));
-            }
-            continue;
-        }
-        if *source == RuleSource::Secrets {
-            let named = sources
-                .iter()
-                .any(|s| *s == RuleSource::Builtin(SECRETS.into()));
-            if !named {
-                let pack = BUILTIN_PACKS.iter().find(|p| p.name == SECRETS);
-                if let Some(pack) = pack {
-                    out.push((format!("builtin:{SECRETS}"), Ok(pack.text.to_owned())));
+        match source {
+            RuleSource::Defaults => {
+                let explicit: Vec<&str> = sources
+                    .iter()
+                    .filter_map(|s| match s {
+                        RuleSource::Builtin(n) => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if explicit.contains(&"default") || explicit.contains(&"all") {
+                    continue;
+                }
+                for pack in BUILTIN_PACKS
+                    .iter()
+                    .filter(|p| p.default && !explicit.contains(&p.name))
+                {
+                    out.push(SourceText {
+                        yields: true,
+                        ..text(format!("builtin:{}", pack.name), Ok(pack.text.to_owned()))
+                    });
                 }
             }
-            continue;
-        }
-        match source {
-            RuleSource::Defaults | RuleSource::Secrets => {}
+            RuleSource::Secrets => {
+                let named = sources
+                    .iter()
+                    .any(|s| *s == RuleSource::Builtin(SECRETS.into()));
+                if let Some(pack) = BUILTIN_PACKS.iter().find(|p| p.name == SECRETS) {
+                    if !named {
+                        out.push(text(format!("builtin:{SECRETS}"), Ok(pack.text.to_owned())));
+                    }
+                }
+            }
             RuleSource::Builtin(name) => match packs_named(name) {
                 Ok(packs) => out.extend(
                     packs
                         .into_iter()
-                        .map(|p| (format!("builtin:{}", p.name), Ok(p.text.to_owned()))),
+                        .map(|p| text(format!("builtin:{}", p.name), Ok(p.text.to_owned()))),
                 ),
-                Err(e) => out.push((source.to_string(), Err(e))),
+                Err(e) => out.push(text(source.to_string(), Err(e))),
             },
-            RuleSource::Inline { .. } => out.push((source.to_string(), source.inline_toml())),
+            RuleSource::Inline { .. } => out.push(SourceText {
+                inline: true,
+                ..text(source.to_string(), source.inline_toml())
+            }),
             RuleSource::Path(path) => match rule_files(path) {
                 Ok(files) => out.extend(
                     files
                         .into_iter()
-                        .map(|f| (f.display().to_string(), read_rule_file(&f))),
+                        .map(|f| text(f.display().to_string(), read_rule_file(&f))),
                 ),
-                Err(e) => out.push((path.display().to_string(), Err(e))),
+                Err(e) => out.push(text(path.display().to_string(), Err(e))),
             },
         }
     }
-    out.into_iter()
-        .enumerate()
-        .map(|(i, (origin, text))| SourceText {
-            builtin: origin.starts_with("builtin:") && text.is_ok(),
-            origin,
-            text,
-            yields: yielding.contains(&i),
-        })
-        .collect()
+    out
 }
 
 /// The packs `builtin:NAME` stands for: one pack, or `default` (the packs

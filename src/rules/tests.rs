@@ -2,6 +2,7 @@
 
 use super::key::KeyTemplate;
 use super::matcher::Found;
+use super::validate::literal_chars;
 use super::*;
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ fn err(text: &str) -> String {
 #[test]
 fn rules_env_list_keeps_builtin_colons() {
     assert_eq!(
-        RuleSource::parse_list("a.toml::builtin:pyrogram:/etc/x"),
+        RuleSource::parse_list(std::ffi::OsStr::new("a.toml::builtin:pyrogram:/etc/x")),
         vec![
             RuleSource::Path("a.toml".into()),
             RuleSource::Builtin("pyrogram".into()),
@@ -209,4 +210,128 @@ fn key_template_parsing() {
     assert!(KeyTemplate::parse("{a").is_err());
     assert!(KeyTemplate::parse("a}").is_err());
     assert!(KeyTemplate::parse("{}").is_err());
+}
+
+// `$LOGDEDUP_RULES` was read as UTF-8 text: a list holding a path that
+// is not UTF-8 was dropped whole, and only the default packs loaded.
+#[test]
+fn rules_env_list_keeps_paths_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let list = std::ffi::OsStr::from_bytes(b"/etc/r\xe9gles:builtin:ptb");
+    assert_eq!(
+        RuleSource::parse_list(list),
+        vec![
+            RuleSource::Path(std::ffi::OsStr::from_bytes(b"/etc/r\xe9gles").into()),
+            RuleSource::Builtin("ptb".into()),
+        ]
+    );
+}
+
+/// The one-line error of loading `-e TEXT` alone.
+fn inline_err(text: &str) -> String {
+    match load(&[RuleSource::inline(text, 1)], Duration::from_secs(30)) {
+        Ok(_) => panic!("expected an error for -e {text:?}"),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+// An error in an `-e` pattern was placed at a line:column of the TOML
+// generated for it, which the user never wrote.
+#[test]
+fn inline_rule_errors_point_into_the_pattern_not_generated_toml() {
+    assert_eq!(
+        inline_err("(x"),
+        "-e e1: invalid pattern '(x': unclosed group"
+    );
+    assert_eq!(
+        inline_err("^.+$"),
+        "-e e1: pattern '^.+$' matches every non-empty line"
+    );
+}
+
+// An `-e` rule's summary said `e1 (occurred 31 times)`: its generated
+// name. It says the pattern now, braces and all.
+#[test]
+fn inline_rule_without_a_name_summarizes_as_its_pattern() {
+    let set = load(
+        &[
+            RuleSource::inline("Server closed", 1),
+            RuleSource::inline("x{2}y", 2),
+            RuleSource::inline("sock=socket gone", 3),
+        ],
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let messages: Vec<&str> = set.rules().iter().map(|r| r.message.as_str()).collect();
+    assert_eq!(messages, ["'Server closed'", "'x{{2}}y'", "sock"]);
+    let long = "a".repeat(200);
+    let set = load(&[RuleSource::inline(&long, 1)], Duration::from_secs(1)).unwrap();
+    assert!(
+        set.rules()[0].message.ends_with("a…'"),
+        "{}",
+        set.rules()[0].message
+    );
+    assert!(set.rules()[0].message.chars().count() < 90);
+}
+
+// `-e '^.+$'`, `^.+` and `^.` were accepted and suppressed the whole
+// stream (a probe line starting with a byte that is not UTF-8 spared
+// them); `\w` and `.{3}` match nearly every line too.
+#[test]
+fn patterns_that_match_nearly_every_line_are_refused() {
+    for pattern in [
+        "^.+$", "^.+", "^.", ".", "(?s).", "\\S", "\\w", ".{3}", "[^\\n]+",
+    ] {
+        let e = err(&format!("[[rule]]\nname = \"a\"\npattern = '{pattern}'\n"));
+        assert!(
+            e.contains("matches every") || e.contains("matches nearly every"),
+            "{pattern}: {e}"
+        );
+    }
+    // Broad but not everything: left to `check`'s warnings, or fine.
+    for pattern in [
+        "e",
+        "[a-z]",
+        "^\\S",
+        "^\\s",
+        "^\\d{4}-",
+        "socket\\.send",
+        "^$",
+    ] {
+        load_str(
+            "r.toml",
+            &format!("[[rule]]\nname = \"a\"\npattern = '{pattern}'\n"),
+            Duration::from_secs(1),
+        )
+        .unwrap_or_else(|e| panic!("{pattern}: {e:#}"));
+    }
+}
+
+#[test]
+fn literal_characters_are_counted_as_every_match_needs_them() {
+    for (pattern, want) in [
+        ("e", 1),
+        ("socket\\.send", 11),
+        ("\\w+", 0),
+        ("(?i)abc", 3),
+        ("ab|c", 1),
+        ("(ab){3}", 6),
+        ("a?bc", 2),
+        ("^\\s+File \"", 6),
+    ] {
+        assert_eq!(literal_chars(pattern, false), Some(want), "{pattern}");
+    }
+}
+
+// A window case at an absurd time printed a raw number where `{time}`
+// should be; it is refused at the time's place in the file.
+#[test]
+fn window_case_times_past_what_can_be_printed_are_refused_in_place() {
+    let e = err(
+        "[[rule]]\nname = \"n\"\npattern = 'noise'\n[[test]]\nlines = [\"noise\", \"noise\"]\nat = [\"0s\", \"300000y\"]\nexpect = []\n",
+    );
+    assert!(
+        e.starts_with("r.toml:6:13: [[test]] at: ") && e.contains("cannot be printed"),
+        "{e}"
+    );
 }

@@ -405,17 +405,20 @@ pub(crate) fn one_line(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A pattern quoted for a one-line message: line breaks escaped, long
-/// patterns shortened with `…`.
+/// A pattern quoted for a one-line message: line breaks and other control
+/// characters escaped, long patterns shortened with `…`.
 pub(crate) fn quote_pattern(pattern: &str) -> String {
     const MAX: usize = 80;
     let escaped: String = pattern
         .chars()
-        .flat_map(|c| match c {
-            '\n' => vec!['\\', 'n'],
-            '\r' => vec!['\\', 'r'],
-            '\t' => vec!['\\', 't'],
-            c => vec![c],
+        .map(|c| match c {
+            '\n' => "\\n".to_owned(),
+            '\r' => "\\r".to_owned(),
+            '\t' => "\\t".to_owned(),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                c.escape_unicode().to_string()
+            }
+            c => c.to_string(),
         })
         .collect();
     if escaped.chars().count() <= MAX {
@@ -453,22 +456,120 @@ pub(super) fn build_regex(pattern: &str, ignore_case: bool) -> Result<Regex, Str
         })
 }
 
-/// A pattern that matches an empty line and an arbitrary word matches
-/// every line; one that matches every unrelated probe line matches every
-/// non-empty line. Either would swallow the whole stream.
+/// Lines of every shape and length: a pattern that matches all of them
+/// matches any non-empty line (`.`, `^.+$`). One is indented, so that a
+/// framing regex `^\S` is not taken for one of those.
+const SHAPES: [&[u8]; 7] = [
+    b"-",
+    b"  x",
+    b"X",
+    b"7",
+    "\u{e9}".as_bytes(),
+    b"zq9 unrelated",
+    b"2025-11-20 16:31:53,266 - bot - INFO - a line long enough to be past any short-line special case, \
+      with words, digits 0123456789, punctuation ()[]{}<>:;,.!?'\"/\\|@#$%^&*+=~` and more words after it",
+];
+
+/// Ordinary lines of a bot's log, of the kinds a rule must leave alone:
+/// the bot's own messages, a traceback, JSON, other languages, bare
+/// words and numbers, indented and unindented. A pattern that matches
+/// nearly all of them (all but [`SAMPLE_SPARED`]) matches nearly every
+/// line of a real log. Four of them start with white space, so a framing
+/// regex such as `^\S` (a record starts at an unindented line) passes.
+const SAMPLE: [&str; 19] = [
+    "2025-11-20 16:31:53,266 - bot - INFO - Replied to @eve42 in 396 ms",
+    "Traceback (most recent call last):",
+    "  File \"/srv/bot/main.py\", line 42, in handle",
+    "    await message.reply(text)",
+    "ValueError: invalid literal for int() with base 10: 'abc'",
+    "{\"level\": \"info\", \"msg\": \"user joined\", \"id\": 7}",
+    "[2025-11-20 16:32:04] INFO: /weather Tbilisi from @bob_k",
+    "Started polling",
+    "\u{41f}\u{440}\u{438}\u{432}\u{435}\u{442}! +12\u{b0}C",
+    "ok",
+    "---",
+    "404",
+    "\tat com.example.Main.run(Main.java:17)",
+    "I1120 16:32:04.000000  1234 main.go:42] listening on :8080",
+    "WARNING:root:disk almost full (93%)",
+    "    ^^^^^^^^^^",
+    "DONE.",
+    "user_id=5521 chat_id=-100123 state=idle",
+    "Goodbye",
+];
+
+/// How many lines of [`SAMPLE`] a pattern must leave alone to be kept.
+const SAMPLE_SPARED: usize = 3;
+
+/// Refuses a pattern that would swallow the whole stream: one that
+/// matches an empty line and an arbitrary word (every line), one that
+/// matches lines of every shape (every non-empty line), or one that
+/// matches nearly every line of a sample of ordinary log lines.
 pub(super) fn refuse_match_all(regex: &Regex, pattern: &str) -> Result<(), String> {
-    const PROBES: [&[u8]; 4] = [b"-", b"X", b"zq9 unrelated", b"\xff 7"];
     if regex.is_match(b"") && regex.is_match(b"zq9 unrelated") {
         return Err(format!(
             "pattern {} matches every line (it can match the empty string)",
             quote_pattern(pattern)
         ));
     }
-    if PROBES.iter().all(|probe| regex.is_match(probe)) {
+    if SHAPES.iter().all(|probe| regex.is_match(probe)) {
         return Err(format!(
             "pattern {} matches every non-empty line",
             quote_pattern(pattern)
         ));
     }
+    let matched = SAMPLE
+        .iter()
+        .filter(|line| regex.is_match(line.as_bytes()))
+        .count();
+    if matched + SAMPLE_SPARED > SAMPLE.len() {
+        return Err(format!(
+            "pattern {} matches nearly every line ({matched} of {} ordinary log lines such as \
+             {:?} and {:?}); make it match only the noise",
+            quote_pattern(pattern),
+            SAMPLE.len(),
+            SAMPLE[9],
+            SAMPLE[1],
+        ));
+    }
     Ok(())
+}
+
+/// Fewest literal characters every match of `pattern` contains (a class
+/// of one letter in both cases counts as one); `None` if it does not
+/// parse. `e` has one, `socket\.send` eleven, `\w+` none: a pattern with
+/// few matches far more lines than its author meant.
+pub(crate) fn literal_chars(pattern: &str, ignore_case: bool) -> Option<usize> {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    fn count(hir: &Hir) -> usize {
+        match hir.kind() {
+            HirKind::Literal(lit) => String::from_utf8_lossy(&lit.0).chars().count(),
+            HirKind::Class(Class::Unicode(c)) => {
+                let chars: u32 = c.ranges().iter().map(|r| r.len() as u32).sum();
+                usize::from(chars <= 2)
+            }
+            HirKind::Class(Class::Bytes(c)) => {
+                let bytes: usize = c
+                    .ranges()
+                    .iter()
+                    .map(regex_syntax::hir::ClassBytesRange::len)
+                    .sum();
+                usize::from(bytes <= 2)
+            }
+            HirKind::Repetition(rep) => (rep.min as usize)
+                .saturating_mul(count(&rep.sub))
+                .min(1 << 20),
+            HirKind::Capture(cap) => count(&cap.sub),
+            HirKind::Concat(subs) => subs.iter().map(count).fold(0, usize::saturating_add),
+            HirKind::Alternation(subs) => subs.iter().map(count).min().unwrap_or(0),
+            HirKind::Empty | HirKind::Look(_) => 0,
+        }
+    }
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .case_insensitive(ignore_case)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    Some(count(&hir))
 }

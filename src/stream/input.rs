@@ -55,16 +55,19 @@ pub(crate) fn refuse_output_into_input(
     what: &str,
     meta: &std::fs::Metadata,
 ) -> Result<()> {
-    let Some(id) = file_identity(meta) else {
-        return Ok(());
-    };
-    if let Some(input) = inputs.iter().find(|i| i.identity == Some(id)) {
-        anyhow::bail!(
-            "{what} is the input file {}: it would read back its own output",
-            input.name
-        );
+    if let Some(name) = input_file(inputs, meta) {
+        anyhow::bail!("{what} is the input file {name}: it would read back its own output");
     }
     Ok(())
+}
+
+/// The name of the input that is the regular file `meta` describes.
+pub(crate) fn input_file<'i>(inputs: &'i [OpenInput], meta: &std::fs::Metadata) -> Option<&'i str> {
+    let id = file_identity(meta)?;
+    inputs
+        .iter()
+        .find(|i| i.identity == Some(id))
+        .map(|i| i.name.as_str())
 }
 
 /// Opens every input before any is read, so a missing file is reported

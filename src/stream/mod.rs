@@ -105,6 +105,21 @@ impl Prepared {
 /// also an input is reported before anything is read or written.
 pub(crate) fn prepare(rules: Arc<RuleSet>, settings: Settings) -> Result<Prepared> {
     let inputs = open_inputs(&settings.inputs)?;
+    let stats: Vec<(&str, &std::path::Path)> = [
+        ("--stats-file", settings.metrics.stats_file.as_deref()),
+        ("--metrics-textfile", settings.metrics.textfile.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(option, path)| Some((option, path?)))
+    .collect();
+    outlet::refuse_stats_over_data(
+        &stats,
+        &[
+            ("--suppressed-to", settings.suppressed_to.as_ref()),
+            ("--summary-to", Some(&settings.summary_to)),
+        ],
+        &inputs,
+    )?;
     let (out, summary, audit) = outlet::open_outlets(
         &settings.summary_to,
         settings.suppressed_to.as_ref(),
@@ -178,6 +193,9 @@ fn run_with(
     child: Option<ChildProcess>,
 ) -> Result<Outcome> {
     let notes = Notes::start();
+    for warning in &prepared.metrics.warnings {
+        notes.note(format!("logdedup: warning: {warning}\n"));
+    }
     // A few chunks in flight: enough to keep reading while we write, small
     // enough to bound memory when the output is slower than the input.
     let (tx, rx) = mpsc::sync_channel::<Event>(4);

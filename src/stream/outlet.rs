@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
-use super::input::{refuse_output_into_input, OpenInput, CHUNK_SIZE};
+use super::input::{input_file, refuse_output_into_input, OpenInput, CHUNK_SIZE};
 use crate::process::{Abandoned, Interruptible};
 
 /// An output named on the command line.
@@ -195,4 +195,77 @@ pub(crate) fn open_outlets(
         None => None,
     };
     Ok((out, summary, suppressed))
+}
+
+/// Refuses a statistics file (`--stats-file`, `--metrics-textfile`) that
+/// is an input, the audit trail, the summary file or the other statistics
+/// file: it is replaced whole at every interval, so the log or the audit
+/// trail would be lost to statistics. The same file is found by device and
+/// inode when both exist, else by path (its directory resolved), which
+/// also catches a name given twice before either file is made.
+pub(crate) fn refuse_stats_over_data(
+    stats: &[(&str, &Path)],
+    outputs: &[(&str, Option<&Target>)],
+    inputs: &[OpenInput],
+) -> Result<()> {
+    let outputs: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|(option, target)| match target {
+            Some(Target::File(path)) => Some((*option, path.as_path())),
+            _ => None,
+        })
+        .collect();
+    let stdout = io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .and_then(|fd| File::from(fd).metadata().ok());
+    for (i, (option, path)) in stats.iter().enumerate() {
+        if let Ok(meta) = std::fs::metadata(path) {
+            if let Some(name) = input_file(inputs, &meta) {
+                bail!(
+                    "{option} {} is the input file {name}: it is replaced by statistics at every \
+                     interval",
+                    path.display()
+                );
+            }
+            if stdout.as_ref().is_some_and(|out| {
+                use std::os::unix::fs::MetadataExt;
+                out.is_file() && out.dev() == meta.dev() && out.ino() == meta.ino()
+            }) {
+                bail!(
+                    "{option} {} is standard output: it is replaced by statistics at every interval",
+                    path.display()
+                );
+            }
+        }
+        for (other, other_path) in outputs.iter().chain(&stats[..i]) {
+            if same_file(path, other_path) {
+                bail!(
+                    "{option} {} is also the {other} file: it is replaced by statistics at every \
+                     interval",
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` name one file: the same device and inode when
+/// both exist, else the same path once their directories are resolved.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        return x.dev() == y.dev() && x.ino() == y.ino();
+    }
+    let resolved = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        p.file_name().map(|name| dir.join(name))
+    };
+    resolved(a).is_some() && resolved(a) == resolved(b)
 }

@@ -67,6 +67,7 @@ pub(crate) fn choose(
     templates: &[Template],
     ranked: &[(Score, Verdict)],
     top: usize,
+    already_matched: &dyn Fn(&[u8]) -> bool,
 ) -> Vec<Suggestion> {
     let mut chosen: Vec<(Suggestion, Regex)> = Vec::new();
     for (score, verdict) in ranked {
@@ -104,7 +105,7 @@ pub(crate) fn choose(
     let picked: Vec<usize> = chosen.iter().map(|(s, _)| s.index).collect();
     let negatives: Vec<Option<String>> = chosen
         .iter()
-        .map(|(s, _)| negative_for(templates, s.index, &picked, &regexes))
+        .map(|(s, _)| negative_for(templates, s.index, &picked, &regexes, already_matched))
         .collect();
     chosen
         .into_iter()
@@ -117,12 +118,15 @@ pub(crate) fn choose(
 }
 
 /// A sample line of the template most like `index` that was not chosen
-/// and that no chosen rule matches.
+/// and that no chosen rule matches, nor a rule already loaded: `logdedup
+/// test` runs the file with the default packs, where a line one of them
+/// suppresses cannot pass.
 fn negative_for(
     templates: &[Template],
     index: usize,
     picked: &[usize],
     regexes: &[&Regex],
+    already_matched: &dyn Fn(&[u8]) -> bool,
 ) -> Option<String> {
     let me = &templates[index];
     let mut near: Vec<(f64, usize)> = templates
@@ -140,7 +144,10 @@ fn negative_for(
     near.sort_by(|a, b| b.0.total_cmp(&a.0));
     near.iter()
         .flat_map(|&(_, i)| &templates[i].samples)
-        .find(|s| !regexes.iter().any(|r| r.is_match(s.line.as_bytes())))
+        .find(|s| {
+            !regexes.iter().any(|r| r.is_match(s.line.as_bytes()))
+                && !already_matched(s.line.as_bytes())
+        })
         .map(|s| s.line.clone())
 }
 

@@ -291,7 +291,7 @@ impl State {
         };
         match opts.format {
             SuggestFormat::Toml => {
-                let chosen = emit::choose(&templates, &ranked, opts.top);
+                let chosen = emit::choose(&templates, &ranked, opts.top, already_matched);
                 emit::write_toml(out, &templates, &ranked, &chosen, self.records, unit)
                     .context("writing the suggested rules")?;
                 report.rules = chosen.into_iter().map(|s| s.rule.name).collect();

@@ -9,6 +9,7 @@ use template::Part;
 pub use template::Template;
 
 use serde_json::json;
+use std::borrow::Cow;
 
 use crate::engine::Summary;
 use crate::rules::{split_window_key, Rule};
@@ -58,12 +59,15 @@ impl SummaryFormatter {
     pub(crate) fn write(&self, s: &Summary, rule: &Rule, out: &mut Vec<u8>) {
         let (user_key, labels) = match &s.key {
             Some(k) => split_window_key(k, rule.key.is_some()),
-            None => (&[][..], Vec::new()),
+            None => (Cow::Borrowed(&[][..]), Vec::new()),
         };
+        let labels: Vec<&[u8]> = labels.iter().map(|l| &**l).collect();
+        // The key exactly as captured: JSON carries it as it is (escaped
+        // by JSON's rules); text shows it through `one_line`.
         let key = rule
             .key
             .is_some()
-            .then(|| String::from_utf8_lossy(user_key).into_owned());
+            .then(|| String::from_utf8_lossy(&user_key).into_owned());
         let texts = Texts {
             message: fill(
                 &rule.message,
@@ -117,7 +121,7 @@ impl SummaryFormatter {
                     "last": self.time.rfc3339(s.last),
                     "window": rule.window.as_secs_f64(),
                 });
-                out.extend_from_slice(value.to_string().as_bytes());
+                out.extend_from_slice(json_line(&value).as_bytes());
             }
         }
         out.push(b'\n');
@@ -183,21 +187,49 @@ fn fill(text: &str, key: Option<&str>, labels: &[&[u8]], names: &[String]) -> St
     out
 }
 
-/// `text` with control characters escaped (`\n`, `\u{1b}`): a value taken
-/// from a log line must not break a summary in two.
+/// `text` with control characters and the Unicode line and paragraph
+/// separators escaped (`\n`, `\t`, `\x00`, `\x1b`, `\u2028`): a value
+/// taken from a log line must neither break a summary in two (U+2028 ends
+/// a line for some readers, Python's `splitlines` among them) nor hide
+/// what it holds. Each character stays in place, so the fields around it
+/// stay apart.
 pub(crate) fn one_line(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(needs_escape) {
         return text.to_owned();
     }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) && u32::from(c) <= 0xff => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
             }
-        })
-        .collect()
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `one_line` escapes `c`.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// A JSON value as one line: serde_json escapes the C0 controls in
+/// strings but leaves U+0085, U+2028 and U+2029 as they are, valid JSON
+/// that some line readers split on. They can only be inside strings, so
+/// writing them as `\uXXXX` keeps the value exact.
+fn json_line(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if !text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        return text;
+    }
+    text.replace('\u{85}', "\\u0085")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 #[cfg(test)]
@@ -287,5 +319,62 @@ mod tests {
         let plain: serde_json::Value =
             serde_json::from_str(&render(Style::Json, &summary(1, 1))).unwrap();
         assert!(plain["key"].is_null() && plain["note"].is_null());
+    }
+
+    /// The summary of one line matched by a rule with a key and a group
+    /// the message prints, in `style`.
+    fn render_line(style: Style, line: &[u8]) -> String {
+        let set = load_str(
+            "r.toml",
+            "[[rule]]\nname = \"login\"\npattern = 'failed login of (?P<user>.+) from (?P<ip>.+)'\nkey = \"{user}\"\nmessage = \"failed logins of {key} from {ip}\"\n",
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        let mut scratch = set.scratch();
+        let Some(crate::rules::Found::Rule(id, key)) = set.match_line(line, &mut scratch) else {
+            panic!("no match");
+        };
+        let s = Summary {
+            rule: id,
+            key: Some(key.to_vec()),
+            count: 2,
+            first: Time(0),
+            last: Time(0),
+            at: Time(0),
+        };
+        let f = SummaryFormatter::new(style, TimeFormatter::new("T", true).unwrap());
+        let mut out = Vec::new();
+        f.write(&s, &set.rules()[id], &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    // A NUL in a captured key was read as the separator between the key
+    // and the message's groups: "failed logins of adm from in" instead of
+    // "from 10.0.0.1", and JSON "key": "adm".
+    #[test]
+    fn control_characters_in_keys_are_escaped_and_fields_stay_apart() {
+        let line = b"failed login of adm\0in from 10.0.0.1";
+        assert_eq!(
+            render_line(Style::Default, line),
+            "T | INFO | failed logins of adm\\x00in from 10.0.0.1 (occurred 2 times)\n"
+        );
+        let json = render_line(Style::Json, line);
+        assert!(
+            json.ends_with('\n') && json.lines().count() == 1,
+            "{json:?}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["key"], "adm\0in");
+        assert_eq!(v["message"], "failed logins of adm\\x00in from 10.0.0.1");
+        let line = "failed login of a\u{2028}b\u{1b}[2J from 10.0.0.2\u{85}".as_bytes();
+        let text = render_line(Style::Default, line);
+        assert_eq!(
+            text,
+            "T | INFO | failed logins of a\\u2028b\\x1b[2J from 10.0.0.2\\x85 (occurred 2 times)\n"
+        );
+        let json = render_line(Style::Json, line);
+        assert!(!json.contains(['\u{2028}', '\u{85}']), "{json:?}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["key"], "a\u{2028}b\u{1b}[2J");
     }
 }

@@ -147,7 +147,7 @@ fn test_runs_window_cases_on_a_virtual_clock() {
     };
     let good = dir.file("good.toml", &case(2));
     logdedup()
-        .args(["test", good.to_str().unwrap()])
+        .args(["test", "--no-default-rules", good.to_str().unwrap()])
         .assert()
         .success()
         .stdout("1 passed, 0 failed\n");

@@ -34,12 +34,16 @@ mod layout_samples;
 mod memory;
 // --stats-file and --metrics-textfile.
 mod metrics;
+// Metrics of several bots on one host: instance labels, safe files.
+mod metrics_many;
 // Every console example in README.md.
 mod readme;
 // Records (a line and its traceback) and log-time windows.
 mod records;
 // Secrets masked on every output.
 mod secrets;
+// Strict rules: -e, match-all patterns, check and test as a run loads them.
+mod strict_rules;
 // One test per bug that was fixed, named after it.
 mod regression;
 // Every shipped rule file passes `check` and its own `[[test]]` cases.
