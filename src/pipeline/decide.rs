@@ -10,7 +10,8 @@ use crate::engine::{Decision, Engine, RuleStats, Summary, WindowSpec};
 use regex::bytes::CaptureLocations;
 
 use crate::records::{
-    line_content, split_collector_prefix, Disposition, Frame, Framer, Framing, Passed,
+    line_content, split_collector_prefix, Disposition, Frame, Framer, Framing, LayoutRecognizer,
+    LayoutSpec, Passed,
 };
 use crate::rules::{Found, MatchScratch, RuleSet};
 use crate::time::Time;
@@ -69,6 +70,11 @@ pub(crate) fn window_specs(rules: &RuleSet) -> Vec<WindowSpec> {
         .collect()
 }
 
+/// The layout reader for `rules`: their `[input] layout`, else `auto`.
+fn recognizer(rules: &RuleSet) -> LayoutRecognizer {
+    LayoutRecognizer::new(rules.input().layout.clone().unwrap_or(LayoutSpec::Auto))
+}
+
 /// Framer, matcher and engine, wired in that order.
 #[derive(Debug)]
 pub(crate) struct Decider {
@@ -81,6 +87,11 @@ pub(crate) struct Decider {
     records: u64,
     /// Capture slots for splitting off collector prefixes before matching.
     prefix_slots: Option<CaptureLocations>,
+    /// Reads a record's fields (logger, level, message) for the rules on
+    /// the message; only used when some rule is.
+    layout: LayoutRecognizer,
+    /// Decoded JSON values of the record being matched.
+    field_buf: Vec<u8>,
 }
 
 impl Decider {
@@ -92,6 +103,8 @@ impl Decider {
             .or_else(|| rules.input().framing.clone())
             .unwrap_or(Framing::Lines);
         Decider {
+            layout: recognizer(&rules),
+            field_buf: Vec::new(),
             scratch: rules.scratch(),
             engine: Engine::new(window_specs(&rules)),
             rules,
@@ -158,10 +171,17 @@ impl Decider {
         // Patterns see the program's own line, without a log collector's
         // prefix (docker compose, journald, ...), so `^` anchors hold there too.
         let (_, body) = split_collector_prefix(content, &mut self.prefix_slots);
+        // The record's fields, read only when some rule needs them.
+        let fields = self
+            .rules
+            .on_messages()
+            .then(|| self.layout.recognize(body, &mut self.field_buf));
         let found = if candidate {
-            self.rules.match_each_rule(body, &mut self.scratch)
+            self.rules
+                .match_each_rule(body, fields.as_ref(), &mut self.scratch)
         } else {
-            self.rules.match_line(body, &mut self.scratch)
+            self.rules
+                .match_line(body, fields.as_ref(), &mut self.scratch)
         };
         match found {
             None => {
@@ -210,9 +230,13 @@ impl Decider {
         let (_, first) = split_collector_prefix(first, &mut self.prefix_slots);
         let mut last_slots = None;
         let (_, last) = split_collector_prefix(last, &mut last_slots);
+        let fields = self
+            .rules
+            .on_messages()
+            .then(|| self.layout.recognize(first, &mut self.field_buf));
         match self
             .rules
-            .match_record(from, first, last, &mut self.scratch)
+            .match_record(from, first, fields.as_ref(), last, &mut self.scratch)
         {
             Some((rule_id, _)) => self.count(rule_id, now, out),
             None => {
@@ -300,6 +324,7 @@ impl Decider {
             rules.rules().iter().map(|r| old_index(&r.name)).collect();
         self.engine.reload(window_specs(&rules), &carried, now, out);
         self.scratch = rules.scratch();
+        self.layout = recognizer(&rules);
         if self.framing_override.is_none() {
             let framing = rules.input().framing.clone().unwrap_or(Framing::Lines);
             if framing.describe() != self.framer.framing().describe() {

@@ -10,10 +10,10 @@ mod prefix;
 
 pub use framer::Framing;
 pub(crate) use framer::{Disposition, Frame, Framer, Passed, PYTHON_TRACEBACK};
+pub use layout::{Fields, LayoutId, LayoutRecognizer, LayoutSpec, Level};
 pub use logtime::TimestampPreset;
 pub use logtime::{LogClock, TimestampSpec};
 pub(crate) use prefix::split_collector_prefix;
-pub use layout::{Fields, LayoutId, LayoutRecognizer, LayoutSpec, Level};
 
 /// A line's bytes as patterns see them: without its `\n` and a `\r` before it.
 pub fn line_content(line: &[u8]) -> &[u8] {

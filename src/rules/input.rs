@@ -9,7 +9,7 @@ use toml::Spanned;
 use super::error::Locator;
 use super::raw::RawInput;
 use super::validate::{build_regex, refuse_match_all};
-use crate::records::{Framing, TimestampPreset, TimestampSpec, PYTHON_TRACEBACK};
+use crate::records::{Framing, LayoutSpec, TimestampPreset, TimestampSpec, PYTHON_TRACEBACK};
 
 /// What one file's `[input]` sets, with where, for merging across files.
 pub(super) struct InputDecl {
@@ -17,6 +17,8 @@ pub(super) struct InputDecl {
     pub framing: Option<Framing>,
     /// `timestamp`, with its canonical text (to compare files) and span.
     pub timestamp: Option<(TimestampSpec, String, Range<usize>)>,
+    /// `layout`, with its text and span.
+    pub layout: Option<(LayoutSpec, String, Range<usize>)>,
     /// Where the table starts.
     pub table_start: usize,
 }
@@ -54,9 +56,18 @@ pub(super) fn parse_input(loc: &Locator, input: Spanned<RawInput>) -> anyhow::Re
         }
         None => None,
     };
+    let layout = match input.layout {
+        Some(l) => {
+            let spec = LayoutSpec::parse(l.get_ref())
+                .map_err(|e| err(l.span(), format!("[input] layout: {e}")))?;
+            Some((spec, format!("{:?}", l.get_ref()), l.span()))
+        }
+        None => None,
+    };
     Ok(InputDecl {
         framing,
         timestamp,
+        layout,
         table_start,
     })
 }

@@ -17,11 +17,11 @@ use super::input::{escape_breaks, parse_input, InputDecl};
 use super::matcher::{cacheable_patterns, Matcher};
 use super::raw::{RawDefaults, RawFile, RawRedact, RawRule};
 use super::redact::{Redaction, Redactor};
-use super::rule::Rule;
+use super::rule::{Rule, Target};
 use super::set::{InputSettings, RuleSet};
 use super::source::{self, RuleSource};
 use super::validate::{compile_redaction, compile_rule, duration_value, Budget};
-use crate::records::{Framing, TimestampSpec};
+use crate::records::{Framing, LayoutSpec, TimestampSpec};
 
 /// What one file contributed, for `logdedup check`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -189,6 +189,8 @@ struct Builder {
     /// Rule name → where it was defined.
     names: HashMap<String, String>,
     any_patterns: Vec<String>,
+    /// The patterns of rules on the message.
+    message_patterns: Vec<String>,
     redactions: Vec<Redaction>,
     /// A file said `[secrets] redact = false`: the built-in secrets pack is
     /// left out.
@@ -201,6 +203,8 @@ struct Builder {
     framing: Option<Setting<Framing>>,
     /// `[input] timestamp`.
     timestamp: Option<Setting<TimestampSpec>>,
+    /// `[input] layout`.
+    layout: Option<Setting<LayoutSpec>>,
     /// Compile memory spent so far, across every file of the load.
     budget: Budget,
     /// The command line sets the framing: files' framing is checked but
@@ -343,7 +347,10 @@ impl Builder {
             origin_line,
             &mut self.budget,
         )?;
-        self.any_patterns.extend(compiled.any_patterns);
+        match compiled.rule.on {
+            Target::Line => self.any_patterns.extend(compiled.any_patterns),
+            Target::Message(_) => self.message_patterns.extend(compiled.any_patterns),
+        }
         self.rules.push(compiled.rule);
         Ok(())
     }
@@ -411,6 +418,24 @@ impl Builder {
                 )
             })?;
         }
+        if let Some((spec, text, span)) = decl.layout {
+            let new = Setting {
+                value: spec,
+                text,
+                origin: here.clone(),
+                builtin: from.builtin,
+            };
+            merge(&mut self.layout, new).map_err(|(old, new)| {
+                loc.error(
+                    Some(span),
+                    None,
+                    format!(
+                        "[input] layout = {new}, but {} already set {}",
+                        old.origin, old.text
+                    ),
+                )
+            })?;
+        }
         if let Some((spec, text, span)) = decl.timestamp {
             let new = Setting {
                 value: spec,
@@ -455,7 +480,7 @@ impl Builder {
         if !errors.is_empty() {
             return Err(combine(errors));
         }
-        let matcher = Matcher::new(&self.any_patterns);
+        let matcher = Matcher::new(&self.any_patterns, &self.message_patterns);
         let mut redactions = self.redactions;
         if self.secrets_off {
             redactions.retain(|r| !r.origin.starts_with(SECRETS_ORIGIN));
@@ -466,6 +491,7 @@ impl Builder {
             input: InputSettings {
                 framing: self.framing.map(|s| s.value),
                 timestamp: self.timestamp.map(|s| s.value),
+                layout: self.layout.map(|s| s.value),
             },
             rules: self.rules,
             tests,

@@ -7,7 +7,8 @@ use regex::bytes::{CaptureLocations, Regex};
 use regex_automata::{meta, util::prefilter::Prefilter, util::syntax, Input};
 
 use super::needles::buffer_prefilter;
-use super::rule::Rule;
+use super::rule::{Rule, Target};
+use crate::records::Fields;
 
 /// Most heap for the combined automaton's NFA: past it, rules are matched
 /// one by one instead of refusing an ordinary large rule set.
@@ -27,6 +28,21 @@ pub(crate) struct Matcher {
     /// buffer the few lines that may match; `None` when some pattern has no
     /// literal prefix to search for.
     buffer: Option<Prefilter>,
+    /// Rules on the message: their patterns are anchored at the message,
+    /// which the combined automaton over whole lines cannot see, so a line
+    /// is a candidate for them when it holds one of their literals.
+    messages: Messages,
+}
+
+/// How a line is found a candidate for the rules on the message.
+#[derive(Debug)]
+enum Messages {
+    /// There are none.
+    None,
+    /// A line holding one of these literals.
+    Literals(Prefilter),
+    /// Some pattern has no literal: every line.
+    Every,
 }
 
 /// Scratch space for matching, reused so matching allocates nothing.
@@ -98,10 +114,11 @@ pub(super) fn cacheable_patterns(rules: &[Rule]) -> Vec<Vec<bool>> {
 }
 
 impl Matcher {
-    /// Builds the combined automaton and buffer search over `patterns`
-    /// (every pattern of every rule, as written, `(?i)` added where the
-    /// rule ignores case).
-    pub fn new(patterns: &[String]) -> Matcher {
+    /// Builds the combined automaton over `patterns` (every pattern of
+    /// every rule on the whole line, as written, `(?i)` added where the rule
+    /// ignores case), and the buffer search over those and `on_message`
+    /// (the patterns of the rules on the message).
+    pub fn new(patterns: &[String], on_message: &[String]) -> Matcher {
         let any = meta::Builder::new()
             .syntax(syntax::Config::new().utf8(false))
             .configure(
@@ -112,10 +129,35 @@ impl Matcher {
             )
             .build_many(patterns)
             .ok();
+        let all: Vec<String> = patterns.iter().chain(on_message).cloned().collect();
+        let messages = if on_message.is_empty() {
+            Messages::None
+        } else {
+            buffer_prefilter(on_message).map_or(Messages::Every, Messages::Literals)
+        };
         Matcher {
             any,
-            buffer: buffer_prefilter(patterns),
+            buffer: buffer_prefilter(&all),
+            messages,
         }
+    }
+
+    /// Whether some rule matches the message of a record.
+    pub(crate) fn on_messages(&self) -> bool {
+        !matches!(self.messages, Messages::None)
+    }
+
+    /// Whether some rule may match `line`: a pattern on the whole line
+    /// does, or it holds a literal of a pattern on the message.
+    pub(crate) fn may_match(&self, line: &[u8]) -> bool {
+        self.any_match(line)
+            || match &self.messages {
+                Messages::None => false,
+                Messages::Every => true,
+                Messages::Literals(p) => p
+                    .find(line, regex_automata::Span::from(0..line.len()))
+                    .is_some(),
+            }
     }
 
     /// The buffer search (see [`Matcher::new`]).
@@ -144,16 +186,28 @@ pub enum Found<'s> {
 }
 
 /// The first of `rules[from..]` matching a record whose first line is
-/// `line` (without its line ending). `last` is the record's final line
-/// when known; `None` defers a rule with `exception` instead of deciding.
+/// `line` (without its line ending) and has `fields` (needed by rules on
+/// the message; without them such rules do not match). `last` is the
+/// record's final line when known; `None` defers a rule with `exception`
+/// instead of deciding.
 pub(crate) fn first_match<'s>(
     rules: &[Rule],
     from: usize,
     line: &[u8],
+    fields: Option<&Fields>,
     last: Option<&[u8]>,
     scratch: &'s mut MatchScratch,
 ) -> Option<Found<'s>> {
     for (id, rule) in rules.iter().enumerate().skip(from) {
+        // What the patterns see: the line, or the message of a record of
+        // the rule's loggers and levels.
+        let line = match &rule.on {
+            Target::Line => line,
+            Target::Message(filter) => match fields {
+                Some(f) if filter.admits(f) => f.message,
+                _ => continue,
+            },
+        };
         let mut cached = false;
         let hit = if rule.window_key.is_keyed() {
             let (locations, recent) = (&mut scratch.locations[id], &mut scratch.recent[id]);

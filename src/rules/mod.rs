@@ -22,6 +22,7 @@ mod redact;
 mod rule;
 mod set;
 mod source;
+mod target;
 mod validate;
 
 pub(crate) use cases::{CaseInput, RuleTest, TestOutcome, CASE_START};
@@ -34,7 +35,7 @@ pub(crate) use matcher::Found;
 pub(crate) use matcher::MatchScratch;
 pub use redact::RedactScratch;
 pub use redact::{Redaction, Redactor};
-pub use rule::Rule;
+pub use rule::{LoggerName, MessageFilter, Rule, Target};
 pub use set::RuleSet;
 #[cfg(test)]
 pub(crate) use source::DEFAULT_PACK;

@@ -47,6 +47,9 @@ pub(super) struct RawInput {
     pub continuation: Option<Spanned<String>>,
     /// A preset name, or a table `{ pattern = ..., format = ... }`.
     pub timestamp: Option<Spanned<toml::Value>>,
+    /// `auto`, a layout preset, a regex with named groups or a Python
+    /// logging format string.
+    pub layout: Option<Spanned<String>>,
 }
 
 /// `[defaults]` as written.
@@ -77,6 +80,11 @@ pub(super) struct RawRule {
     pub ignore_case: Option<bool>,
     pub max_keys: Option<Spanned<u64>>,
     pub multiline: Option<bool>,
+    pub body: Option<Spanned<String>>,
+    pub bodies: Option<Spanned<Vec<Spanned<String>>>>,
+    pub loggers: Option<Spanned<Vec<Spanned<String>>>>,
+    pub levels: Option<Spanned<Vec<Spanned<String>>>>,
+    pub bare: Option<bool>,
 }
 
 /// One `[[test]]` as written.

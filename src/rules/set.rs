@@ -8,7 +8,7 @@ use super::cases::RuleTest;
 use super::matcher::{first_match, Found, MatchScratch, Matcher};
 use super::redact::Redactor;
 use super::rule::Rule;
-use crate::records::{Framing, TimestampSpec};
+use crate::records::{Fields, Framing, LayoutSpec, TimestampSpec};
 
 /// Stream settings from `[input]`: framing and how to read log times.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +17,8 @@ pub(crate) struct InputSettings {
     pub framing: Option<Framing>,
     /// `timestamp`, if a file set one.
     pub timestamp: Option<TimestampSpec>,
+    /// `layout`, if a file set one (else `auto`).
+    pub layout: Option<LayoutSpec>,
 }
 
 /// All loaded rules in priority order, with a combined matcher over them.
@@ -72,18 +74,26 @@ impl RuleSet {
         MatchScratch::new(&self.rules, &self.cacheable)
     }
 
+    /// Whether some rule matches the message of a record (`body`): then
+    /// a record's fields are needed to match it.
+    pub fn on_messages(&self) -> bool {
+        self.matcher.on_messages()
+    }
+
     /// The first rule matching the first line of a record (`line`, its
-    /// bytes without the line ending), and its window key; a rule that
-    /// needs the record's exception line comes back [`Found::Deferred`].
+    /// bytes without the line ending; `fields`, its fields when some rule
+    /// needs them), and its window key; a rule that needs the record's
+    /// exception line comes back [`Found::Deferred`].
     pub(crate) fn match_line<'s>(
         &self,
         line: &[u8],
+        fields: Option<&Fields>,
         scratch: &'s mut MatchScratch,
     ) -> Option<Found<'s>> {
-        if !self.matcher.any_match(line) {
+        if !self.matcher.may_match(line) {
             return None;
         }
-        self.match_each_rule(line, scratch)
+        self.match_each_rule(line, fields, scratch)
     }
 
     /// [`RuleSet::match_line`] without the combined pre-check, for a line
@@ -92,9 +102,10 @@ impl RuleSet {
     pub(crate) fn match_each_rule<'s>(
         &self,
         line: &[u8],
+        fields: Option<&Fields>,
         scratch: &'s mut MatchScratch,
     ) -> Option<Found<'s>> {
-        first_match(&self.rules, 0, line, None, scratch)
+        first_match(&self.rules, 0, line, fields, None, scratch)
     }
 
     /// Decides a held record: the first rule from `from` on that matches
@@ -104,10 +115,11 @@ impl RuleSet {
         &self,
         from: usize,
         line: &[u8],
+        fields: Option<&Fields>,
         last: &[u8],
         scratch: &'s mut MatchScratch,
     ) -> Option<(usize, &'s [u8])> {
-        match first_match(&self.rules, from, line, Some(last), scratch)? {
+        match first_match(&self.rules, from, line, fields, Some(last), scratch)? {
             Found::Rule(id, key) => Some((id, key)),
             Found::Deferred(_) => None,
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// The first rule whose patterns match `line` (the matcher alone).
 fn rule_for(set: &RuleSet, line: &[u8]) -> Option<String> {
     let mut scratch = set.scratch();
-    match set.match_line(line, &mut scratch)? {
+    match set.match_line(line, None, &mut scratch)? {
         Found::Rule(id, _) | Found::Deferred(id) => Some(set.rules()[id].name.clone()),
     }
 }

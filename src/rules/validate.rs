@@ -12,6 +12,7 @@ use super::key::{KeyTemplate, WindowKey};
 use super::raw::{RawDefaults, RawRedact, RawRule};
 use super::redact::{Redaction, DEFAULT_REPLACEMENT};
 use super::rule::{Rule, DEFAULT_LEVEL, DEFAULT_MAX_KEYS};
+use super::target::{target, ErrAt, PatternTexts};
 use crate::template::{split, Piece};
 use crate::time::parse_duration;
 
@@ -121,11 +122,7 @@ pub(super) fn compile_rule(
     one_line(name).map_err(|m| err(rule.name.span(), format!("name {m}")))?;
 
     let ignore_case = rule.ignore_case.or(defaults.ignore_case).unwrap_or(false);
-    let texts = PatternTexts {
-        pattern: rule.pattern.as_ref(),
-        patterns: rule.patterns.as_ref(),
-        name: rule.name.span(),
-    };
+    let (texts, on) = target(&rule, &err)?;
     let (patterns, any_patterns) = compile_patterns(&texts, ignore_case, budget, &err)?;
     let exception = match &rule.exception {
         Some(e) => Some(
@@ -169,6 +166,7 @@ pub(super) fn compile_rule(
             window_key: WindowKey::new(key.clone(), labels),
             key,
             patterns,
+            on,
             exception,
             // A rule takes the lines after its match (a traceback) only when it
             // says so, or when it decides on the record's last line: by
@@ -194,6 +192,7 @@ pub(super) fn compile_redaction(
         pattern: raw.pattern.as_ref(),
         patterns: raw.patterns.as_ref(),
         name: raw.name.span(),
+        keys: ("pattern", "patterns"),
     };
     let (patterns, _) = compile_patterns(&texts, raw.ignore_case.unwrap_or(false), budget, &err)?;
     let replace = match &raw.replace {
@@ -216,17 +215,6 @@ pub(super) fn compile_redaction(
     })
 }
 
-/// An error at a place in the rule.
-type ErrAt<'e> = dyn Fn(Range<usize>, String) -> anyhow::Error + 'e;
-
-/// A rule's `pattern` or `patterns`, and where its name is (for a rule
-/// that has neither).
-struct PatternTexts<'r> {
-    pattern: Option<&'r Spanned<String>>,
-    patterns: Option<&'r Spanned<Vec<Spanned<String>>>>,
-    name: Range<usize>,
-}
-
 /// The rule's patterns compiled, and each as the combined matcher gets it
 /// (`(?i)` added when the rule ignores case).
 fn compile_patterns(
@@ -239,19 +227,22 @@ fn compile_patterns(
         (Some(_), Some(list)) => {
             return Err(err(
                 list.span(),
-                "set either `pattern` or `patterns`, not both".into(),
+                format!(
+                    "set either `{}` or `{}`, not both",
+                    rule.keys.0, rule.keys.1
+                ),
             ))
         }
         (None, None) => {
             return Err(err(
                 rule.name.clone(),
-                "missing `pattern` (or `patterns = [...]`)".into(),
+                format!("missing `{}` (or `{} = [...]`)", rule.keys.0, rule.keys.1),
             ))
         }
         (Some(p), None) => vec![p],
         (None, Some(list)) => {
             if list.get_ref().is_empty() {
-                return Err(err(list.span(), "`patterns` is empty".into()));
+                return Err(err(list.span(), format!("`{}` is empty", rule.keys.1)));
             }
             list.get_ref().iter().collect()
         }

@@ -331,7 +331,8 @@ mod tests {
         )
         .unwrap();
         let mut scratch = set.scratch();
-        let Some(crate::rules::Found::Rule(id, key)) = set.match_line(line, &mut scratch) else {
+        let Some(crate::rules::Found::Rule(id, key)) = set.match_line(line, None, &mut scratch)
+        else {
             panic!("no match");
         };
         let s = Summary {

@@ -6,7 +6,6 @@
 // Test code: sample values are whole numbers, compared exactly.
 #![allow(clippy::float_cmp)]
 
-
 use crate::util::{logdedup, Live, RuleDir};
 use predicates::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};

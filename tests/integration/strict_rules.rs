@@ -4,7 +4,6 @@
 //! the command line over the files' `[input]`, and `$LOGDEDUP_RULES`
 //! paths that are not UTF-8.
 
-
 use crate::util::{logdedup, RuleDir, SOCKET_LINE};
 use predicates::prelude::*;
 

@@ -70,13 +70,13 @@ const CASES: &[Case] = &[
     file(
         "unknown key in the second [[rule]]",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[rule]]\nname = \"b\"\npatern = 'y'\n",
-        "{path}:7:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `exception`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
+        "{path}:7:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `exception`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`, `body`, `bodies`, `loggers`, `levels`, `bare`",
     ),
     // Typo written before the `name` of its rule.
     file(
         "unknown key before the rule's name",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[[rule]]\npatern = 'y'\nname = \"b\"\n",
-        "{path}:6:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `exception`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`",
+        "{path}:6:1: rule \"b\": unknown field `patern`, expected one of `name`, `pattern`, `patterns`, `exception`, `message`, `note`, `level`, `window`, `pass_first`, `key`, `ignore_case`, `max_keys`, `multiline`, `body`, `bodies`, `loggers`, `levels`, `bare`",
     ),
     // [[test]] takes `rule`, not `expected`.
     file(
@@ -88,7 +88,7 @@ const CASES: &[Case] = &[
     file(
         "unknown key in [input]",
         "[[rule]]\nname = \"a\"\npattern = 'x'\n\n[input]\nrecord_begin = '^x'\n",
-        "{path}:6:1: unknown field `record_begin`, expected one of `record_start`, `continuation`, `timestamp`",
+        "{path}:6:1: unknown field `record_begin`, expected one of `record_start`, `continuation`, `timestamp`, `layout`",
     ),
     // Framing set twice in one table.
     file(
