@@ -11,6 +11,7 @@ mod child;
 mod notice;
 mod reload;
 mod signals;
+mod terminal;
 
 pub(crate) use abort::{ending, register_writer, Abandoned, Interruptible};
 pub(crate) use child::spawn;
@@ -18,4 +19,5 @@ pub(crate) use child::{ChildProcess, ChildSpec, SpawnError};
 pub(crate) use notice::Notice;
 pub(crate) use reload::{Reload, Reloader};
 pub(crate) use signals::watch_signals;
+pub(crate) use terminal::delivered_to_our_group;
 pub use signals::{SignalWatch, Stop};
