@@ -190,3 +190,7 @@ impl Pipeline {
         self.stage.snapshot()
     }
 }
+
+#[cfg(test)]
+#[path = "partial_tests.rs"]
+mod partial_tests;
