@@ -499,3 +499,7 @@ impl Loop<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "loop_tests.rs"]
+mod tests;
