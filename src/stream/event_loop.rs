@@ -309,6 +309,9 @@ impl Loop<'_> {
             Err(TryRecvError::Empty) => self.filter.flush()?,
             Err(TryRecvError::Disconnected) => *ready = Some(Event::End),
         }
+        // Quiet is counted from when the loop is ready for more: a write
+        // to a slow reader is not the input pausing.
+        self.last_data = Some(self.clock.now());
         Ok(None)
     }
 
