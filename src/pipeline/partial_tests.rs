@@ -90,7 +90,10 @@ fn a_prompt_is_held_until_the_input_goes_quiet_then_written() {
     assert!(!p.has_partial(), "nothing is left waiting");
     p.push(b"12345\nnext\n", at(5 * SEC), &mut tape);
     p.finish(at(6 * SEC), &mut tape);
-    assert_eq!(tape.text(), "Enter phone number or bot token: 12345\nnext\n");
+    assert_eq!(
+        tape.text(),
+        "Enter phone number or bot token: 12345\nnext\n"
+    );
     assert_eq!(p.snapshot().lines.passed, 2);
 }
 

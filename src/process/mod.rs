@@ -19,5 +19,5 @@ pub(crate) use child::{ChildProcess, ChildSpec, SpawnError};
 pub(crate) use notice::Notice;
 pub(crate) use reload::{Reload, Reloader};
 pub(crate) use signals::watch_signals;
-pub(crate) use terminal::delivered_to_our_group;
 pub use signals::{SignalWatch, Stop};
+pub(crate) use terminal::delivered_to_our_group;
