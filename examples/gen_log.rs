@@ -2,14 +2,14 @@
 //!
 //!     cargo run --release --example gen_log -- --size 1G --noise 0.3 > bot.log
 //!
-//! The log itself is made by `tests/botlog/mod.rs` (shared with the tests,
-//! which also need to know which lines are noise). `--noise` is the
-//! fraction of lines that are noise; `--seed` picks another, equally
-//! deterministic, log.
+//! The log itself is made by `tests/integration/util/botlog.rs` (shared
+//! with the tests, which also need to know which lines are noise).
+//! `--noise` is the fraction of lines that are noise; `--seed` picks
+//! another, equally deterministic, log.
 
 use std::io::{self, BufWriter, Write};
 
-#[path = "../tests/botlog/mod.rs"]
+#[path = "../tests/integration/util/botlog.rs"]
 mod botlog;
 
 fn parse_size(text: &str) -> Option<u64> {

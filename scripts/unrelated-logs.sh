@@ -7,7 +7,7 @@
 #
 #   scripts/unrelated-logs.sh [DIR]          # default: target/unrelated-logs
 #   logdedup -r builtin:all --stats DIR/loghub-2k.log >/dev/null
-#   LOGDEDUP_UNRELATED=DIR/loghub-2k.log cargo test --test unrelated_logs -- --ignored
+#   LOGDEDUP_UNRELATED=DIR/loghub-2k.log cargo test --test integration unrelated_logs:: -- --ignored
 #
 # The corpus is not part of this repository: loghub's license allows use
 # for research and requires citing https://github.com/logpai/loghub; read

@@ -23,7 +23,7 @@ leaves out the files whose .meta says `complete = false`: pastes cut inside
 a record (a traceback without its last line), which rules keyed on the
 exception class cannot match. `--missed` also lists every noise line that
 no rule took, as `NOISE MISSED FILE:LINE: text`. The output is aligned to the input by content, as
-tests/harvest.rs does: each input line is the next output line that equals
+tests/integration/harvest.rs does: each input line is the next output line that equals
 it, bare or behind a tag; anything else on the way is a summary.
 
 Example:

@@ -25,20 +25,30 @@ pub(crate) struct RuleArgs {
     #[arg(long)]
     pub no_default_rules: bool,
 
+    /// Do not mask secrets (the built-in secrets pack: bot tokens in
+    /// request URLs, passwords in URLs, ...). On by default.
+    #[arg(long)]
+    pub no_redact: bool,
+
     /// Window for rules that set none, e.g. 500ms, 30s, 5m, 1h30m.
     #[arg(short = 'w', long, value_name = "DUR", default_value = "30s", value_parser = parse_window)]
     pub window: Duration,
 }
 
 impl RuleArgs {
-    /// The sources in load order: `-r` (or `$LOGDEDUP_RULES` when there is
-    /// no `-r`), then `-e`, then the default set unless turned off.
+    /// The sources in load order: the secrets pack unless turned off, `-r`
+    /// (or `$LOGDEDUP_RULES` when there is no `-r`), then `-e`, then the
+    /// default set unless turned off.
     pub(crate) fn sources(&self, rules_env: Option<&str>) -> Vec<RuleSource> {
-        let mut sources: Vec<RuleSource> = if !self.rules.is_empty() {
-            self.rules.iter().map(|r| RuleSource::parse(r)).collect()
+        let mut sources = Vec::new();
+        if !self.no_redact {
+            sources.push(RuleSource::Secrets);
+        }
+        if !self.rules.is_empty() {
+            sources.extend(self.rules.iter().map(|r| RuleSource::parse(r)));
         } else {
-            rules_env.map(RuleSource::parse_list).unwrap_or_default()
-        };
+            sources.extend(rules_env.map(RuleSource::parse_list).unwrap_or_default());
+        }
         sources.extend(
             self.inline
                 .iter()

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use super::{Failure, Outcome};
 use crate::rules::packs_named;
-use crate::rules::{load_str, BUILTIN_PACKS};
+use crate::rules::{load_str, BUILTIN_PACKS, SECRETS};
 
 /// Arguments of `logdedup rules`.
 #[derive(Debug, Args)]
@@ -62,13 +62,17 @@ fn list() -> String {
     );
     for pack in BUILTIN_PACKS {
         let rules = load_str(pack.name, pack.text, std::time::Duration::from_secs(30))
-            .map_or(0, |set| set.rules().len());
+            .map_or(0, |set| {
+                set.rules().len() + set.redactor().redactions().len()
+            });
+        let default = match (pack.name == SECRETS, pack.default) {
+            (true, _) => "always",
+            (false, true) => "yes",
+            (false, false) => "no",
+        };
         text.push_str(&format!(
             "{:<width$}  {:>5}  {:<7}  {}\n",
-            pack.name,
-            rules,
-            if pack.default { "yes" } else { "no" },
-            pack.about
+            pack.name, rules, default, pack.about
         ));
     }
     text

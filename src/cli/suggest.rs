@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
 use crate::pipeline::classify;
-use crate::rules::load;
+use crate::rules::{load, RedactScratch, RuleSet};
 use crate::suggest::{suggest, SuggestFormat, SuggestOptions};
 
 /// Arguments of `logdedup suggest`.
@@ -87,6 +87,16 @@ pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
         },
     };
     let set = set.map(Arc::new);
+    // Templates and sample lines are mined from the masked text: a secret
+    // in the log must not come back in a suggested rule.
+    if let Some(set) = &set {
+        if !set.redactor().is_empty() {
+            inputs = inputs
+                .into_iter()
+                .map(|input| Box::new(Masked::new(input, Arc::clone(set))) as Box<dyn Read>)
+                .collect();
+        }
+    }
     let matched = |line: &[u8]| {
         set.as_ref().is_some_and(|set| {
             classify(set, &[line])
@@ -109,4 +119,61 @@ pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
         );
     }
     Ok(Outcome::Success)
+}
+
+/// Longest line masked whole; a longer one is masked in pieces this long.
+const MAX_MASKED_LINE: u64 = 1 << 20;
+
+/// A reader that hands on its input line by line, each line masked by the
+/// rule set's redactions.
+struct Masked {
+    inner: std::io::BufReader<Box<dyn Read>>,
+    set: Arc<RuleSet>,
+    line: Vec<u8>,
+    /// Masked bytes not handed on yet, from `pos`.
+    out: Vec<u8>,
+    pos: usize,
+    scratch: RedactScratch,
+    counts: Vec<u64>,
+}
+
+impl Masked {
+    fn new(inner: Box<dyn Read>, set: Arc<RuleSet>) -> Masked {
+        Masked {
+            inner: std::io::BufReader::new(inner),
+            counts: vec![0; set.redactor().redactions().len()],
+            set,
+            line: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            scratch: RedactScratch::default(),
+        }
+    }
+}
+
+impl Read for Masked {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::BufRead;
+        if self.pos == self.out.len() {
+            self.line.clear();
+            self.out.clear();
+            self.pos = 0;
+            let n = (&mut self.inner)
+                .take(MAX_MASKED_LINE)
+                .read_until(b'\n', &mut self.line)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let redactor = self.set.redactor();
+            if redactor.apply(&self.line, &mut self.scratch, &mut self.counts) {
+                self.out.extend_from_slice(&self.scratch.out);
+            } else {
+                self.out.extend_from_slice(&self.line);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }

@@ -67,6 +67,19 @@ fn match_failure(rules: &Arc<RuleSet>, test: &RuleTest, lines: &[&[u8]]) -> Opti
             String::from_utf8_lossy(second.lines.first().map_or(&[][..], Vec::as_slice))
         ));
     }
+    if let Some(want) = &test.redacted {
+        let got: Vec<String> = records
+            .iter()
+            .flat_map(|r| &r.lines)
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect();
+        let got = got.join("\n");
+        if got != *want {
+            return Some(format!(
+                "expected it out as {want:?}, but it came out as {got:?}"
+            ));
+        }
+    }
     let key = first.user_key(rules);
     match (&test.expect, first.rule) {
         (None, None) => None,

@@ -3,7 +3,7 @@
 //! is made from, so they cannot disagree.
 
 use crate::engine::RuleStats;
-use crate::rules::Rule;
+use crate::rules::{Redaction, Rule};
 
 /// Lines decided so far. A held record's lines are counted when the
 /// record is decided, so neither counter ever goes down.
@@ -30,6 +30,10 @@ pub struct Snapshot<'a> {
     pub records_in: u64,
     /// Windows open now.
     pub open_windows: usize,
+    /// The redactions in use, in order.
+    pub redactions: &'a [Redaction],
+    /// Secrets masked so far, per redaction.
+    pub masked: Vec<u64>,
 }
 
 impl Snapshot<'_> {
@@ -54,7 +58,7 @@ impl Snapshot<'_> {
     }
 
     /// Summaries written, over all rules.
-    pub(crate) fn summaries(&self) -> u64 {
+    pub fn summaries(&self) -> u64 {
         self.per_rule.iter().map(|s| s.summaries).sum()
     }
 }

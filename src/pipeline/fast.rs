@@ -7,6 +7,7 @@ use regex_automata::util::prefilter::Prefilter;
 
 use super::sink::Sink;
 use super::stage::Stage;
+use crate::rules::Redactor;
 use crate::time::Time;
 
 /// A region of whole lines and how far it has been written.
@@ -32,10 +33,13 @@ impl Region<'_> {
 /// are passed in one write without being looked at one by one (with
 /// framing on, each is still framed, cheaply, as it may continue a
 /// suppressed record). While a record is held, lines take the general
-/// path. Gives exactly what [`Stage::line`] would, line by line.
+/// path, and so does a line that may hold a secret (`redactor`'s search
+/// finds it), to be masked. Gives exactly what [`Stage::line`] would,
+/// line by line.
 pub(super) fn lines_fast(
     stage: &mut Stage,
     matcher: &Prefilter,
+    redactor: &Redactor,
     bytes: &[u8],
     now: Time,
     sink: &mut impl Sink,
@@ -46,17 +50,37 @@ pub(super) fn lines_fast(
         pending_lines: 0,
     };
     let mut pos = 0; // start of the next line to decide
+    let mut secret = redactor.next_candidate(bytes, 0);
     while pos < bytes.len() {
-        let hit = matcher.find(bytes, regex_automata::Span::from(pos..bytes.len()));
-        let candidate = hit.map_or(bytes.len(), |m| {
-            memchr::memrchr(b'\n', &bytes[pos..m.start]).map_or(pos, |i| pos + i + 1)
+        if secret.is_some_and(|s| s < pos) {
+            secret = redactor.next_candidate(bytes, pos);
+        }
+        let hit = matcher
+            .find(bytes, regex_automata::Span::from(pos..bytes.len()))
+            .map(|m| m.start);
+        // A line that may hold a secret goes first if it comes first.
+        let (at, masked) = match (hit, secret) {
+            (Some(h), Some(s)) if s < h => (Some(s), true),
+            (None, Some(s)) => (Some(s), true),
+            (h, _) => (h, false),
+        };
+        let start = at.map_or(bytes.len(), |at| {
+            memchr::memrchr(b'\n', &bytes[pos..at]).map_or(pos, |i| pos + i + 1)
         });
-        unmatched_run(stage, &mut region, pos, candidate, now, sink);
-        let Some(m) = hit else {
+        unmatched_run(stage, &mut region, pos, start, now, sink);
+        let Some(at) = at else {
             break;
         };
-        let end = memchr::memchr(b'\n', &bytes[m.start..]).map_or(bytes.len(), |i| m.start + i + 1);
-        candidate_line(stage, &mut region, candidate..end, now, sink);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i + 1);
+        // A rule's candidate line may hold a secret further on.
+        let masked = masked || secret.is_some_and(|s| s < end);
+        if masked {
+            region.flush(start, stage, sink);
+            stage.line(&bytes[start..end], now, sink);
+            region.pass_from = end;
+        } else {
+            candidate_line(stage, &mut region, start..end, now, sink);
+        }
         pos = end;
     }
     region.flush(bytes.len(), stage, sink);

@@ -55,7 +55,15 @@ impl Pipeline {
                 let rules = Arc::clone(self.stage.rules());
                 if let Some(matcher) = rules.buffer_matcher() {
                     if let Some(last) = memchr::memrchr(b'\n', data) {
-                        lines_fast(&mut self.stage, matcher, &data[..=last], now, sink);
+                        let redactor = rules.redactor();
+                        lines_fast(
+                            &mut self.stage,
+                            matcher,
+                            redactor,
+                            &data[..=last],
+                            now,
+                            sink,
+                        );
                         data = &data[last + 1..];
                         continue;
                     }
@@ -120,6 +128,12 @@ impl Pipeline {
     /// clock time; in log-clock mode only records move time on).
     pub(crate) fn tick(&mut self, now: Time, sink: &mut impl Sink) {
         self.stage.tick(now, sink);
+    }
+
+    /// The input has gone quiet: nothing that can go out waits longer
+    /// (the held-back end of a streamed over-long line).
+    pub fn idle(&mut self, sink: &mut impl Sink) {
+        self.stage.idle(sink);
     }
 
     /// Whether a record is being held.

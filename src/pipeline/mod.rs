@@ -16,6 +16,7 @@ mod decide;
 mod fast;
 mod feed;
 mod held;
+mod mask;
 mod options;
 mod simulate;
 mod sink;

@@ -224,3 +224,17 @@ fn wherever_the_input_goes_quiet_nothing_is_lost_and_only_whole_lines_are_suppre
         assert_eq!(tape.suppressed, dropped, "cut {cut}");
     }
 }
+
+#[test]
+fn secrets_in_a_head_written_early_are_masked() {
+    let mut p = pipeline(
+        "[[redact]]\nname = \"tok\"\npattern = '(?P<secret>tok[0-9]+)'\nreplace = \"<r>\"\n",
+    );
+    let mut tape = Tape::default();
+    p.push(b"login with tok123 now? ", at(0), &mut tape);
+    p.flush_partial(at(100), &mut tape);
+    assert_eq!(tape.text(), "login with <r> now? ");
+    p.push(b"yes tok456\n", at(SEC), &mut tape);
+    p.finish(at(2 * SEC), &mut tape);
+    assert_eq!(tape.text(), "login with <r> now? yes <r>\n");
+}

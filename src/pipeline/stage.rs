@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::counts::{Counts, Snapshot};
 use super::decide::{Decider, Verdict};
 use super::held::Held;
+use super::mask::Masker;
 use super::options::PipelineOptions;
 use super::sink::Sink;
 use crate::engine::Summary;
@@ -43,12 +44,15 @@ pub(super) struct Stage {
     max_line: usize,
     /// Report each decision to the sink ([`Sink::decided`]).
     report: bool,
+    /// Secrets masked before a line is decided.
+    masker: Masker,
 }
 
 impl Stage {
     /// A stage over `rules`.
     pub fn new(rules: Arc<RuleSet>, options: &PipelineOptions) -> Stage {
         Stage {
+            masker: Masker::new(rules.redactor()),
             decider: Decider::new(rules, options.framing.clone()),
             log_clock: options.log_clock.clone(),
             log_start: None,
@@ -125,8 +129,21 @@ impl Stage {
         }
     }
 
-    /// Decides one whole line the general way and writes it.
+    /// Decides one whole line the general way and writes it: its secrets
+    /// masked first, so that the rules, the output and every report see
+    /// the masked line.
     pub(crate) fn line(&mut self, line: &[u8], wall: Time, sink: &mut impl Sink) {
+        match self.masker.line(self.decider.rules().redactor(), line) {
+            Some(masked) => {
+                self.decide_line(&masked, wall, sink);
+                self.masker.give_back(masked);
+            }
+            None => self.decide_line(line, wall, sink),
+        }
+    }
+
+    /// Decides one whole (masked) line and writes it.
+    fn decide_line(&mut self, line: &[u8], wall: Time, sink: &mut impl Sink) {
         if self.held.is_some() && !self.decider.continues_held(line) {
             self.resolve_held(sink);
         }
@@ -258,6 +275,16 @@ impl Stage {
     /// a held record is decided before it.
     pub(crate) fn long_head(&mut self, head: &[u8], wall: Time, sink: &mut impl Sink) {
         self.resolve_held(sink);
+        // What goes out now, masked; the last bytes wait for the next
+        // piece, in case a secret runs on into it.
+        let (whole, out) = self.masker.head(self.decider.rules().redactor(), head);
+        self.decide_long_head(&whole, &out, wall, sink);
+        self.masker.head_done(whole);
+        self.masker.piece_done(out);
+    }
+
+    /// Decides the masked head and writes `out` of it.
+    fn decide_long_head(&mut self, head: &[u8], out: &[u8], wall: Time, sink: &mut impl Sink) {
         let now = self.line_time(head, wall);
         let mut verdict = self.decider.feed(head, now, &mut self.due);
         if let Verdict::Hold(rule) = verdict {
@@ -271,13 +298,13 @@ impl Stage {
             sink.decided(head, verdict, self.decider.key());
         }
         if verdict.passes() {
-            sink.pass(head);
+            sink.pass(out);
             self.counts.passed += 1;
             self.long_line = Some(LongLine::Pass);
         } else {
             let rule = verdict.suppressed_by().unwrap_or(usize::MAX);
             if let Some(r) = self.decider.rules().rules().get(rule) {
-                sink.suppress(r, head, true);
+                sink.suppress(r, out, true);
             }
             self.counts.suppressed += 1;
             self.long_line = Some(LongLine::Suppress(rule));
@@ -285,11 +312,14 @@ impl Stage {
     }
 
     /// Writes the head of a line whose end has not come (the input went
-    /// quiet): see [`super::Pipeline::flush_partial`]. It is framed (a
-    /// continuation stays one) but not matched, counted as a line passed,
-    /// and the rest of it streams through [`Stage::long_piece`].
+    /// quiet): see [`super::Pipeline::flush_partial`]. Its secrets are
+    /// masked as far as it goes; it is framed (a continuation stays one)
+    /// but not matched, counted as a line passed, and the rest of it
+    /// streams through [`Stage::long_piece`].
     pub(crate) fn partial_head(&mut self, head: &[u8], wall: Time, sink: &mut impl Sink) {
         self.resolve_held(sink);
+        let masked = self.masker.partial(self.decider.rules().redactor(), head);
+        let head = masked.as_deref().unwrap_or(head);
         let now = self.line_time(head, wall);
         self.decider.tick_if_due(now, &mut self.due);
         // Summaries due go out before the head, at a line boundary.
@@ -301,25 +331,48 @@ impl Stage {
         sink.pass(head);
         self.counts.passed += 1;
         self.long_line = Some(LongLine::Pass);
+        if let Some(buf) = masked {
+            self.masker.give_back(buf);
+        }
     }
 
     /// Streams a piece of the rest of an over-long line; `ended`: the
     /// piece ends with its `\n`.
     pub(crate) fn long_piece(&mut self, piece: &[u8], ended: bool, sink: &mut impl Sink) {
+        let out = self
+            .masker
+            .piece(self.decider.rules().redactor(), piece, ended);
         match self.long_line {
             Some(LongLine::Suppress(rule)) => {
                 if let Some(r) = self.decider.rules().rules().get(rule) {
-                    sink.suppress(r, piece, false);
+                    sink.suppress(r, &out, false);
                 }
             }
-            _ => sink.pass(piece),
+            _ => sink.pass(&out),
         }
+        self.masker.piece_done(out);
         if ended {
             self.long_line = None;
             // Summaries held back so as not to split the line go out now.
             sink.release();
             self.write_due(sink);
             sink.line_done();
+        }
+    }
+
+    /// The input has gone quiet: what an over-long line held back goes out.
+    pub(crate) fn idle(&mut self, sink: &mut impl Sink) {
+        if self.long_line.is_none() {
+            return;
+        }
+        let tail = self.masker.take_tail();
+        match self.long_line {
+            Some(LongLine::Suppress(rule)) => {
+                if let Some(r) = self.decider.rules().rules().get(rule) {
+                    sink.suppress(r, &tail, false);
+                }
+            }
+            _ => sink.pass(&tail),
         }
     }
 
@@ -362,7 +415,11 @@ impl Stage {
     }
 
     /// End of input: the held record is decided, every window summarized.
-    pub fn finish(&mut self, now: Time, sink: &mut impl Sink) {
+    pub(crate) fn finish(&mut self, now: Time, sink: &mut impl Sink) {
+        if self.long_line.is_some() {
+            // The line never ended: what was held back of it goes out.
+            self.long_piece(b"", true, sink);
+        }
         self.long_line = None;
         sink.release();
         self.summarize_all(now, sink);
@@ -375,6 +432,7 @@ impl Stage {
         self.resolve_held(sink);
         let now = self.stop_time(now);
         let old = Arc::clone(self.decider.rules());
+        self.masker.renumber(old.redactor(), rules.redactor());
         self.decider.reload(rules, now, &mut self.due);
         let defer = self.long_line == Some(LongLine::Pass);
         for summary in self.due.drain(..) {
@@ -413,6 +471,8 @@ impl Stage {
             // A held record is counted once it is decided.
             records_in: self.decider.records() - u64::from(held.is_some()),
             open_windows: self.decider.open_windows(),
+            redactions: self.decider.rules().redactor().redactions(),
+            masked: self.masker.counts().to_vec(),
         }
     }
 }

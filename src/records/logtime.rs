@@ -1,12 +1,22 @@
 //! Log time: what time a record was logged at, for `--clock log`.
 //! Presets for the common layouts, or a user pattern and strftime format.
+//!
+//! Consecutive lines nearly always share their second, so the clock keeps
+//! the last second it parsed: a line whose stamp starts with the same bytes
+//! up to the seconds costs a comparison and the reading of its fraction.
+//! Only a new second goes through the date arithmetic and the time zone.
 
 use chrono::{DateTime, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use regex::bytes::{CaptureLocations, Regex};
-use std::sync::OnceLock;
 
-use super::prefix::split_collector_prefix;
+use super::prefix::{may_have_collector_prefix, split_collector_prefix};
 use crate::time::Time;
+
+mod stamp;
+#[cfg(test)]
+mod tests;
+
+use stamp::{Head, Read};
 
 /// A built-in timestamp layout, tried at the start of a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,32 +60,28 @@ impl TimestampPreset {
     pub(crate) const NAMES: &'static str =
         "python, pyrogram, iso8601 (rfc3339, docker, heroku), syslog (journalctl), loguru (home-assistant)";
 
-    /// The preset's pattern, compiled once.
-    fn regex(self) -> &'static Regex {
-        static CELLS: [OnceLock<Regex>; 5] = [
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-        ];
-        let (i, pattern) = match self {
-            TimestampPreset::Python => {
-                (0, r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{1,9})")
+    /// Whether a stamp of this preset that parses can start with `byte`:
+    /// a digit (a Unicode one matches the reference's `\d` but then fails
+    /// its number parse), `[`, or a capital.
+    fn may_start_with(self, byte: u8) -> bool {
+        match self {
+            TimestampPreset::Python | TimestampPreset::Loguru | TimestampPreset::Iso8601 => {
+                byte.is_ascii_digit()
             }
-            TimestampPreset::Loguru => {
-                (1, r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})")
-            }
-            TimestampPreset::Iso8601 => (
-                2,
-                r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?",
-            ),
-            TimestampPreset::Pyrogram => {
-                (3, r"^\[(\d\d)-([A-Z][a-z]{2})-(\d\d) (\d\d):(\d\d):(\d\d)")
-            }
-            TimestampPreset::Syslog => (4, r"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)"),
-        };
-        CELLS[i].get_or_init(|| Regex::new(pattern).expect("preset regex is valid"))
+            TimestampPreset::Pyrogram => byte == b'[',
+            TimestampPreset::Syslog => byte.is_ascii_uppercase(),
+        }
+    }
+
+    /// The position in [`TimestampPreset::ALL`].
+    fn index(self) -> usize {
+        match self {
+            TimestampPreset::Python => 0,
+            TimestampPreset::Loguru => 1,
+            TimestampPreset::Iso8601 => 2,
+            TimestampPreset::Pyrogram => 3,
+            TimestampPreset::Syslog => 4,
+        }
     }
 }
 
@@ -96,12 +102,118 @@ pub enum TimestampSpec {
     },
 }
 
-/// Parses record times for `--clock log`. Nothing is allocated per line:
-/// capture slots are kept and reused.
+/// The last second parsed, for the lines that share it.
+#[derive(Clone, Copy, Debug)]
+struct Second {
+    /// `None`: nothing cached.
+    preset: Option<TimestampPreset>,
+    /// The line's first 16 bytes, and the mask of those that belong to the
+    /// head (all, or the first 15 for syslog).
+    first16: u128,
+    mask: u128,
+    /// The head's last four bytes, and the head's length: with `first16`
+    /// they cover a head of 15 or 19 bytes in two comparisons.
+    last4: u32,
+    len: usize,
+    /// The zone written after the fraction (ISO 8601), part of the key.
+    offset: Option<FixedOffset>,
+    /// The second's instants in milliseconds: equal, except for a local
+    /// time in the hour a fall-back to winter time repeats.
+    early: i64,
+    late: i64,
+}
+
+/// The mask of a 15-byte head (syslog) in a 16-byte word.
+const MASK_15: u128 = {
+    let mut bytes = [0xff; 16];
+    bytes[15] = 0;
+    u128::from_ne_bytes(bytes)
+};
+
+/// The first 16 bytes of `line` as one word.
+#[inline(always)]
+fn first16(line: &[u8]) -> Option<u128> {
+    Some(u128::from_ne_bytes(line.get(..16)?.try_into().ok()?))
+}
+
+/// The four bytes before `end` as one word.
+#[inline(always)]
+fn last4(line: &[u8], end: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(
+        line.get(end.checked_sub(4)?..end)?.try_into().ok()?,
+    ))
+}
+
+impl Second {
+    const EMPTY: Second = Second {
+        preset: None,
+        first16: 0,
+        mask: 0,
+        last4: 0,
+        len: 0,
+        offset: None,
+        early: 0,
+        late: 0,
+    };
+
+    /// The second of the head of `line` (`len` bytes, at least 15), or
+    /// nothing cached if the line is too short to compare as words.
+    fn new(
+        preset: TimestampPreset,
+        line: &[u8],
+        len: usize,
+        offset: Option<FixedOffset>,
+        (early, late): (i64, i64),
+    ) -> Second {
+        let mask = match len {
+            15 => MASK_15,
+            16.. => u128::MAX,
+            _ => return Second::EMPTY,
+        };
+        let (Some(first), Some(last)) = (first16(line), last4(line, len)) else {
+            return Second::EMPTY;
+        };
+        Second {
+            preset: Some(preset),
+            first16: first,
+            mask,
+            last4: last,
+            len,
+            offset,
+            early,
+            late,
+        }
+    }
+
+    /// Whether `line` starts with this second's bytes.
+    #[inline(always)]
+    fn matches(&self, preset: TimestampPreset, line: &[u8]) -> bool {
+        self.preset == Some(preset)
+            && first16(line).is_some_and(|w| (w ^ self.first16) & self.mask == 0)
+            && last4(line, self.len) == Some(self.last4)
+    }
+}
+
+/// The instant of a second plus `nanos`, choosing between the two instants
+/// of a repeated local hour as [`naive_to_time`] does.
+fn pick(early: i64, late: i64, nanos: u32, last: Option<Time>) -> Time {
+    let ms = i64::from(nanos / 1_000_000);
+    let (early, late) = (Time(early + ms), Time(late + ms));
+    if last.is_some_and(|last| early < last) {
+        late
+    } else {
+        early
+    }
+}
+
+/// Parses record times for `--clock log`. Nothing is allocated per line.
 #[derive(Clone, Debug)]
 pub struct LogClock {
     spec: TimestampSpec,
     locked: Option<TimestampPreset>,
+    /// The preset tried first: the one given, or the one Auto has locked
+    /// on (none for a custom pattern).
+    first: Option<TimestampPreset>,
     utc: bool,
     /// Year assumed for syslog stamps, which carry none; moved on at New
     /// Year (see [`LogClock::syslog_year`]).
@@ -109,24 +221,18 @@ pub struct LogClock {
     /// The month of the last syslog stamp.
     syslog_month: Option<u32>,
     last: Option<Time>,
+    /// The last second parsed from a preset stamp.
+    second: Second,
+    /// Every preset stamp through the reference regexes, nothing cached:
+    /// the clock the tests hold the fast one to.
+    reference: bool,
     /// Slots for the collector prefix.
     slots: Option<CaptureLocations>,
-    /// Slots for each preset's pattern, in [`TimestampPreset::ALL`] order.
-    preset_slots: Vec<CaptureLocations>,
+    /// Slots for each preset's reference regex, in [`TimestampPreset::ALL`]
+    /// order, made on first use.
+    preset_slots: [Option<CaptureLocations>; 5],
     /// Slots for a custom pattern.
     custom_slots: Option<CaptureLocations>,
-}
-
-/// The fields of a timestamp, as read from a line.
-struct Stamp {
-    /// `None`: the layout has no year (syslog).
-    year: Option<i32>,
-    month: u32,
-    day: u32,
-    hms: (u32, u32, u32),
-    nanos: u32,
-    /// A zone written in the stamp (ISO 8601), making it absolute.
-    offset: Option<FixedOffset>,
 }
 
 impl LogClock {
@@ -137,18 +243,22 @@ impl LogClock {
             TimestampSpec::Custom { pattern, .. } => Some(pattern.capture_locations()),
             _ => None,
         };
+        let first = match &spec {
+            TimestampSpec::Preset(p) => Some(*p),
+            _ => None,
+        };
         LogClock {
             spec,
             locked: None,
+            first,
             utc,
             year,
             syslog_month: None,
             last: None,
+            second: Second::EMPTY,
+            reference: false,
             slots: None,
-            preset_slots: TimestampPreset::ALL
-                .iter()
-                .map(|p| p.regex().capture_locations())
-                .collect(),
+            preset_slots: Default::default(),
             custom_slots,
         }
     }
@@ -157,18 +267,69 @@ impl LogClock {
     /// never goes backwards: an earlier stamp counts as the last one).
     /// `None` until the first timestamp is seen.
     pub fn time_of(&mut self, line: &[u8]) -> Option<Time> {
-        let parsed = self.parse(line).or_else(|| {
-            let (source, body) = split_collector_prefix(line, &mut self.slots);
-            if source.is_empty() && body.len() == line.len() {
-                None
-            } else {
-                self.parse(body)
-            }
-        });
+        let parsed = match self.same_second(line) {
+            Some(t) => Some(t),
+            None => self.parse_any(line),
+        };
         if let Some(t) = parsed {
             self.last = Some(self.last.map_or(t, |last| last.max(t)));
         }
         self.last
+    }
+
+    /// The common case, kept small enough to inline: `line` starts with
+    /// the cached second of the preset that would be tried first (the one
+    /// given, or the one Auto has locked on), so its time is that second
+    /// plus the line's fraction. `None` sends the line the general way.
+    #[inline]
+    fn same_second(&self, line: &[u8]) -> Option<Time> {
+        let second = &self.second;
+        let preset = second.preset?;
+        if self.first != Some(preset) || !second.matches(preset, line) {
+            return None;
+        }
+        let tail = stamp::quick_tail(preset, line, second.len)?;
+        if tail.offset != second.offset {
+            return None;
+        }
+        Some(pick(second.early, second.late, tail.nanos, self.last))
+    }
+
+    /// The time a line's own stamp gives, if it has one.
+    fn parse_any(&mut self, line: &[u8]) -> Option<Time> {
+        if self.may_start_stamp(line) {
+            if let Some(t) = self.parse(line) {
+                return Some(t);
+            }
+        }
+        // Most lines without a stamp (tracebacks, `LEVEL:logger:` lines)
+        // are settled by the prefix test without a call to the splitter.
+        if !may_have_collector_prefix(line) {
+            return None;
+        }
+        let (source, body) = split_collector_prefix(line, &mut self.slots);
+        if source.is_empty() && body.len() == line.len() {
+            None
+        } else {
+            self.parse(body)
+        }
+    }
+
+    /// Whether `line` has the first bytes some preset's head needs
+    /// (`DDDD-`, `[DD-`, `Mon `): if not, no preset can read it, and the
+    /// per-preset attempts are skipped. A custom pattern is always tried.
+    fn may_start_stamp(&self, line: &[u8]) -> bool {
+        if let TimestampSpec::Custom { .. } = self.spec {
+            return true;
+        }
+        match line {
+            [d, _, _, _, b'-', ..] => d.is_ascii_digit(),
+            [b'[', _, _, b'-', ..] => true,
+            [a, b, c, b' ', ..] => {
+                a.is_ascii_uppercase() && b.is_ascii_lowercase() && c.is_ascii_lowercase()
+            }
+            _ => false,
+        }
     }
 
     /// The last time seen.
@@ -192,9 +353,14 @@ impl LogClock {
                         return Some(t);
                     }
                 }
+                let first = *line.first()?;
                 for p in TimestampPreset::ALL {
+                    if !p.may_start_with(first) {
+                        continue;
+                    }
                     if let Some(t) = self.parse_preset(p, line) {
                         self.locked = Some(p);
+                        self.first = Some(p);
                         return Some(t);
                     }
                 }
@@ -203,10 +369,78 @@ impl LogClock {
         }
     }
 
+    /// `preset`'s time of `line`: from the cached second when the line
+    /// starts with its bytes, else parsed in full.
     fn parse_preset(&mut self, preset: TimestampPreset, line: &[u8]) -> Option<Time> {
-        let index = TimestampPreset::ALL.iter().position(|p| *p == preset)?;
-        let slots = self.preset_slots.get_mut(index)?;
-        let stamp = read_stamp(preset, line, slots)?;
+        if self.reference {
+            return self.parse_reference(preset, line);
+        }
+        if self.second.matches(preset, line) {
+            let second = self.second;
+            match stamp::tail(preset, line, second.len) {
+                Read::Fits(tail) if tail.offset == second.offset => {
+                    return Some(pick(second.early, second.late, tail.nanos, self.last));
+                }
+                // Another zone: a full parse.
+                Read::Fits(_) => {}
+                Read::Fails => return None,
+                Read::Unsure => return self.parse_reference(preset, line),
+            }
+        }
+        let head = stamp::head(preset, line)?;
+        let tail = match stamp::tail(preset, line, head.len) {
+            Read::Fits(tail) => tail,
+            Read::Fails => return None,
+            Read::Unsure => return self.parse_reference(preset, line),
+        };
+        let year = match head.year {
+            Some(year) => year,
+            None => self.syslog_year(head.month),
+        };
+        if !(-200_000..=200_000).contains(&year) {
+            // Near the end of chrono's range, where a zone's offset can
+            // overflow it: the reference knows what to do. (It asks for the
+            // syslog year again, which for the same month changes nothing.)
+            return self.parse_reference(preset, line);
+        }
+        let (early, late) = self.instants(year, &head, tail.offset)?;
+        self.second = Second::new(preset, line, head.len, tail.offset, (early, late));
+        Some(pick(early, late, tail.nanos, self.last))
+    }
+
+    /// The instants (milliseconds) of a head's whole second: one, or two
+    /// for a local time the fall-back to winter time repeats. Zone changes
+    /// fall on whole seconds, so the fraction only adds to them. The
+    /// calendar is plain arithmetic; only a local zone's offset is asked of
+    /// chrono.
+    fn instants(&self, year: i32, head: &Head, offset: Option<FixedOffset>) -> Option<(i64, i64)> {
+        let (h, m, s) = head.hms;
+        let day = stamp::days_from_epoch(year, head.month, head.day)?;
+        if h > 23 || m > 59 || s > 59 {
+            return None;
+        }
+        let seconds = day * 86_400 + i64::from(h * 3600 + m * 60 + s);
+        let at = |offset: FixedOffset| (seconds - i64::from(offset.local_minus_utc())) * 1000;
+        if let Some(offset) = offset {
+            return Some((at(offset), at(offset)));
+        }
+        if self.utc {
+            return Some((seconds * 1000, seconds * 1000));
+        }
+        let naive = NaiveDate::from_ymd_opt(year, head.month, head.day)?.and_hms_opt(h, m, s)?;
+        match Local.offset_from_local_datetime(&naive) {
+            LocalResult::Single(offset) => Some((at(offset), at(offset))),
+            LocalResult::Ambiguous(a, b) => Some((at(a).min(at(b)), at(a).max(at(b)))),
+            LocalResult::None => None,
+        }
+    }
+
+    /// `preset`'s time of `line` through its reference regex, as the clock
+    /// read every line before the hand readers and the cached second.
+    fn parse_reference(&mut self, preset: TimestampPreset, line: &[u8]) -> Option<Time> {
+        let slots = self.preset_slots[preset.index()]
+            .get_or_insert_with(|| stamp::reference_regex(preset).capture_locations());
+        let stamp = stamp::read_stamp(preset, line, slots)?;
         let year = match stamp.year {
             Some(year) => year,
             None => self.syslog_year(stamp.month),
@@ -226,29 +460,14 @@ impl LogClock {
     /// `Jan  1`), a new year has begun. Without this the log clock would
     /// stop at New Year's Eve until the log reached December again.
     fn syslog_year(&mut self, month: u32) -> i32 {
+        // The cached second's year may be about to change.
+        self.second = Second::EMPTY;
         if self.syslog_month.is_some_and(|last| month + 6 <= last) {
-            self.year += 1;
+            self.year = self.year.saturating_add(1);
         }
         self.syslog_month = Some(month);
         self.year
     }
-}
-
-fn month_number(name: &[u8]) -> Option<u32> {
-    const MONTHS: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1)
-}
-
-fn number(bytes: &[u8]) -> Option<u32> {
-    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
-}
-
-fn nanos_of(fraction: &[u8]) -> Option<u32> {
-    let digits = number(fraction)?;
-    Some(digits * 10u32.pow(9 - fraction.len().min(9) as u32))
 }
 
 /// Converts a naive (zone-less) time to [`Time`], in UTC or local time.
@@ -276,65 +495,6 @@ fn naive_to_time(naive: NaiveDateTime, utc: bool, last: Option<Time>) -> Option<
     }
 }
 
-/// Reads the fields of `preset`'s layout at the start of `line`.
-fn read_stamp(preset: TimestampPreset, line: &[u8], slots: &mut CaptureLocations) -> Option<Stamp> {
-    preset.regex().captures_read(slots, line)?;
-    let group = |i: usize| slots.get(i).and_then(|(s, e)| line.get(s..e));
-    let n = |i: usize| group(i).and_then(number);
-    let stamp = match preset {
-        TimestampPreset::Python | TimestampPreset::Loguru | TimestampPreset::Iso8601 => Stamp {
-            year: Some(n(1)? as i32),
-            month: n(2)?,
-            day: n(3)?,
-            hms: (n(4)?, n(5)?, n(6)?),
-            nanos: group(7).map_or(Some(0), nanos_of)?,
-            offset: match group(8) {
-                Some(zone) if preset == TimestampPreset::Iso8601 => Some(parse_offset(zone)?),
-                _ => None,
-            },
-        },
-        TimestampPreset::Pyrogram => Stamp {
-            year: Some(2000 + n(3)? as i32),
-            month: month_number(group(2)?)?,
-            day: n(1)?,
-            hms: (n(4)?, n(5)?, n(6)?),
-            nanos: 0,
-            offset: None,
-        },
-        TimestampPreset::Syslog => Stamp {
-            year: None,
-            month: month_number(group(1)?)?,
-            day: n(2)?,
-            hms: (n(3)?, n(4)?, n(5)?),
-            nanos: 0,
-            offset: None,
-        },
-    };
-    Some(stamp)
-}
-
-/// `Z`, `+02:00` or `+0200`.
-fn parse_offset(zone: &[u8]) -> Option<FixedOffset> {
-    if zone == b"Z" {
-        return FixedOffset::east_opt(0);
-    }
-    let sign = if zone.first() == Some(&b'-') { -1 } else { 1 };
-    let mut digits = [0u32; 4];
-    let mut count = 0;
-    for &b in zone.get(1..)? {
-        if b.is_ascii_digit() {
-            *digits.get_mut(count)? = u32::from(b - b'0');
-            count += 1;
-        }
-    }
-    if count != 4 {
-        return None;
-    }
-    let hours = (digits[0] * 10 + digits[1]) as i32;
-    let minutes = (digits[2] * 10 + digits[3]) as i32;
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
-}
-
 /// Parses `text` with a strftime `format`, for a stamp that follows one
 /// at `last`; with a zone in the format the time is absolute, else it is
 /// local (or UTC).
@@ -344,111 +504,4 @@ fn parse_after(text: &str, format: &str, utc: bool, last: Option<Time>) -> Optio
     }
     let naive = NaiveDateTime::parse_from_str(text, format).ok()?;
     naive_to_time(naive, utc, last)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(s: &str) -> Time {
-        Time(DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis())
-    }
-
-    #[test]
-    fn presets_parse_their_formats() {
-        let cases = [
-            (
-                "2022-01-07 15:23:27,046 - asyncio - WARNING - x",
-                "2022-01-07T15:23:27.046Z",
-            ),
-            (
-                "[31-Dec-23 20:40:50 - WARNING] - asyncio - x",
-                "2023-12-31T20:40:50Z",
-            ),
-            ("2025-11-20T16:32:54Z x", "2025-11-20T16:32:54Z"),
-            ("2025-11-20T16:32:54.5+02:00 x", "2025-11-20T14:32:54.5Z"),
-            (
-                "2025-11-20T16:32:54.123456789Z stdout from docker --timestamps",
-                "2025-11-20T16:32:54.123Z",
-            ),
-            (
-                "2022-01-07T15:23:27.046930+00:00 app[worker.1]: hi",
-                "2022-01-07T15:23:27.046Z",
-            ),
-            (
-                "Mar  4 03:22:41 host python3[2211]: hi",
-                "2025-03-04T03:22:41Z",
-            ),
-            (
-                "2025-11-20 16:32:54.123 | INFO | loguru",
-                "2025-11-20T16:32:54.123Z",
-            ),
-            (
-                "2025-11-20 16:32:54.123 WARNING (MainThread) [homeassistant.core] x",
-                "2025-11-20T16:32:54.123Z",
-            ),
-        ];
-        for (line, want) in cases {
-            let mut clock = LogClock::new(TimestampSpec::Auto, true, 2025);
-            assert_eq!(clock.time_of(line.as_bytes()), Some(t(want)), "{line}");
-        }
-    }
-
-    #[test]
-    fn custom_timestamp_pattern_and_format() {
-        let spec = TimestampSpec::Custom {
-            pattern: Regex::new(r"^(\S+ \S+)").unwrap(),
-            format: "%Y/%m/%d %H:%M:%S".into(),
-        };
-        let mut clock = LogClock::new(spec, true, 2025);
-        assert_eq!(
-            clock.time_of(b"2025/11/20 16:32:54 hello"),
-            Some(t("2025-11-20T16:32:54Z"))
-        );
-    }
-
-    #[test]
-    fn lines_without_time_take_the_last_and_time_never_goes_back() {
-        let mut clock = LogClock::new(TimestampSpec::Auto, true, 2025);
-        assert_eq!(clock.time_of(b"no time yet"), None);
-        let first = clock.time_of(b"2025-11-20 16:32:54,000 a");
-        assert_eq!(clock.time_of(b"  File \"x.py\""), first);
-        assert_eq!(clock.time_of(b"2025-11-20 16:30:00,000 earlier"), first);
-        assert!(clock.time_of(b"2025-11-20 16:33:00,000 later") > first);
-    }
-
-    #[test]
-    fn syslog_year_moves_on_at_new_year() {
-        let mut clock = LogClock::new(TimestampSpec::Auto, true, 2024);
-        let eve = clock.time_of(b"Dec 31 23:59:59 host bot[1]: a");
-        assert_eq!(eve, Some(t("2024-12-31T23:59:59Z")));
-        let new_year = clock.time_of(b"Jan  1 00:00:00 host bot[1]: b");
-        assert_eq!(new_year, Some(t("2025-01-01T00:00:00Z")));
-        // A month back by one is disorder, not a new year.
-        assert_eq!(
-            clock.time_of(b"Feb  1 00:00:00 host bot[1]: c"),
-            Some(t("2025-02-01T00:00:00Z"))
-        );
-        clock.time_of(b"Jan 31 23:59:00 host bot[1]: d");
-        assert_eq!(
-            clock.time_of(b"Feb  2 00:00:00 host bot[1]: e"),
-            Some(t("2025-02-02T00:00:00Z"))
-        );
-    }
-
-    #[test]
-    fn zone_offsets_parse_in_both_spellings() {
-        assert_eq!(parse_offset(b"+02:00"), FixedOffset::east_opt(7200));
-        assert_eq!(parse_offset(b"-0130"), FixedOffset::east_opt(-5400));
-        assert_eq!(parse_offset(b"+2"), None);
-    }
-
-    #[test]
-    fn docker_compose_prefix_then_python_time() {
-        let mut clock = LogClock::new(TimestampSpec::Auto, true, 2025);
-        assert_eq!(
-            clock.time_of(b"bot-1  | 2022-01-07 15:23:27,046 - asyncio - WARNING - x"),
-            Some(t("2022-01-07T15:23:27.046Z"))
-        );
-    }
 }

@@ -1,8 +1,10 @@
 //! Records and log time: which lines belong together as one record (a
-//! log line and its Python traceback, say), and what time a record was
-//! logged at. Both are pure functions of the lines seen so far.
+//! log line and its Python traceback, say), what time a record was logged
+//! at, and the fields of its first line (time, level, logger, message).
+//! All pure functions of the lines seen so far.
 
 mod framer;
+mod layout;
 mod logtime;
 mod prefix;
 
@@ -11,9 +13,10 @@ pub(crate) use framer::{Disposition, Frame, Framer, Passed, PYTHON_TRACEBACK};
 pub use logtime::TimestampPreset;
 pub use logtime::{LogClock, TimestampSpec};
 pub(crate) use prefix::split_collector_prefix;
+pub use layout::{Fields, LayoutId, LayoutRecognizer, LayoutSpec, Level};
 
 /// A line's bytes as patterns see them: without its `\n` and a `\r` before it.
-pub(crate) fn line_content(line: &[u8]) -> &[u8] {
+pub fn line_content(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }

@@ -157,6 +157,12 @@ impl Metrics {
                 })
             })
             .collect();
+        let redactions: Vec<Value> = snapshot
+            .redactions
+            .iter()
+            .zip(&snapshot.masked)
+            .map(|(r, n)| json!({ "name": r.name, "masked": n }))
+            .collect();
         let time = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now.millis())
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         json!({
@@ -175,6 +181,7 @@ impl Metrics {
             },
             "bytes_in": self.bytes_in,
             "summaries": snapshot.summaries(),
+            "redactions": redactions,
             "rules": rules,
             "reloads": { "ok": self.reloads_ok, "failed": self.reloads_failed },
             "stats_requests": self.stats_requests,
@@ -217,6 +224,17 @@ impl Metrics {
             "logdedup_suppressed_total",
             "Records suppressed, by rule.",
             &per_rule,
+        );
+        let masked: Vec<(String, u64)> = snapshot
+            .redactions
+            .iter()
+            .zip(&snapshot.masked)
+            .map(|(r, n)| (label("redaction", &r.name), *n))
+            .collect();
+        family(
+            "logdedup_redactions_total",
+            "Secrets masked, by redaction.",
+            &masked,
         );
         family(
             "logdedup_summaries_total",

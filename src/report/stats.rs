@@ -20,6 +20,7 @@ pub(crate) fn format_stats(snapshot: &Snapshot) -> String {
         .rules
         .iter()
         .map(|r| r.name.len())
+        .chain(snapshot.redactions.iter().map(|r| r.name.len()))
         .max()
         .unwrap_or(4)
         .max(14);
@@ -32,6 +33,12 @@ pub(crate) fn format_stats(snapshot: &Snapshot) -> String {
             "{:<width$}  {:>10}  {:>10}  {:>9}\n",
             rule.name, s.matched, s.suppressed, s.summaries
         ));
+    }
+    if !snapshot.redactions.is_empty() {
+        text.push_str(&format!("{:<width$}  {:>10}\n", "redaction", "masked"));
+        for (r, n) in snapshot.redactions.iter().zip(&snapshot.masked) {
+            text.push_str(&format!("{:<width$}  {n:>10}\n", r.name));
+        }
     }
     text
 }

@@ -39,13 +39,16 @@ pub struct RuleTest {
     pub expect: Option<String>,
     /// For line and record cases: the key expected, when given.
     pub key: Option<String>,
+    /// For line and record cases: the text expected out of the filter,
+    /// after redaction, when given.
+    pub redacted: Option<String>,
     /// Where the case was written, `FILE:LINE`.
     pub origin: String,
 }
 
 impl RuleTest {
     /// The case's input as one text, for messages.
-    pub(crate) fn text(&self) -> String {
+    pub fn text(&self) -> String {
         match &self.input {
             CaseInput::Line(l) | CaseInput::Record(l) => l.clone(),
             CaseInput::Window { lines, .. } => lines.join("\n"),
@@ -82,9 +85,9 @@ pub(super) fn parse_case(
         (Some(line), None, None) => CaseInput::Line(line),
         (None, Some(record), None) => CaseInput::Record(record),
         (None, None, Some(lines)) => {
-            if raw.rule.is_some() || raw.key.is_some() {
+            if raw.rule.is_some() || raw.key.is_some() || raw.redacted.is_some() {
                 return Err(err(
-                    "with `lines` checks the output (`expect`), not `rule` or `key`",
+                    "with `lines` checks the output (`expect`), not `rule`, `key` or `redacted`",
                 ));
             }
             let (Some(at), Some(expect)) = (raw.at, raw.expect) else {
@@ -148,6 +151,7 @@ pub(super) fn parse_case(
             input,
             expect: raw.rule.map(Spanned::into_inner),
             key: raw.key,
+            redacted: raw.redacted,
             origin: loc.line_of(start),
         },
         place,

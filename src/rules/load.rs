@@ -15,11 +15,12 @@ use super::error::{
 };
 use super::input::{escape_breaks, parse_input, InputDecl};
 use super::matcher::{cacheable_patterns, Matcher};
-use super::raw::{RawDefaults, RawFile, RawRule};
+use super::raw::{RawDefaults, RawFile, RawRedact, RawRule};
+use super::redact::{Redaction, Redactor};
 use super::rule::Rule;
 use super::set::{InputSettings, RuleSet};
 use super::source::{self, RuleSource};
-use super::validate::{compile_rule, duration_value, Budget};
+use super::validate::{compile_redaction, compile_rule, duration_value, Budget};
 use crate::records::{Framing, TimestampSpec};
 
 /// What one file contributed, for `logdedup check`.
@@ -69,7 +70,7 @@ pub(crate) fn load_each(
             "{failed} of {} rule files have errors",
             reports.len()
         ))
-    } else if builder.rules.is_empty() {
+    } else if builder.is_empty() {
         Err(anyhow::anyhow!("no rules loaded"))
     } else {
         builder.finish()
@@ -91,7 +92,7 @@ pub fn load(sources: &[RuleSource], default_window: Duration) -> Result<RuleSet>
         builder.add_file(&from, &text, default_window)?;
         builder.sources.push(file.origin);
     }
-    if builder.rules.is_empty() {
+    if builder.is_empty() {
         bail!("no rules loaded");
     }
     builder.finish()
@@ -109,6 +110,9 @@ pub fn load_str(origin: &str, text: &str, default_window: Duration) -> Result<Ru
     builder.sources.push(origin.to_owned());
     builder.finish()
 }
+
+/// Where the built-in secrets pack's redactions say they come from.
+const SECRETS_ORIGIN: &str = "builtin:secrets:";
 
 /// Most errors reported for one file.
 const MAX_ERRORS: usize = 50;
@@ -141,6 +145,10 @@ struct Builder {
     /// Rule name → where it was defined.
     names: HashMap<String, String>,
     any_patterns: Vec<String>,
+    redactions: Vec<Redaction>,
+    /// A file said `[secrets] redact = false`: the built-in secrets pack is
+    /// left out.
+    secrets_off: bool,
     /// Tests with the position of their `rule =` value, checked once all
     /// files are loaded (a test may name a rule from another file).
     pending_tests: Vec<(RuleTest, Option<Place>)>,
@@ -185,8 +193,11 @@ impl Builder {
                 errors.push(e);
             }
         }
-        if raw.rule.is_empty() && read_errors == 0 {
+        if raw.rule.is_empty() && raw.redact.is_empty() && read_errors == 0 {
             errors.push(loc.error(None, None, "defines no [[rule]]"));
+        }
+        if raw.secrets.is_some_and(|s| !s.redact) {
+            self.secrets_off = true;
         }
         let counts = FileCounts {
             rules: raw.rule.len(),
@@ -194,6 +205,11 @@ impl Builder {
         };
         for rule in raw.rule {
             if let Err(e) = self.add_rule(&loc, from, rule, &defaults, file_window) {
+                errors.push(e);
+            }
+        }
+        for redact in raw.redact {
+            if let Err(e) = self.add_redaction(&loc, from, redact) {
                 errors.push(e);
             }
         }
@@ -284,6 +300,42 @@ impl Builder {
         Ok(())
     }
 
+    /// Checks and compiles one `[[redact]]`. Its name is unique among
+    /// rules and redactions alike: statistics count both by name.
+    fn add_redaction(
+        &mut self,
+        loc: &Locator,
+        from: &From,
+        spanned: Spanned<RawRedact>,
+    ) -> Result<()> {
+        let start = spanned.span().start;
+        let raw = spanned.into_inner();
+        let name = raw.name.get_ref().trim().to_owned();
+        if name.is_empty() {
+            return Err(loc.error(Some(raw.name.span()), None, "redaction name is empty"));
+        }
+        if let Some(previous) = self.names.get(&name) {
+            if from.yields {
+                return Ok(());
+            }
+            return Err(loc.error(
+                Some(raw.name.span()),
+                Some(&name),
+                format!("duplicate name (first defined at {previous})"),
+            ));
+        }
+        let origin_line = loc.line_of(start);
+        self.names.insert(name.clone(), origin_line.clone());
+        let redaction = compile_redaction(loc, &name, &raw, origin_line, &mut self.budget)?;
+        self.redactions.push(redaction);
+        Ok(())
+    }
+
+    /// Whether nothing at all was loaded.
+    fn is_empty(&self) -> bool {
+        self.rules.is_empty() && self.redactions.is_empty()
+    }
+
     /// Merges one file's `[input]`: a setting two files give differently
     /// is an error, unless one of them is a built-in pack, which gives way
     /// (packs must not impose framing on the user's own rules).
@@ -354,7 +406,12 @@ impl Builder {
             return Err(combine(errors));
         }
         let matcher = Matcher::new(&self.any_patterns);
+        let mut redactions = self.redactions;
+        if self.secrets_off {
+            redactions.retain(|r| !r.origin.starts_with(SECRETS_ORIGIN));
+        }
         Ok(RuleSet {
+            redactor: Redactor::new(redactions),
             cacheable: cacheable_patterns(&self.rules),
             input: InputSettings {
                 framing: self.framing.map(|s| s.value),

@@ -16,7 +16,9 @@ mod input;
 mod key;
 mod load;
 mod matcher;
+mod needles;
 mod raw;
+mod redact;
 mod rule;
 mod set;
 mod source;
@@ -30,12 +32,14 @@ pub(crate) use load::load_each;
 pub use load::{load, load_str};
 pub(crate) use matcher::Found;
 pub(crate) use matcher::MatchScratch;
+pub use redact::RedactScratch;
+pub use redact::{Redaction, Redactor};
 pub use rule::Rule;
 pub use set::RuleSet;
 #[cfg(test)]
 pub(crate) use source::DEFAULT_PACK;
 pub use source::{builtin_pack, RuleSource};
-pub(crate) use source::{packs_named, BUILTIN_PACKS};
+pub(crate) use source::{packs_named, BUILTIN_PACKS, SECRETS};
 
 #[cfg(test)]
 mod tests;

@@ -15,7 +15,28 @@ pub(super) struct RawFile {
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
     #[serde(default)]
+    pub redact: Vec<Spanned<RawRedact>>,
+    pub secrets: Option<RawSecrets>,
+    #[serde(default)]
     pub test: Vec<Spanned<RawTest>>,
+}
+
+/// One `[[redact]]` as written: what to mask, and with what.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRedact {
+    pub name: Spanned<String>,
+    pub pattern: Option<Spanned<String>>,
+    pub patterns: Option<Spanned<Vec<Spanned<String>>>>,
+    pub replace: Option<Spanned<String>>,
+    pub ignore_case: Option<bool>,
+}
+
+/// `[secrets]`: whether the built-in secrets pack masks this stream.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecrets {
+    pub redact: bool,
 }
 
 /// `[input]` as written.
@@ -69,4 +90,5 @@ pub(super) struct RawTest {
     pub expect: Option<Spanned<Vec<String>>>,
     pub rule: Option<Spanned<String>>,
     pub key: Option<String>,
+    pub redacted: Option<String>,
 }

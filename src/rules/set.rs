@@ -6,6 +6,7 @@ use regex_automata::util::prefilter::Prefilter;
 
 use super::cases::RuleTest;
 use super::matcher::{first_match, Found, MatchScratch, Matcher};
+use super::redact::Redactor;
 use super::rule::Rule;
 use crate::records::{Framing, TimestampSpec};
 
@@ -29,6 +30,8 @@ pub struct RuleSet {
     pub(super) sources: Vec<String>,
     /// Per rule and pattern: whether a match's key may be cached.
     pub(super) cacheable: Vec<Vec<bool>>,
+    /// The `[[redact]]` rules, applied to every line before matching.
+    pub(super) redactor: Redactor,
 }
 
 impl RuleSet {
@@ -40,6 +43,11 @@ impl RuleSet {
     /// The `[input]` settings of the loaded files.
     pub(crate) fn input(&self) -> &InputSettings {
         &self.input
+    }
+
+    /// The redactions, applied to every line before the rules see it.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// The `[[test]]` cases of every loaded file.

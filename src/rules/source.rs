@@ -28,6 +28,12 @@ pub(crate) const DEFAULT_PACK: &str = "builtin:default";
 /// set first, then the opt-in packs.
 pub(crate) const BUILTIN_PACKS: &[Pack] = &[
     Pack {
+        name: SECRETS,
+        about: "bot tokens and other credentials masked on every output (on unless --no-redact)",
+        default: false,
+        text: include_str!("../../rules/secrets.toml"),
+    },
+    Pack {
         name: "asyncio",
         about: "asyncio's own socket.send() floods, under any asyncio bot",
         default: true,
@@ -95,6 +101,9 @@ pub(crate) const BUILTIN_PACKS: &[Pack] = &[
     },
 ];
 
+/// The built-in pack of redactions, loaded first unless `--no-redact`.
+pub(crate) const SECRETS: &str = "secrets";
+
 /// Where rules come from: a file, a directory of `*.toml`, or a built-in pack.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleSource {
@@ -107,6 +116,9 @@ pub enum RuleSource {
     /// earlier file defined yields to it (a copied, edited pack overrides
     /// the built-in one).
     Defaults,
+    /// The secrets pack as every command adds it first (left out when a
+    /// source names `builtin:secrets` itself).
+    Secrets,
     /// A rule given on the command line (`-e [NAME=]PATTERN`).
     Inline {
         /// The rule's name (`e1`, `e2`, … when none was given).
@@ -221,8 +233,20 @@ pub(super) fn read_all(sources: &[RuleSource]) -> Vec<SourceText> {
             }
             continue;
         }
+        if *source == RuleSource::Secrets {
+            let named = sources
+                .iter()
+                .any(|s| *s == RuleSource::Builtin(SECRETS.into()));
+            if !named {
+                let pack = BUILTIN_PACKS.iter().find(|p| p.name == SECRETS);
+                if let Some(pack) = pack {
+                    out.push((format!("builtin:{SECRETS}"), Ok(pack.text.to_owned())));
+                }
+            }
+            continue;
+        }
         match source {
-            RuleSource::Defaults => {}
+            RuleSource::Defaults | RuleSource::Secrets => {}
             RuleSource::Builtin(name) => match packs_named(name) {
                 Ok(packs) => out.extend(
                     packs
@@ -257,7 +281,8 @@ pub(super) fn read_all(sources: &[RuleSource]) -> Vec<SourceText> {
 /// on by default) or `all`.
 pub(crate) fn packs_named(name: &str) -> Result<Vec<&'static Pack>> {
     match name {
-        "all" => Ok(BUILTIN_PACKS.iter().collect()),
+        // The secrets pack is governed by --no-redact, not by `all`.
+        "all" => Ok(BUILTIN_PACKS.iter().filter(|p| p.name != SECRETS).collect()),
         "default" => Ok(BUILTIN_PACKS.iter().filter(|p| p.default).collect()),
         _ => builtin_pack(name).map(|_| BUILTIN_PACKS.iter().filter(|p| p.name == name).collect()),
     }
@@ -270,6 +295,7 @@ impl fmt::Display for RuleSource {
             RuleSource::Builtin(name) => write!(f, "builtin:{name}"),
             RuleSource::Inline { name, .. } => write!(f, "-e {name}"),
             RuleSource::Defaults => write!(f, "builtin:default"),
+            RuleSource::Secrets => write!(f, "builtin:{SECRETS}"),
         }
     }
 }

@@ -9,7 +9,8 @@ use toml::Spanned;
 
 use super::error::{regex_error_line, Locator};
 use super::key::{KeyTemplate, WindowKey};
-use super::raw::{RawDefaults, RawRule};
+use super::raw::{RawDefaults, RawRedact, RawRule};
+use super::redact::{Redaction, DEFAULT_REPLACEMENT};
 use super::rule::{Rule, DEFAULT_LEVEL, DEFAULT_MAX_KEYS};
 use crate::template::{split, Piece};
 use crate::time::parse_duration;
@@ -120,7 +121,12 @@ pub(super) fn compile_rule(
     one_line(name).map_err(|m| err(rule.name.span(), format!("name {m}")))?;
 
     let ignore_case = rule.ignore_case.or(defaults.ignore_case).unwrap_or(false);
-    let (patterns, any_patterns) = compile_patterns(&rule, ignore_case, budget, &err)?;
+    let texts = PatternTexts {
+        pattern: rule.pattern.as_ref(),
+        patterns: rule.patterns.as_ref(),
+        name: rule.name.span(),
+    };
+    let (patterns, any_patterns) = compile_patterns(&texts, ignore_case, budget, &err)?;
     let exception = match &rule.exception {
         Some(e) => Some(
             budget
@@ -174,18 +180,62 @@ pub(super) fn compile_rule(
     })
 }
 
+/// Compiles one `[[redact]]`. `name` has been checked non-empty and unique.
+pub(super) fn compile_redaction(
+    loc: &Locator,
+    name: &str,
+    raw: &RawRedact,
+    origin: String,
+    budget: &mut Budget,
+) -> anyhow::Result<Redaction> {
+    let err = |span: Range<usize>, msg: String| loc.error(Some(span), Some(name), msg);
+    one_line(name).map_err(|m| err(raw.name.span(), format!("name {m}")))?;
+    let texts = PatternTexts {
+        pattern: raw.pattern.as_ref(),
+        patterns: raw.patterns.as_ref(),
+        name: raw.name.span(),
+    };
+    let (patterns, _) = compile_patterns(&texts, raw.ignore_case.unwrap_or(false), budget, &err)?;
+    let replace = match &raw.replace {
+        Some(r) => {
+            one_line(r.get_ref()).map_err(|m| err(r.span(), format!("replace {m}")))?;
+            r.get_ref().clone()
+        }
+        None => DEFAULT_REPLACEMENT.to_owned(),
+    };
+    let secret = patterns
+        .iter()
+        .map(|p| p.capture_names().position(|n| n == Some("secret")))
+        .collect();
+    Ok(Redaction {
+        name: name.to_owned(),
+        patterns,
+        secret,
+        replace: replace.into_bytes(),
+        origin,
+    })
+}
+
 /// An error at a place in the rule.
 type ErrAt<'e> = dyn Fn(Range<usize>, String) -> anyhow::Error + 'e;
+
+/// A rule's `pattern` or `patterns`, and where its name is (for a rule
+/// that has neither).
+struct PatternTexts<'r> {
+    pattern: Option<&'r Spanned<String>>,
+    patterns: Option<&'r Spanned<Vec<Spanned<String>>>>,
+    name: Range<usize>,
+}
 
 /// The rule's patterns compiled, and each as the combined matcher gets it
 /// (`(?i)` added when the rule ignores case).
 fn compile_patterns(
-    rule: &RawRule,
+    rule: &PatternTexts,
     ignore_case: bool,
     budget: &mut Budget,
     err: &ErrAt,
 ) -> anyhow::Result<(Vec<Regex>, Vec<String>)> {
-    let pattern_texts: Vec<&Spanned<String>> = match (&rule.pattern, &rule.patterns) {
+    let pattern_texts: Vec<&Spanned<String>> = match (rule.pattern, rule.patterns) {
         (Some(_), Some(list)) => {
             return Err(err(
                 list.span(),
@@ -194,7 +244,7 @@ fn compile_patterns(
         }
         (None, None) => {
             return Err(err(
-                rule.name.span(),
+                rule.name.clone(),
                 "missing `pattern` (or `patterns = [...]`)".into(),
             ))
         }

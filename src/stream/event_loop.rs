@@ -306,7 +306,7 @@ impl Loop<'_> {
         // input goes idle, so a quiet stream is never held back.
         match rx.try_recv() {
             Ok(next) => *ready = Some(next),
-            Err(TryRecvError::Empty) => self.filter.flush()?,
+            Err(TryRecvError::Empty) => self.filter.idle()?,
             Err(TryRecvError::Disconnected) => *ready = Some(Event::End),
         }
         // Quiet is counted from when the loop is ready for more: a write

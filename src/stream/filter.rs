@@ -77,6 +77,13 @@ impl Filter {
         self.flush()
     }
 
+    /// The input has gone quiet: everything that can go out does, and is
+    /// flushed.
+    pub(crate) fn idle(&mut self) -> Result<()> {
+        self.pipeline.idle(&mut self.output);
+        self.flush()
+    }
+
     /// Flushes every outlet.
     pub(crate) fn flush(&mut self) -> Result<()> {
         self.output.flush();

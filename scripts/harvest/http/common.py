@@ -9,6 +9,23 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKEN = "123456:TEST-TOKEN-abcdef"
 
+
+def realistic_token(seed=20240611):
+    """A fake token of the real shape (bot id of 10 digits, ':', 35 characters
+    of [A-Za-z0-9_-], starting "AA" as issued tokens do), the same every run,
+    so token masking can be tested on what the libraries really print."""
+    import random
+    import string
+    rng = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits + "_-"
+    bot_id = str(rng.randint(1_000_000_000, 9_999_999_999))
+    return bot_id + ":AA" + "".join(rng.choice(alphabet) for _ in range(33))
+
+
+def token_for(extra):
+    """The dummy token, or the realistic one for the scenarios that ask for it."""
+    return realistic_token() if extra.get("realtoken") else TOKEN
+
 # The two layouts every scenario is captured in.
 FORMATS = {
     # logging.basicConfig() default: LEVEL:name:message

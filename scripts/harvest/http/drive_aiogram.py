@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Runs an aiogram 3 polling bot against the loopback fault server, one scenario per run.
 
-usage: drive_aiogram.py SCENARIO FORMAT [SECONDS]
-Logs go to standard error as the bot's logging.basicConfig() prints them.
+usage: drive_aiogram.py SCENARIO OUT_PREFIX MODE [SECONDS]      drive_aiogram.py --list
+MODE: see capture.py (layouts | noconfig | basic | asctime).
 """
 import asyncio
 import sys
 
-from common import POLLING_NOISE, TOKEN, FaultServer, closed_port_base, cycle, setup_logging
+import capture
+from common import POLLING_NOISE, FaultServer, closed_port_base, cycle, token_for
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -30,8 +31,13 @@ SCENARIOS = {
     "e401_poll": ({"getUpdates": "e401"}, {}),
     "e404_start": ({"getMe": "e404"}, {}),
     "e409": ({"getUpdates": cycle("e409", 8)}, {}),
+    # a flood wait raised into a handler: the reply was dropped
+    "handler_flood": ({"getUpdates": "update,ok,update,ok,ok", "sendMessage": "e429"},
+                      {"handler": "answer"}),
     "handler_error": ({"getUpdates": "update,ok,update,ok,ok"}, {"handler": "boom"}),
     "unclosed": ({"getUpdates": "ok"}, {"leak": True}),
+    # the realistic token: where the token shows in what aiogram prints
+    "token_garbage": ({"getUpdates": cycle("garbage", 3)}, {"realtoken": True}),
 }
 
 
@@ -44,7 +50,7 @@ async def run(scenario, seconds):
         server = FaultServer(plans, lifetime=seconds + 10, down=4)
         base = server.base
     session = AiohttpSession(api=TelegramAPIServer.from_base(base), timeout=2)
-    bot = Bot(TOKEN, session=session)
+    bot = Bot(token_for(extra), session=session)
     dp = Dispatcher()
     router = Router()
 
@@ -87,10 +93,13 @@ def main():
     if sys.argv[1] == "--list":
         print(" ".join(SCENARIOS))
         return
-    scenario, fmt = sys.argv[1], sys.argv[2]
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20
-    setup_logging(fmt)
-    asyncio.run(run(scenario, seconds))
+    scenario, prefix, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 25
+    cap = capture.start(prefix, mode)
+    try:
+        asyncio.run(run(scenario, seconds))
+    finally:
+        cap.close()
 
 
 if __name__ == "__main__":

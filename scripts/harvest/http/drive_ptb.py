@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Runs a python-telegram-bot (v21/v22, httpx underneath) polling bot against the
-loopback fault server, one scenario per run.
+"""Runs a python-telegram-bot (v20, v21, v22: Application, httpx underneath) polling
+bot against the loopback fault server, one scenario per run.
 
-usage: drive_ptb.py SCENARIO FORMAT [SECONDS]      drive_ptb.py --list
-Logs go to standard error as the bot's logging.basicConfig() prints them.
+usage: drive_ptb.py SCENARIO OUT_PREFIX MODE [SECONDS]      drive_ptb.py --list
+MODE: see capture.py (layouts | noconfig | basic | asctime).
 """
 import asyncio
 import os
@@ -11,7 +11,8 @@ import signal
 import sys
 import threading
 
-from common import POLLING_NOISE, TOKEN, FaultServer, closed_port_base, cycle, setup_logging
+import capture
+from common import POLLING_NOISE, FaultServer, closed_port_base, cycle, token_for
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
@@ -37,6 +38,11 @@ SCENARIOS = {
     "e409": ({"getUpdates": cycle("e409", 8)}, {}),
     "manual_e409": ({"getUpdates": cycle("e409", 8)}, {"manual": True}),
     "handler_error": ({"getUpdates": "update,ok,update,ok,ok"}, {"handler": "boom"}),
+    # a flood wait raised into a handler: the reply was dropped
+    "handler_flood": ({"getUpdates": "update,ok,update,ok,ok", "sendMessage": "e429"},
+                      {"handler": "answer"}),
+    # the realistic token: where the token shows in what PTB and httpx print
+    "token_reset": ({"getUpdates": cycle("reset", 3)}, {"realtoken": True}),
 }
 
 
@@ -46,7 +52,7 @@ def build(base, extra):
             raise ValueError("boom in handler")
         await update.message.reply_text("hi")
 
-    app = (Application.builder().token(TOKEN).base_url(f"{base}/bot")
+    app = (Application.builder().token(token_for(extra)).base_url(f"{base}/bot")
            .connect_timeout(2).read_timeout(2).write_timeout(2)
            .get_updates_connect_timeout(2).get_updates_read_timeout(2).build())
     app.add_handler(CommandHandler("start", on_start))
@@ -66,18 +72,18 @@ def main():
     if sys.argv[1] == "--list":
         print(" ".join(SCENARIOS))
         return
-    scenario, fmt = sys.argv[1], sys.argv[2]
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20
-    setup_logging(fmt)
+    scenario, prefix, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 25
+    cap = capture.start(prefix, mode)
     plans, extra = SCENARIOS[scenario]
     server = None
-    if extra.get("closed"):
-        base = closed_port_base()
-    else:
-        server = FaultServer(plans, lifetime=seconds + 15, down=4)
-        base = server.base
-    app = build(base, extra)
     try:
+        if extra.get("closed"):
+            base = closed_port_base()
+        else:
+            server = FaultServer(plans, lifetime=seconds + 15, down=4)
+            base = server.base
+        app = build(base, extra)
         if extra.get("manual"):
             asyncio.run(manual(app, seconds))
         else:
@@ -89,6 +95,7 @@ def main():
     finally:
         if server:
             server.stop()
+        cap.close()
 
 
 if __name__ == "__main__":

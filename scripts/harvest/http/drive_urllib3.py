@@ -2,13 +2,18 @@
 """A requests-based long-polling bot (as pyTelegramBotAPI-style bots are) with
 urllib3 retries configured, against the loopback fault server.
 
-usage: drive_urllib3.py SCENARIO FORMAT [SECONDS]      drive_urllib3.py --list
+usage: drive_urllib3.py SCENARIO OUT_PREFIX MODE [SECONDS]      drive_urllib3.py --list
+MODE: see capture.py (layouts | noconfig | basic | asctime).
+
+Works with urllib3 1.26 (requests 2.28: `Retry(method_whitelist=...)` is
+deprecated there, `allowed_methods` exists since 1.26.0) and urllib3 2.x.
 """
 import logging
 import sys
 import time
 
-from common import TOKEN, FaultServer, closed_port_base, setup_logging
+import capture
+from common import FaultServer, closed_port_base, token_for
 from common import cycle as common_cycle
 
 import requests
@@ -36,18 +41,28 @@ SCENARIOS = {
     "e502": {"getUpdates": cycle("e502", 6)},
     "e409": {"getUpdates": "e409"},
 }
+# the realistic token: where the token shows in what urllib3 and the bot print
+TOKEN_SCENARIOS = {"token_reset": "reset"}
 
 log = logging.getLogger("bot")
 
 
 def main():
     if sys.argv[1] == "--list":
-        print(" ".join(SCENARIOS))
+        print(" ".join([*SCENARIOS, *TOKEN_SCENARIOS]))
         return
-    scenario, fmt = sys.argv[1], sys.argv[2]
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20
-    setup_logging(fmt)
-    plans = SCENARIOS[scenario]
+    scenario, prefix, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 25
+    cap = capture.start(prefix, mode)
+    try:
+        run(scenario, seconds)
+    finally:
+        cap.close()
+
+
+def run(scenario, seconds):
+    token = token_for({"realtoken": scenario in TOKEN_SCENARIOS})
+    plans = SCENARIOS[TOKEN_SCENARIOS.get(scenario, scenario)]
     server = None
     if plans is None:
         base = closed_port_base()
@@ -58,7 +73,7 @@ def main():
                   allowed_methods=None)
     s = requests.Session()
     s.mount("http://", HTTPAdapter(max_retries=retry))
-    url = f"{base}/bot{TOKEN}/getUpdates"
+    url = f"{base}/bot{token}/getUpdates"
     end = time.monotonic() + seconds
     offset = 0
     try:

@@ -2,9 +2,13 @@
 """A webhook bot's server side: a tiny ASGI app under uvicorn on 127.0.0.1,
 hit by normal and misbehaving clients.
 
-usage: drive_uvicorn.py SCENARIO FORMAT [SECONDS]      drive_uvicorn.py --list
-FORMAT: basic | asctime (the app's logging.basicConfig(), uvicorn.run(log_config=None))
-        uvicorn (uvicorn's own default log_config: "INFO:     message")
+usage: drive_uvicorn.py SCENARIO OUT_PREFIX MODE [SECONDS]      drive_uvicorn.py --list
+MODE: layouts | noconfig | basic | asctime (see capture.py; uvicorn.Config(log_config=None)
+      so the app's logging decides), or
+      uvicorn (uvicorn's own default log_config: "INFO:     message", on standard error)
+
+Works with uvicorn 0.17.6 (h11 0.13; "Invalid HTTP request received." carries
+its traceback there) and the newest.
 """
 import asyncio
 import socket
@@ -12,11 +16,13 @@ import sys
 import threading
 import time
 
-from common import free_port, setup_logging
+import capture
+from common import TOKEN, free_port, realistic_token
 
 import uvicorn
 
-SCENARIOS = ["scanners", "webhook", "handler_error"]
+# token_webhook: the webhook path carries a realistic token, as many bots set it
+SCENARIOS = ["scanners", "webhook", "handler_error", "token_webhook"]
 
 
 async def app(scope, receive, send):
@@ -75,6 +81,10 @@ def clients(scenario, port, seconds):
         i += 1
         if scenario == "webhook":
             post(port, "/webhook/123456")
+        elif scenario == "token_webhook":
+            post(port, "/webhook/" + (realistic_token() if i % 2 else TOKEN))
+            if i % 5 == 0:
+                post(port, "/boom")
         elif scenario == "handler_error":
             post(port, "/webhook/123456")
             if i % 3 == 0:
@@ -105,15 +115,18 @@ def main():
     if sys.argv[1] == "--list":
         print(" ".join(SCENARIOS))
         return
-    scenario, fmt = sys.argv[1], sys.argv[2]
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20
+    scenario, prefix, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 20
     port = free_port()
-    if fmt == "uvicorn":
+    cap = None
+    if mode == "uvicorn":
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="debug")
     else:
-        setup_logging(fmt)
+        cap = capture.start(prefix, mode)
+        # the log level uvicorn sets on its loggers; the layouts filter further
+        level = {"asctime": "info", "noconfig": "info"}.get(mode, "debug")
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                log_level="debug" if fmt == "basic" else "info")
+                                log_level=level)
     server = uvicorn.Server(config)
 
     def drive():
@@ -123,7 +136,11 @@ def main():
         server.should_exit = True
 
     threading.Thread(target=drive, daemon=True).start()
-    asyncio.run(server.serve())
+    try:
+        asyncio.run(server.serve())
+    finally:
+        if cap:
+            cap.close()
 
 
 if __name__ == "__main__":

@@ -126,6 +126,10 @@ class Server:
         if method == "sendMessage":
             return {"ok": True, "result": {"message_id": 1, "date": int(time.time()),
                                            "chat": {"id": 42, "type": "private"}, "text": "hi"}}
+        if method == "getWebhookInfo":
+            # aiogram 2 builds a WebhookInfo from it before polling
+            return {"ok": True, "result": {"url": "", "has_custom_certificate": False,
+                                           "pending_update_count": 0}}
         return {"ok": True, "result": True}
 
     async def handle(self, reader, writer):

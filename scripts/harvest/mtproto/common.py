@@ -1,64 +1,105 @@
-"""Shared by the MTProto drivers: log capture in several formats, the
+"""Shared by the MTProto drivers: the capture in every layout, the
 loopback-only guard, the fault server subprocess."""
-import base64
-import hashlib
+import linecache
 import logging
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
-import time
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The formats a bot's logging.basicConfig() typically uses. Each run writes
-# one file per format (same run, same records, different rendering).
-FORMATS = {
-    # logging.basicConfig(level=logging.DEBUG)
-    "default": (logging.DEBUG, logging.BASIC_FORMAT, None),
-    # the format from the logging cookbook, common in bots
-    "asctime": (logging.INFO, "%(asctime)s - %(name)s - %(levelname)s - %(message)s", None),
-    # the format of many Pyrogram bot templates
-    "bot": (logging.INFO, "[%(asctime)s - %(levelname)s] - %(name)s - %(message)s", "%d-%b-%y %H:%M:%S"),
-}
+sys.path.insert(0, os.path.dirname(HERE))
+import layouts  # noqa: E402  (scripts/harvest/layouts.py: one run, every layout)
+
+_SITE = re.compile(r"/\S*?/lib/python3\.\d+/site-packages/")
+_STDLIB = re.compile(r"/\S*?/lib/python3\.\d+/(?=[a-z_]+[/.])")
+_SCRIPTS = re.compile(re.escape(HERE) + "/")
 
 
-class Tee:
-    """sys.stderr replacement: what Python prints outside logging (uncaught
-    tracebacks, warnings) goes to every format's file, in order."""
-
-    def __init__(self, streams):
-        self.streams = streams
-
-    def write(self, s):
-        for st in self.streams:
-            st.write(s)
-        return len(s)
-
-    def flush(self):
-        for st in self.streams:
-            st.flush()
-
-    def isatty(self):
-        return False
+# what is left of this machine's directories in a path cut short (loguru's
+# diagnose shows values as reprs cut at a width: '/root/.cache/.../pyrog...')
+_LEFTOVERS = [(re.compile(re.escape(d)), new) for d, new in (
+    (os.path.dirname(os.path.dirname(HERE)).rsplit("/scripts", 1)[0], "/srv/bot"),  # the repository
+    (os.path.dirname(sys.prefix), "/usr/local/lib/python3.11/site-packages"),        # the venvs' directory
+    (sys.base_prefix, "/usr/local"),                                                 # the interpreter
+) if len(d) > 1 and d not in ("/usr", "/usr/local")
+    # a venv's parent only when this is a venv: else it is a system directory
+    and not (new.endswith("site-packages") and sys.prefix == sys.base_prefix)]
 
 
-def setup_logging(prefix, formats):
-    streams = []
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG)
-    for name in formats:
-        level, fmt, datefmt = FORMATS[name]
-        st = open(f"{prefix}.{name}.log", "w", buffering=1)
-        h = logging.StreamHandler(st)
-        h.setLevel(level)
-        h.setFormatter(logging.Formatter(fmt, datefmt))
-        root.addHandler(h)
-        streams.append(st)
-    sys.stderr = Tee(streams)
-    logging.captureWarnings(True)
-    return streams
+def rewrite_paths(text):
+    """Paths of this machine, made to look like any installation: the venv's
+    site-packages and the interpreter's stdlib under /usr/local, the driver
+    under /srv/bot; then what is left of those directories in paths cut
+    short."""
+    text = _SITE.sub("/usr/local/lib/python3.11/site-packages/", text)
+    text = _STDLIB.sub("/usr/local/lib/python3.11/", text)
+    text = _SCRIPTS.sub("/srv/bot/", text)
+    for rx, new in _LEFTOVERS:
+        text = rx.sub(new, text)
+    return text
+
+
+def add_capture_args(ap):
+    ap.add_argument("--layouts", default="all", help="layouts.parse_names() value (default: all)")
+    ap.add_argument("--no-capture", action="store_true",
+                    help="configure no logging at all: what a bot with no logging setup prints "
+                         "(run as `driver.py ... 2>&1 > FILE`); --out is then unused")
+
+
+def _rewrite_exc_text(record):
+    """A filter on the capture's handler: the record's traceback text with
+    its paths rewritten, before any layout formats it. Formatters use
+    `exc_text` when it is set, and rich wraps it at 80 columns: rewriting
+    after the wrap would miss the paths it split."""
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        record.exc_text = rewrite_paths(logging.Formatter().formatException(record.exc_info))
+    return True
+
+
+def _rewrite_rich_traceback_paths():
+    """rich's own tracebacks (rich-tb) take each frame's file name from the
+    code object and read its lines through linecache: give the frames the
+    rewritten names, and linecache the source under those names."""
+    try:
+        from rich.traceback import Traceback
+    except ImportError:
+        return
+    extract = Traceback.extract.__func__
+
+    def patched(cls, *a, **k):
+        trace = extract(cls, *a, **k)
+        for stack in trace.stacks:
+            for frame in stack.frames:
+                new = rewrite_paths(frame.filename)
+                if new != frame.filename:
+                    lines = linecache.getlines(frame.filename)
+                    linecache.cache[new] = (sum(map(len, lines)), None, lines, new)
+                    frame.filename = new
+        return trace
+
+    Traceback.extract = classmethod(patched)
+
+
+def setup_capture(args):
+    """layouts.Capture on args.out, or nothing with --no-capture. Capture
+    closes itself at exit, after an uncaught crash has been printed. Paths
+    are rewritten (rewrite_paths) in every layout: in the text each layout
+    writes, and before rich wraps a traceback."""
+    if args.no_capture:
+        return None
+    cap = layouts.Capture(args.out, names=layouts.parse_names(args.layouts), rewrite=rewrite_paths)
+    cap.handler.addFilter(_rewrite_exc_text)
+    # Close before Python waits for non-daemon threads at exit, not after:
+    # after a crash hydrogram's aiosqlite thread can hang there, and the
+    # backstop timeout would kill the run before atexit writes the records.
+    threading._register_atexit(cap.close)
+    _rewrite_rich_traceback_paths()
+    return cap
 
 
 def guard_loopback():

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Run a Telethon bot against the loopback fault server and capture its log
-in several formats.
+in every layout (scripts/harvest/layouts.py).
 
-    python drive_telethon.py --scenario wobble --out DIR/telethon-wobble
+    python drive_telethon.py --scenario wobble --out DIR/telethon-1.45.0.wobble
 
-writes DIR/telethon-wobble.{default,asctime}.log. Stops by itself.
+writes DIR/telethon-1.45.0.wobble.LAYOUT.log and .records for every layout;
+with --no-capture it configures no logging (run it as `... 2>&1 >FILE`).
+Stops by itself.
 """
 import argparse
 import asyncio
@@ -27,6 +29,7 @@ API_HASH = "0123456789abcdef0123456789abcdef"  # dummy
 DURATION = {
     "wobble": 95, "refused": 25, "accept-hang": 40, "reset-on-accept": 25, "garbage": 30,
     "auth-unregistered": 20, "auth-in-handler": 30,
+    "flood": 40, "clock": 40, "authgen": 40,
 }
 
 log = logging.getLogger("bot")
@@ -38,8 +41,10 @@ async def bot(args, port, server):
     # client reads both from the session when it is built.
     session = StringSession()
     session.set_dc(2, "127.0.0.1", port)
-    session.auth_key = AuthKey(common.auth_key())
-    client = TelegramClient(StringSession(session.save()), API_ID, API_HASH)
+    if args.scenario != "authgen":  # authgen: no key yet, Telethon must create one
+        session.auth_key = AuthKey(common.auth_key())
+    # (save() of a session without a key is empty: use the session itself then)
+    client = TelegramClient(StringSession(session.save()) if session.auth_key else session, API_ID, API_HASH)
     n = {"updates": 0}
 
     @client.on(events.Raw)
@@ -56,7 +61,7 @@ async def bot(args, port, server):
                                  return_exceptions=True)
 
     dur = DURATION[args.scenario]
-    if args.scenario in ("refused", "accept-hang", "reset-on-accept", "garbage"):
+    if args.scenario in ("refused", "accept-hang", "reset-on-accept", "garbage", "authgen"):
         # connect() gives up after connection_retries and raises: uncaught,
         # as in a bot that does `client.start()` at the top
         await asyncio.wait_for(client.start(bot_token="123456:harvest-dummy-token"), dur)
@@ -92,9 +97,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenario", required=True, choices=sorted(DURATION))
     ap.add_argument("--out", required=True)
+    common.add_capture_args(ap)
     args = ap.parse_args()
 
-    common.setup_logging(args.out, ["default", "asctime"])
+    common.setup_capture(args)
     common.guard_loopback()
 
     server = None
@@ -108,7 +114,6 @@ def main():
     finally:
         if server is not None and server.poll() is None:
             server.terminate()
-        logging.shutdown()
 
 
 if __name__ == "__main__":

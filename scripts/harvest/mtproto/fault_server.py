@@ -71,6 +71,12 @@ class PyroCodec:
     def rpc_error(self, code, msg):
         return self.raw.types.RpcError(error_code=code, error_message=msg).write()
 
+    def msgs_ack(self, ids):
+        return self.raw.types.MsgsAck(msg_ids=ids).write()
+
+    def bad_msg(self, msg_id, code):
+        return self.raw.types.BadMsgNotification(bad_msg_id=msg_id, bad_msg_seqno=0, error_code=code).write()
+
     def rpc_result_id(self):
         return self.raw.types.RpcResult.ID
 
@@ -144,6 +150,12 @@ class TelethonCodec:
     def rpc_error(self, code, msg):
         return bytes(self.types.RpcError(error_code=code, error_message=msg))
 
+    def msgs_ack(self, ids):
+        return bytes(self.types.MsgsAck(msg_ids=ids))
+
+    def bad_msg(self, msg_id, code):
+        return bytes(self.types.BadMsgNotification(bad_msg_id=msg_id, bad_msg_seqno=0, error_code=code))
+
     def rpc_result_id(self):
         return self.core.RpcResult.CONSTRUCTOR_ID
 
@@ -211,39 +223,63 @@ class State:
 
 
 class Framing:
-    """Abridged / intermediate / full TCP transports, detected from the first bytes."""
+    """Abridged / intermediate / full TCP transports, detected from the first
+    bytes, and the obfuscated abridged transport (TCPAbridgedO, pyrogram 1.x's
+    default): a 64-byte nonce sets up AES-256-CTR in each direction
+    (https://core.telegram.org/mtproto/mtproto-transports#transport-obfuscation)."""
 
     def __init__(self, reader, writer):
         self.r, self.w = reader, writer
         self.kind = None
         self.out_seq = 0
+        self.rx = self.tx = None  # CTR ciphers when obfuscated
+        self._pending_len = None
+
+    async def _read(self, n):
+        data = await self.r.readexactly(n)
+        return self.rx.decrypt(data) if self.rx else data
 
     async def detect(self):
         first = await self.r.readexactly(1)
         if first == b"\xef":
             self.kind = "abridged"
             return
-        rest = await self.r.readexactly(3)
-        head = first + rest
+        head = first + await self.r.readexactly(3)
         if head in (b"\xee\xee\xee\xee", b"\xdd\xdd\xdd\xdd"):
             self.kind = "intermediate"
             return
-        self.kind = "full"
-        self._pending_len = struct.unpack("<i", head)[0]
+        seq = await self.r.readexactly(4)
+        n = struct.unpack("<i", head)[0]
+        if 12 <= n < 1 << 24 and seq == b"\0\0\0\0":
+            self.kind = "full"  # length, then seq_no 0 of the first packet
+            self._pending_len = n
+            return
+        import pyaes  # a dependency of pyrogram 1.x and its descendants
+        nonce = head + seq + await self.r.readexactly(56)
+        rev = nonce[55:7:-1]
+
+        def ctr(key, iv):
+            return pyaes.AESModeOfOperationCTR(bytes(key), counter=pyaes.Counter(int.from_bytes(iv, "big")))
+        self.rx, self.tx = ctr(nonce[8:40], nonce[40:56]), ctr(rev[0:32], rev[32:48])
+        tag = self.rx.decrypt(nonce)[56:60]
+        self.kind = {b"\xef" * 4: "abridged", b"\xee" * 4: "intermediate", b"\xdd" * 4: "intermediate"}.get(tag)
+        if self.kind is None:
+            raise ConnectionError(f"unknown obfuscated protocol tag {tag.hex()}")
 
     async def recv(self):
         if self.kind == "abridged":
-            n = (await self.r.readexactly(1))[0]
+            n = (await self._read(1))[0]
             if n == 0x7f:
-                n = int.from_bytes(await self.r.readexactly(3), "little")
-            return await self.r.readexactly(n * 4)
+                n = int.from_bytes(await self._read(3), "little")
+            return await self._read(n * 4)
         if self.kind == "intermediate":
-            n = struct.unpack("<i", await self.r.readexactly(4))[0]
-            return await self.r.readexactly(n)
-        if getattr(self, "_pending_len", None) is not None:
+            n = struct.unpack("<i", await self._read(4))[0]
+            return await self._read(n)
+        if self._pending_len is not None:
             n, self._pending_len = self._pending_len, None
-        else:
-            n = struct.unpack("<i", await self.r.readexactly(4))[0]
+            rest = await self.r.readexactly(n - 8)  # seq already read
+            return rest[:-4]
+        n = struct.unpack("<i", await self.r.readexactly(4))[0]
         rest = await self.r.readexactly(n - 4)
         return rest[4:-4]  # seq, payload, crc
 
@@ -251,12 +287,14 @@ class Framing:
         if self.kind == "abridged":
             n = len(data) // 4
             head = bytes([n]) if n < 127 else b"\x7f" + n.to_bytes(3, "little")
-            return head + data
-        if self.kind == "intermediate":
-            return struct.pack("<i", len(data)) + data
-        head = struct.pack("<ii", len(data) + 12, self.out_seq) + data
-        self.out_seq += 1
-        return head + struct.pack("<I", zlib.crc32(head))
+            out = head + data
+        elif self.kind == "intermediate":
+            out = struct.pack("<i", len(data)) + data
+        else:
+            head = struct.pack("<ii", len(data) + 12, self.out_seq) + data
+            self.out_seq += 1
+            out = head + struct.pack("<I", zlib.crc32(head))
+        return self.tx.encrypt(out) if self.tx else out
 
 
 class Conn:
@@ -266,20 +304,26 @@ class Conn:
         self.session_id = None
         self.seq = 0
         self.alive = True
+        self.acked = False
+        self.corrupt = False
 
     def next_msg_id(self):
         st = self.srv.state
-        mid = int(time.time() * 2 ** 32) & ~3 | 1
+        # a DC whose clock is `skew` seconds ahead: the client's clock is behind
+        mid = int((time.time() + self.srv.plan.get("skew", 0)) * 2 ** 32) & ~3 | 1
         if mid <= st.last_msg_id:
             mid = st.last_msg_id + 4
         st.last_msg_id = mid
         return mid
 
-    def encrypt(self, body):
+    def encrypt(self, body, content=True):
         key = self.srv.auth_key
-        self.seq += 1
+        # seq_no: odd for content-related messages, even (content count * 2) for acks
+        if content:
+            self.seq += 1
+        seq_no = self.seq * 2 - 1 if content else self.seq * 2
         data = (struct.pack("<q", 0) + self.session_id +
-                struct.pack("<qii", self.next_msg_id(), self.seq * 2 - 1, len(body)) + body)
+                struct.pack("<qii", self.next_msg_id(), seq_no, len(body)) + body)
         data += os.urandom(-(len(data) + 12) % 16 + 12)
         msg_key = hashlib.sha256(key[96:128] + data).digest()[8:24]
         aes_key, aes_iv = kdf(key, msg_key, 8)
@@ -294,10 +338,14 @@ class Conn:
         msg_id, _seq, length = struct.unpack("<qii", data[16:32])
         return session_id, msg_id, data[32:32 + length]
 
-    def send(self, body):
+    def send(self, body, content=True):
         if self.session_id is None or not self.alive:
             return
-        self.w.write(self.f.frame(self.encrypt(body)))
+        data = self.f.frame(self.encrypt(body, content))
+        if self.corrupt:
+            self.corrupt = False
+            data = data[:-4] + bytes(b ^ 0x5a for b in data[-4:])
+        self.w.write(data)
 
     def answer(self, msg_id, obj):
         c = self.srv.codec
@@ -315,6 +363,12 @@ class Conn:
             return
         if name in ("MsgsAck",) or name.startswith("MsgsAck"):
             return
+        self.srv.last_request = (self, msg_id)
+        if self.srv.badmsg_left > 0:
+            # the DC rejects the requests of a client whose clock is wrong
+            self.srv.badmsg_left -= 1
+            self.send(c.bad_msg(msg_id, self.srv.plan["badmsg"][1]), content=False)
+            return
         err = self.srv.scenario_error(name)
         if err:
             body = c.rpc_error(*err)
@@ -327,11 +381,22 @@ class Conn:
     async def reader_loop(self):
         while self.alive:
             packet = await self.f.recv()
+            if len(packet) >= 8 and packet[:8] == b"\0" * 8 and self.srv.plan.get("plain") == "rst":
+                # a key exchange (req_pq_multi): the DC drops the connection
+                # mid auth-key generation, as during a DC migration
+                note("plaintext message: reset")
+                _rst(self.w)
+                return
             if len(packet) < 24 or packet[:8] != self.srv.auth_key_id:
                 continue
             self.session_id, msg_id, body = self.decrypt(packet)
             if self.srv.silent:
                 continue
+            if not self.acked:
+                # a DC acknowledges the first message of a session; that ack has
+                # seq_no 0, which pyrogram 1.x takes its clock from (MsgId.set_server_time)
+                self.acked = True
+                self.send(self.srv.codec.msgs_ack([msg_id]), content=False)
             try:
                 obj = self.srv.codec.read(body)
             except Exception as e:  # an object this server does not know: ignore it
@@ -365,16 +430,41 @@ class Server:
         self.silent = False
         self.server = None
         self.plan = SCENARIOS[args.scenario]
+        self.calls = {}
+        self.last_request = None
+        self.badmsg_left = 0
 
     def scenario_error(self, name):
         errs = self.plan.get("errors", {})
         for k, v in errs.items():
             if name.startswith(k):
                 return v
+        for k, cycle in self.plan.get("errors_cycle", {}).items():
+            if name.startswith(k):
+                n = self.calls[k] = self.calls.get(k, 0) + 1
+                return cycle[(n - 1) % len(cycle)]
         return None
+
+    async def clock_check(self):
+        """`badmsg`: (after, code): `after` seconds in, answer the client's
+        latest request with bad_msg_notification `code` (16: msg_id too low),
+        as a DC does when the client's clock is wrong."""
+        after, code = self.plan["badmsg"]
+        await asyncio.sleep(after)
+        if self.last_request is not None:
+            conn, msg_id = self.last_request
+            note("bad_msg_notification", code, "for", msg_id)
+            conn.send(self.codec.bad_msg(msg_id, code), content=False)
+            self.badmsg_left = 2  # and the next two requests too
+            try:
+                await conn.w.drain()
+            except Exception:
+                pass
 
     async def listen(self):
         self.server = await asyncio.start_server(self.on_conn, HOST, self.args.port)
+        if "badmsg" in self.plan and not getattr(self, "clock_task", None):
+            self.clock_task = asyncio.ensure_future(self.clock_check())
 
     async def on_conn(self, reader, writer):
         st = self.state
@@ -448,6 +538,19 @@ class Server:
             await asyncio.sleep(25)
             self.silent = False
             w.close()
+        elif then == "transport-429":
+            w.write(conn.f.frame(struct.pack("<i", -429)))
+            await w.drain()
+            await asyncio.sleep(1)
+            w.close()
+        elif then == "badcrc":
+            # one frame damaged on the way: a wrong CRC (full transport) or
+            # flipped payload bytes (the others)
+            conn.corrupt = True
+            conn.send(self.codec.update(self.state))
+            await w.drain()
+            await asyncio.sleep(6)
+            w.close()
         elif then == "transport-404":
             w.write(conn.f.frame(struct.pack("<i", -404)))
             await w.drain()
@@ -476,9 +579,21 @@ SCENARIOS = {
     "wobble": {
         "push": 0.4,
         "down_for": 8,
-        "conns": [("rst", 6), ("midframe", 4), ("garbage-framed", 4), ("silence", 3),
+        "conns": [("rst", 6), ("midframe", 4), ("garbage-framed", 4), ("badcrc", 3), ("silence", 3),
                   ("down", 3), ("serve", 3600)],
     },
+    # the bot sends too fast: FLOOD_WAIT on some of its messages, short ones
+    # (the library sleeps them itself) and long ones (raised into the
+    # handler), then a transport-level flood error (-429)
+    "flood": {"push": 0.5,
+              "errors_cycle": {"SendMessage": [None, None, (420, "FLOOD_WAIT_3"), None, None, None,
+                                               (420, "FLOOD_WAIT_120")]},
+              "conns": [("transport-429", 20), ("serve", 3600)]},
+    # the client's clock is 10 minutes behind the DC's: the DC's msg_ids look
+    # far in the future, and after a while it answers bad_msg_notification 16
+    "clock": {"push": 0.5, "skew": 600, "badmsg": (12, 16), "conns": [("serve", 3600)]},
+    # a bot without an auth key: the DC drops every key exchange
+    "authgen": {"plain": "rst", "conns": [("serve", 3600)]},
     # the DC accepts and never answers
     "accept-hang": {"conns": [("hang", 30)]},
     # every connection is reset as soon as it is accepted
@@ -486,8 +601,10 @@ SCENARIOS = {
     # the peer answers with garbage bytes
     "garbage": {"conns": [("garbage-at-once", 200)]},
     # the auth key is no longer known: an RPC error at start-up
+    # (Telethon then logs in again with the bot token: that fails the same way)
     "auth-unregistered": {"errors": {"GetState": (401, "AUTH_KEY_UNREGISTERED"),
-                                     "GetUsers": (401, "AUTH_KEY_UNREGISTERED")},
+                                     "GetUsers": (401, "AUTH_KEY_UNREGISTERED"),
+                                     "ImportBotAuthorization": (401, "AUTH_KEY_UNREGISTERED")},
                           "conns": [("serve", 3600)]},
     # a running bot whose requests start failing with an auth error,
     # then the DC says the auth key is unknown at transport level

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Trim harvested MTProto client logs and label their records.
+"""The MTProto harvest's classifier, and the old harvest's trimming.
+
+`classify_record(entry)` labels one record of a layouts.py `.records` file
+(kind, logger, level, message, exception type and chain, whether it is an
+uncaught crash): `noise`, `signal` or `other`. label.py uses it for the
+current harvest (tests/data/layouts/mtproto). It reads what the libraries
+do (their source), not the rule packs: it was written without looking at
+any pack's regexes. Its decisions are in scripts/harvest/README.md.
 
     trim_and_label.py RAWDIR DESTDIR
 
-For every RAWDIR/<lib>-<scenario>.<format>.log this writes DESTDIR/<same>.log
-(trimmed) and DESTDIR/<same>.labels: one line per record, `noise`, `signal`
-or `other`. The classifier below reads what the libraries do (their source),
-not the rule packs: it was written without looking at any pack's regexes.
-
-Records use Python-traceback framing, as logdedup's `python-traceback`:
-a record is a start line plus the lines that continue it (the
+is the old pipeline, for logs captured as text before layouts.py
+(tests/data/harvest/mtproto): for every RAWDIR/<lib>-<scenario>.<format>.log
+it writes DESTDIR/<same>.log (trimmed) and DESTDIR/<same>.labels, one line
+per record. Those records use Python-traceback framing, as logdedup's
+`python-traceback`: a start line plus the lines that continue it (the
 `Traceback (most recent call last):` header, indented lines, the final
 `SomeError: message` line of a traceback, the `During handling...` /
-`The above exception...` separators and blank lines).
+`The above exception...` separators and blank lines); `classify()` parses
+one into a record entry for `classify_record()`.
 """
 import os
 import re
@@ -79,50 +85,70 @@ def final_exception(rec):
     return None
 
 
-# -- what the libraries retry by themselves ---------------------------------
-NETWORK_EXC = re.compile(
-    r"^(builtins\.)?(OSError|ConnectionError|ConnectionResetError|ConnectionAbortedError|BrokenPipeError|"
-    r"ConnectionRefusedError|TimeoutError|asyncio\.exceptions\.TimeoutError|asyncio\.TimeoutError|"
-    r"asyncio\.exceptions\.IncompleteReadError)(: |$)")
+# -- what the libraries retry or recover from by themselves -----------------
+NETWORK_EXC = {
+    "builtins.OSError", "builtins.ConnectionError", "builtins.ConnectionResetError",
+    "builtins.ConnectionAbortedError", "builtins.BrokenPipeError", "builtins.ConnectionRefusedError",
+    "builtins.TimeoutError", "asyncio.exceptions.TimeoutError", "asyncio.exceptions.IncompleteReadError",
+}
+# a frame damaged on the way: what Telethon's receive loop catches as
+# "Unhandled error while receiving data" and then reconnects from
+TRANSPORT_EXC = NETWORK_EXC | {
+    "telethon.errors.common.InvalidChecksumError", "telethon.errors.common.InvalidBufferError",
+}
 AUTH = re.compile(r"AUTH_KEY|AuthKey(Unregistered|NotFound|Duplicated|Invalid)|auth key not found|"
-                  r"does not know about the current auth key|SESSION_REVOKED|USER_DEACTIVATED")
+                  r"does not know about the current auth key|SESSION_REVOKED|SessionRevoked|"
+                  r"USER_DEACTIVATED|UserDeactivated")
+# the client's clock is wrong: it must be fixed by the operator
+CLOCK = re.compile(r"msg_id is too (low|high)|msg_id belongs to over \d+ seconds in the (future|past)|"
+                   r"^BadMsgNotification: |Server sent a very (new|old) message|"
+                   r"Too many messages had to be ignored consecutively|System clock is wrong")
 
-PYRO_NOISE = [
+PYRO_NOISE = [re.compile(p) for p in (
     r"^Send exception: ", r"^Close exception: ", r"^Unable to connect due to network issues",
-    r"^Connection failed! Trying again", r'^\[\d+\] Retrying ".*" due to: ', r"^Retrying due to ",
-    r"^Discarding packet: ", r"^Restarting session due to ", r"^Connection failed: ",
+    r"^Connection failed! Trying again", r'^\[\d+\] Retrying ".*" due to', r"^Retrying due to ",
+    r'^\[\d+\] Retrying \S+ due to', r"^Discarding packet: ", r"^Restarting session due to ",
+    r"^Connection failed: ", r"^Send failed: ", r"^Reconnecting too frequently",
+    r"^Timed out waiting for marker event",
     # reconnect chatter (INFO): the session restarts itself
     r"^Connecting\.\.\.$", r"^Connected! ", r"^Disconnected$", r"^Session (started|stopped)$",
     r"^(NetworkTask|PingTask) (started|stopped)$", r"^Session initialized: ", r"^Device: ", r"^System: ",
     r"^Connecting to \S+:\d+$", r"^Connection established$", r"^Session state changed: ",
-    r"^Send failed: ", r"^Reconnecting too frequently, sleeping for a while$",
-    r"^Timed out waiting for marker event",
-]
-TELETHON_NOISE = [
+    r"^Start creating a new auth key on DC\d+",
+)]
+TELETHON_NOISE = [re.compile(p) for p in (
     r"^Server closed the connection: ", r"^<class '[A-Za-z.]+'> during disconnect: ",
+    # 1.24's connection loop
+    r"^The server closed the connection$", r"^The server response had an invalid checksum$",
     r"^The server closed the connection while sending", r"^Server response had invalid (checksum|buffer)",
     r"^Connection closed while (receiving|sending) data", r"^Closing current connection to begin reconnect",
     r"^Connecting to \S+\.\.\.$", r"^Connection to \S+ complete!$", r"^Attempt \d+ at connecting failed",
     r"^Failed reconnection attempt \d+", r"^Security error while unpacking a received message",
     r"^Server sent invalid buffer", r"^Invalid buffer ", r"^Cannot get difference since the network is down",
-    r"^Type [0-9a-f]+ not found, remaining data",
-]
-PYRO_NOISE = [re.compile(p) for p in PYRO_NOISE]
-TELETHON_NOISE = [re.compile(p) for p in TELETHON_NOISE]
+    r"^Type [0-9a-f]+ not found, remaining data", r"^Connection error \d+ during auth_key gen",
+)]
 
 
-def classify(rec):
-    first = rec[0].rstrip("\n")
-    start = parse_start(first)
-    exc = final_exception(rec)
-    text = "".join(rec)
-    if any(re.search(r'^\s+File ".*", line \d+, in <module>$', l) for l in rec):
-        return "signal"  # an uncaught crash: the traceback reaches the top of the program
+def _exc_types(e):
+    return [t for t in [e.get("exc_type")] + list(e.get("exc_chain") or []) if t]
+
+
+def classify_record(e):
+    """noise, signal or other for one record: a layouts.py .records entry
+    (kind, logger, level, msg, exc_type, exc_chain, tb_module)."""
+    msg = e.get("msg") or ""
+    exc = e.get("exc_type")
+    text = " ".join([msg, e.get("exc_msg") or ""] + _exc_types(e))
+    if e.get("tb_module"):
+        return "signal"  # an uncaught crash
     if AUTH.search(text):
         return "signal"
-    if start is None:
-        return None  # not a log line: inherits the record before it
-    level, name, msg = start
+    if e["kind"] != "log":
+        # outside logging: an uncaught exception in a thread or an
+        # unraisable one is a signal; warnings and prints are not
+        return "signal" if exc and not (e.get("template") or "").startswith("warning") and \
+            "Warning" not in exc else "other"
+    level, name = e["level"], e["logger"] or ""
     if name == "asyncio":
         if msg == "socket.send() raised exception.":
             return "noise"
@@ -131,31 +157,71 @@ def classify(rec):
             return "signal"
         return "other"
     top = name.split(".")[0]
-    if top in ("pyrogram", "hydrogram"):
+    if top in ("pyrogram", "pyrofork", "hydrogram"):
+        if CLOCK.search(msg):
+            return "signal"
         if name.endswith(".dispatcher") and level == "ERROR":
             # a handler's exception: a network error is the reconnect seen from
-            # the handler; anything else is the bot's own bug
-            return "noise" if exc and NETWORK_EXC.match(exc) else "signal"
-        if "Server sent transport error" in msg:
+            # the handler; anything else (its own bug, a FloodWait) is a signal
+            return "noise" if exc in NETWORK_EXC else "signal"
+        if msg.startswith("Server sent transport error") or msg.startswith('Server sent "-'):
             return "signal" if "404" in msg else "noise"
-        if level in ("INFO", "WARNING", "ERROR") and any(p.match(msg) for p in PYRO_NOISE):
+        if level in ("INFO", "WARNING", "ERROR") and any(p.search(msg) for p in PYRO_NOISE):
             return "noise"
-        if level in ("ERROR", "CRITICAL"):
-            return "signal"
-        return "other"
+        return "signal" if level in ("ERROR", "CRITICAL") else "other"
     if top == "telethon":
+        if CLOCK.search(msg):
+            return "signal"
         if name == "telethon.client.updates" and msg.startswith("Unhandled exception on"):
-            return "noise" if exc and NETWORK_EXC.match(exc) else "signal"
+            return "noise" if exc in NETWORK_EXC else "signal"
         if msg.startswith(("Automatic reconnection failed", "Server indicated flood error")):
             return "signal"
-        if level in ("INFO", "WARNING", "ERROR") and any(p.match(msg) for p in TELETHON_NOISE):
-            return "noise"
-        if level in ("ERROR", "CRITICAL"):
+        if msg.startswith("Invalid buffer ") and "(HTTP code 429)" in msg:
+            # the same transport flood error (-429), met on the decrypt path
+            # (MTProtoSender._recv_loop, `Invalid buffer %s`)
             return "signal"
-        return "other"
-    if level in ("ERROR", "CRITICAL"):
-        return "signal"
-    return "other"
+        if msg in ("Unhandled error while receiving data", "Unexpected exception in the receive loop"):
+            # the receive loop (1.36+: MTProtoSender's; 1.24: Connection's)
+            # reconnects; a damaged frame is network weather. A ValueError
+            # there is a frame length read from garbage bytes.
+            return "noise" if exc in TRANSPORT_EXC | {"builtins.ValueError"} else "signal"
+        if level in ("INFO", "WARNING", "ERROR") and any(p.search(msg) for p in TELETHON_NOISE):
+            return "noise"
+        return "signal" if level in ("ERROR", "CRITICAL") else "other"
+    return "signal" if level in ("ERROR", "CRITICAL") else "other"
+
+
+
+def _qualified(exc_line):
+    """'ConnectionResetError: ...' -> 'builtins.ConnectionResetError', as
+    .records name exception types."""
+    name = exc_line.split(":", 1)[0]
+    if "." in name:
+        return name
+    return "builtins." + name
+
+
+def classify(rec):
+    """The label of a record framed from a text log (the old harvest's
+    `LEVEL:name:message` files): parsed into a record entry for
+    classify_record(); None for a line that is not a log line (it takes the
+    label of the record before it)."""
+    first = rec[0].rstrip("\n")
+    start = parse_start(first)
+    exc = final_exception(rec)
+    crash = any(re.search(r'^\s+File ".*", line \d+, in <module>$', l) for l in rec)
+    text = "".join(rec)
+    entry = {"kind": "log", "logger": None, "level": None, "msg": first,
+             "exc_type": _qualified(exc) if exc else None, "exc_msg": text, "exc_chain": [],
+             "tb_module": crash}
+    if start is None:
+        if crash or AUTH.search(text):
+            return "signal"
+        return None
+    entry["level"], entry["logger"], entry["msg"] = start
+    if entry["exc_type"] in ("builtins.TimeoutError", "builtins.IncompleteReadError") and "asyncio" in (exc or ""):
+        entry["exc_type"] = "asyncio.exceptions." + entry["exc_type"].split(".")[-1]
+    return classify_record(entry)
 
 
 def label(records):
@@ -214,6 +280,9 @@ def trim(records, per_sig=3, debug_cap=8, max_records=80, max_bytes=8000):
 
 
 def main():
+    """The old harvest's text logs (RAWDIR/<lib>-<scenario>.<format>.log,
+    before layouts.py): trim and label into DESTDIR. The current harvest
+    goes through label.py."""
     raw, dest = sys.argv[1], sys.argv[2]
     os.makedirs(dest, exist_ok=True)
     total = Counter()
@@ -226,10 +295,8 @@ def main():
         with open(os.path.join(raw, fn), encoding="utf-8", errors="replace") as f:
             text = f.read()
         # paths of this machine: make them look like any installation
-        text = re.sub(r"/\S*?/harvest-venvs/[a-z]+/lib/python3\.\d+/site-packages/",
-                      "/usr/local/lib/python3.11/site-packages/", text)
-        text = re.sub(r"/root/\.pyenv/versions/3\.\d+\.\d+/lib/python3\.\d+/", "/usr/local/lib/python3.11/", text)
-        text = re.sub(r"/\S*?/scripts/harvest/mtproto/", "/srv/bot/", text)
+        from common import rewrite_paths
+        text = rewrite_paths(re.sub(r"/\S*?/scripts/harvest/mtproto/", "/srv/bot/", text))
         lines = text.splitlines(keepends=True)
         if not lines:
             continue
