@@ -1,11 +1,10 @@
 //! The `logdedup` binary: parse arguments, run the command, and map how it
 //! ended to an exit status. This is the only place that decides exit codes.
 
-use clap::Parser;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use logdedup::cli::{self, Cli, Failure, Outcome};
+use logdedup::cli::{self, Failure, Outcome};
 use logdedup::process::{SignalWatch, Stop};
 use logdedup::stream::{self, StdoutClosed};
 
@@ -32,7 +31,7 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(err) => return report(&err, EXIT_RUNTIME),
     };
-    let cli = Cli::parse();
+    let cli = cli::parse();
     match cli::dispatch(cli, signals) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::TestsFailed) => ExitCode::from(EXIT_RUNTIME),

@@ -88,6 +88,43 @@ pub enum Failure {
     CommandNotExecutable(anyhow::Error),
 }
 
+/// Parses the command line; on an error, prints clap's message and exits
+/// 2. `logdedup run python bot.py` (CMD before `--`, where clap cannot take
+/// it) gets a tip that says where CMD goes.
+pub fn parse() -> Cli {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    Cli::try_parse().unwrap_or_else(|err| with_tip(err, &args).exit())
+}
+
+/// Adds to a parse error of `run` the tip to put CMD after `--`, if the
+/// argument clap could not place is not an option. `args`: the command
+/// line, program name first.
+fn with_tip(mut err: clap::Error, args: &[String]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if args.get(1).is_none_or(|a| a != "run") || err.kind() != ErrorKind::UnknownArgument {
+        return err;
+    }
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+        return err;
+    };
+    if arg.starts_with('-') {
+        return err;
+    }
+    // CMD is the argument clap could not place and all that follows it.
+    let from = args[2..].iter().position(|a| a == arg).map_or(2, |i| i + 2);
+    let tip = format!(
+        "the command goes after `--`: 'logdedup run [OPTIONS] -- {}'",
+        args[from..].join(" ")
+    );
+    err.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+    err
+}
+
 /// Whether `arg` (the first argument) names a command rather than the filter.
 pub fn is_command_name(arg: &std::ffi::OsStr) -> bool {
     use clap::CommandFactory;

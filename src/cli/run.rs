@@ -28,9 +28,14 @@ are not held in its buffer.
 Signals: SIGINT, SIGTERM and SIGQUIT are passed to CMD (to its process group
 with --group); pending summaries are written at once, CMD's last lines are
 filtered until it exits, and logdedup exits with its status. A second SIGINT
-or SIGTERM ends logdedup at once. SIGHUP reloads the rules (--forward-hup:
-passed to CMD); SIGUSR1 prints --stats. Orphaned processes are reaped, as by
-an init, so run is fit to be PID 1 in a container.
+or SIGTERM ends logdedup at once and kills CMD. SIGHUP reloads the rules
+(--forward-hup: passed to CMD); SIGUSR1 prints --stats. Orphaned processes
+are reaped, as by an init, so run is fit to be PID 1 in a container.
+
+CMD is never left behind: when logdedup's output closes (| head), CMD gets
+SIGTERM and logdedup exits with its status; if logdedup is killed, the
+kernel kills CMD (parent-death signal, SIGKILL). In a terminal a Ctrl-C
+reaches CMD once; with --group, CMD's group gets the terminal while it runs.
 
 Exit status: CMD's; 128+N if it was killed by signal N; 127 CMD not found;
 126 CMD not executable; 2 bad options or rules (CMD is not started);

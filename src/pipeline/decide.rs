@@ -269,6 +269,19 @@ impl Decider {
         Verdict::Pass
     }
 
+    /// Frames a line that passes whatever the rules say (its head was
+    /// written before its end came): a continuation of the record before
+    /// it stays one, anything else starts a record no rule took. Nothing
+    /// is counted against a rule, so no summary counts it.
+    pub(crate) fn feed_passing(&mut self, line: &[u8]) -> Verdict {
+        if self.continuation(line_content(line)).is_some() {
+            return Verdict::Continue;
+        }
+        self.records += 1;
+        self.framer.started(Some(Disposition::Pass));
+        Verdict::Pass
+    }
+
     /// Passes a run of whole lines that the caller knows no rule matches,
     /// in bulk while framing allows (see [`Framer::pass_unmatched`]); the
     /// caller decides the rest of the run line by line. Same results as

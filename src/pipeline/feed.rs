@@ -147,6 +147,30 @@ impl Pipeline {
         self.stage.resolve_held(sink);
     }
 
+    /// Whether the start of a line waits for its `\n`.
+    pub(crate) fn has_partial(&self) -> bool {
+        !self.partial.is_empty()
+    }
+
+    /// The input has gone quiet in the middle of a line, at `now`: a prompt
+    /// (`Enter phone number or bot token: `) waiting for an answer that
+    /// will not come until someone has seen it. The held record before it
+    /// is decided and the line's head written now, unmatched (its end may
+    /// change what a rule would say, and what is out can no longer be held
+    /// back); the rest of the line passes as it comes, as the rest of an
+    /// over-long passing line does, and summaries due meanwhile wait for
+    /// its end. So a line whose head went out is never suppressed, and the
+    /// output minus summaries stays the input minus what was suppressed.
+    pub(crate) fn flush_partial(&mut self, now: Time, sink: &mut impl Sink) {
+        if self.partial.is_empty() {
+            return;
+        }
+        let head = std::mem::take(&mut self.partial);
+        self.stage.partial_head(&head, now, sink);
+        self.partial = head;
+        self.partial.clear();
+    }
+
     /// Closes every open window now and writes their summaries (on a
     /// shutdown signal). Matching lines after this open new windows.
     pub(crate) fn summarize_all(&mut self, now: Time, sink: &mut impl Sink) {
@@ -180,3 +204,7 @@ impl Pipeline {
         self.stage.snapshot()
     }
 }
+
+#[cfg(test)]
+#[path = "partial_tests.rs"]
+mod partial_tests;

@@ -108,6 +108,17 @@ impl Masker {
         self.decide = buf;
     }
 
+    /// The head of a line written before its end came (the input went
+    /// quiet on a prompt): masked as it stands and counted, all of it to go
+    /// out now (a secret cut off at its end cannot be recognized, as with
+    /// [`Masker::take_tail`]); the rest of the line follows as the pieces
+    /// of an over-long line do. In a lent buffer ([`Masker::give_back`]);
+    /// `None` when it holds no secret.
+    pub fn partial(&mut self, redactor: &Redactor, head: &[u8]) -> Option<Vec<u8>> {
+        self.tail.clear();
+        self.line(redactor, head)
+    }
+
     /// The held-back bytes of an over-long line, when the input has gone
     /// quiet: they go out as they are (a secret cut off there cannot be
     /// recognized anyway), rather than wait for a rest that may never come.

@@ -311,6 +311,31 @@ impl Stage {
         }
     }
 
+    /// Writes the head of a line whose end has not come (the input went
+    /// quiet): see [`super::Pipeline::flush_partial`]. Its secrets are
+    /// masked as far as it goes; it is framed (a continuation stays one)
+    /// but not matched, counted as a line passed, and the rest of it
+    /// streams through [`Stage::long_piece`].
+    pub(crate) fn partial_head(&mut self, head: &[u8], wall: Time, sink: &mut impl Sink) {
+        self.resolve_held(sink);
+        let masked = self.masker.partial(self.decider.rules().redactor(), head);
+        let head = masked.as_deref().unwrap_or(head);
+        let now = self.line_time(head, wall);
+        self.decider.tick_if_due(now, &mut self.due);
+        // Summaries due go out before the head, at a line boundary.
+        self.write_due(sink);
+        let verdict = self.decider.feed_passing(head);
+        if self.report {
+            sink.decided(head, verdict, b"");
+        }
+        sink.pass(head);
+        self.counts.passed += 1;
+        self.long_line = Some(LongLine::Pass);
+        if let Some(buf) = masked {
+            self.masker.give_back(buf);
+        }
+    }
+
     /// Streams a piece of the rest of an over-long line; `ended`: the
     /// piece ends with its `\n`.
     pub(crate) fn long_piece(&mut self, piece: &[u8], ended: bool, sink: &mut impl Sink) {

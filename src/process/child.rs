@@ -13,6 +13,7 @@ use std::sync::mpsc::SyncSender;
 use std::thread;
 
 use super::notice::Notice;
+use super::terminal::{self, Terminal};
 
 /// What to start, and how.
 #[derive(Clone, Debug)]
@@ -50,6 +51,8 @@ pub(crate) struct ChildProcess {
     /// Set once it has been reaped: its pid may belong to another process
     /// from then on, so nothing is sent to it any more.
     reaped: bool,
+    /// The terminal CMD's group was given (`--group` in a terminal).
+    terminal: Option<Terminal>,
 }
 
 /// Starts CMD with stdout and stderr on the same new pipe, and returns it
@@ -75,6 +78,19 @@ pub(crate) fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, PipeReader), Spaw
     if spec.group {
         command.process_group(0);
     }
+    // Only a job in the foreground hands its terminal on: one started in
+    // the background must leave the shell its terminal.
+    let take_terminal = spec.group && terminal::stdin_is_ours();
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: `in_child` makes only async-signal-safe calls and touches
+    // only its copied arguments (see its documentation).
+    unsafe {
+        command.pre_exec(move || {
+            in_child(parent, take_terminal);
+            Ok(())
+        });
+    }
     if !spec.keep_env && std::env::var_os("PYTHONUNBUFFERED").is_none() {
         // Python block-buffers stdout into a pipe: without this a bot's
         // lines would arrive in 8 KiB bursts, or be lost when it is killed.
@@ -94,9 +110,53 @@ pub(crate) fn spawn(spec: &ChildSpec) -> Result<(ChildProcess, PipeReader), Spaw
             pid,
             spec: spec.clone(),
             reaped: false,
+            terminal: take_terminal.then(|| Terminal::handed_to(pid)),
         },
         reader,
     ))
+}
+
+/// The signal CMD gets when logdedup dies without having seen it exit
+/// (`PR_SET_PDEATHSIG`). SIGKILL: an orderly end of logdedup (a signal, a
+/// closed output, an error) deals with CMD itself, SIGTERM first and a
+/// grace period; this one fires only when logdedup was killed outright
+/// (`kill -9`, the OOM killer) or crashed. By then CMD's output has
+/// nowhere to go, and a bot that ignores SIGTERM, or hangs in its
+/// shutdown, would run on unseen, and for a Telegram bot fight its
+/// restarted self over `getUpdates`. SIGKILL is the one signal that
+/// cannot leave it behind.
+#[cfg(target_os = "linux")]
+const PARENT_DEATH_SIGNAL: libc::c_int = libc::SIGKILL;
+
+/// Runs in the child between `fork` and `exec`, so only async-signal-safe
+/// calls: asks the kernel to kill CMD if logdedup dies, and makes CMD's
+/// new process group the terminal's foreground group if `take_terminal`.
+/// `parent` is logdedup's pid. The parent-death signal is tied to the
+/// thread that forked, so `spawn` must be called on the thread that lives
+/// for the whole run (the main thread does). If the parent died before
+/// the `prctl`, nothing would ever send the signal: the child checks
+/// `getppid` after setting it, and kills itself instead.
+fn in_child(parent: libc::pid_t, take_terminal: bool) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl, getppid and kill are async-signal-safe system calls
+    // on this process only.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL, 0, 0, 0) == 0
+            && libc::getppid() != parent
+        {
+            libc::kill(libc::getpid(), PARENT_DEATH_SIGNAL);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = parent;
+    if take_terminal {
+        // SAFETY: we are in the child, before exec, in our own new group
+        // (std's `process_group(0)` has run; a second setpgid is harmless).
+        unsafe {
+            libc::setpgid(0, 0);
+            terminal::take_terminal();
+        }
+    }
 }
 
 /// Sorts a failed spawn as a shell would: not found (127) or found but
@@ -148,9 +208,41 @@ impl ChildProcess {
         let _ = unsafe { libc::kill(target, signal) };
     }
 
-    /// Records that CMD has been reaped.
+    /// Kills CMD (its process group with `--group`) with SIGKILL, unless
+    /// it has been reaped already: logdedup is ending before it.
+    pub(crate) fn kill(&self) {
+        self.signal(libc::SIGKILL);
+    }
+
+    /// Whether CMD shares logdedup's process group, so that a signal to the
+    /// group (a terminal's Ctrl-C) reaches it without being passed on.
+    pub(crate) fn shares_our_group(&self) -> bool {
+        !self.spec.group
+    }
+
+    /// Records that CMD has been reaped, and takes back the terminal it was
+    /// given: its group is gone.
     pub(crate) fn set_reaped(&mut self) {
         self.reaped = true;
+        self.release_terminal();
+    }
+
+    /// Gives the terminal CMD was given back to logdedup's group, if CMD
+    /// still holds it (see [`Terminal::reclaim`]).
+    pub(crate) fn release_terminal(&self) {
+        if let Some(terminal) = &self.terminal {
+            terminal.reclaim();
+        }
+    }
+
+    /// CMD was stopped by `signal`: a stop from the terminal stops
+    /// logdedup too (see [`Terminal::follow_stop`]).
+    pub(crate) fn stopped(&self, signal: i32) {
+        if let Some(terminal) = &self.terminal {
+            if !self.reaped {
+                terminal.follow_stop(signal);
+            }
+        }
     }
 
     /// Starts the reaper: a thread blocked in `waitpid(-1)` that collects
@@ -165,22 +257,32 @@ impl ChildProcess {
         tx: SyncSender<E>,
     ) -> Result<()> {
         let pid = self.pid;
+        let stops = self.terminal.is_some();
         thread::Builder::new()
             .name("logdedup-reaper".into())
-            .spawn(move || reap(pid, tx))
+            .spawn(move || reap(pid, stops, tx))
             .context("starting the reaper thread")?;
         Ok(())
     }
 }
 
-/// The reaper thread's loop; see [`ChildProcess::start_reaper`].
-fn reap<E: From<Notice>>(pid: libc::pid_t, tx: SyncSender<E>) {
+/// The reaper thread's loop; see [`ChildProcess::start_reaper`]. With
+/// `stops` (CMD holds the terminal), CMD being stopped is reported too.
+fn reap<E: From<Notice>>(pid: libc::pid_t, stops: bool, tx: SyncSender<E>) {
     let mut reported = false;
+    let flags = if stops { libc::WUNTRACED } else { 0 };
     loop {
         let mut status: libc::c_int = 0;
         // SAFETY: waitpid writes only to `status`.
-        let got = unsafe { libc::waitpid(-1, &raw mut status, 0) };
-        if got == pid {
+        let got = unsafe { libc::waitpid(-1, &raw mut status, flags) };
+        if got == pid && libc::WIFSTOPPED(status) {
+            if tx
+                .send(E::from(Notice::Stopped(libc::WSTOPSIG(status))))
+                .is_err()
+            {
+                return;
+            }
+        } else if got == pid {
             reported = true;
             if tx
                 .send(E::from(Notice::Exited(ExitStatus::from_raw(status))))

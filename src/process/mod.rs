@@ -11,6 +11,7 @@ mod child;
 mod notice;
 mod reload;
 mod signals;
+mod terminal;
 
 pub(crate) use abort::{ending, register_writer, Abandoned, Interruptible};
 pub(crate) use child::spawn;
@@ -19,3 +20,4 @@ pub(crate) use notice::Notice;
 pub(crate) use reload::{Reload, Reloader};
 pub(crate) use signals::watch_signals;
 pub use signals::{SignalWatch, Stop};
+pub(crate) use terminal::delivered_to_our_group;

@@ -9,7 +9,11 @@ use crate::rules::RuleSet;
 #[derive(Debug)]
 pub(crate) enum Notice {
     /// A signal arrived (SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT).
-    Signal(i32),
+    /// `by_kernel`: the kernel sent it, not a process: a terminal's Ctrl-C
+    /// or Ctrl-\, which went to the whole foreground process group.
+    Signal { signal: i32, by_kernel: bool },
+    /// `run -- CMD`: CMD, holding the terminal, was stopped by this signal.
+    Stopped(i32),
     /// `run -- CMD`: CMD was reaped with this status.
     Exited(ExitStatus),
     /// `run -- CMD`: CMD was reaped by something else: its status is lost.

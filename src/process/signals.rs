@@ -1,10 +1,15 @@
 //! Signals become events on the main loop's channel: signal-hook's handler
-//! only writes to a pipe, and a thread turns that into [`Notice::Signal`],
-//! so nothing but that write runs in signal context.
+//! only writes to a pipe (and keeps the signal's `siginfo`, to tell a
+//! terminal's Ctrl-C from a `kill`), and a thread turns that into
+//! [`Notice::Signal`], so nothing but that write runs in signal context.
 
 use anyhow::{Context, Result};
 use std::sync::mpsc::{self, SyncSender};
 use std::thread;
+
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::low_level::siginfo::Cause;
 
 use super::abort::end_now;
 use super::notice::Notice;
@@ -21,13 +26,13 @@ pub enum Stop {
 /// Signal handlers installed and waiting to be watched. Made first thing
 /// in a filter run, before rules load, so that a signal at start-up is
 /// queued for the main loop instead of killing the process.
-pub struct SignalWatch(signal_hook::iterator::Signals);
+pub struct SignalWatch(SignalsInfo<WithOrigin>);
 
 impl SignalWatch {
     /// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGUSR1.
     pub fn install() -> Result<SignalWatch> {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGUSR1])
+        SignalsInfo::new([SIGINT, SIGTERM, SIGHUP, SIGUSR1])
             .map(SignalWatch)
             .context("installing signal handlers")
     }
@@ -37,7 +42,7 @@ impl SignalWatch {
     /// pipe CMD writes into) with a core dump.
     pub fn install_for_child() -> Result<SignalWatch> {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1};
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1])
+        SignalsInfo::new([SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1])
             .map(SignalWatch)
             .context("installing signal handlers")
     }
@@ -77,14 +82,19 @@ pub(crate) fn watch_signals<E: From<Notice> + Send + 'static>(
         .name("logdedup-signals".into())
         .spawn(move || {
             let mut shutdowns = 0;
-            for signal in signals.forever() {
+            for origin in signals.forever() {
+                let signal = origin.signal;
                 if signal == SIGINT || signal == SIGTERM {
                     shutdowns += 1;
                     if shutdowns >= ending {
                         end_now(signal);
                     }
                 }
-                if queue.send(E::from(Notice::Signal(signal))).is_err() {
+                let by_kernel = origin.cause == Cause::Kernel;
+                if queue
+                    .send(E::from(Notice::Signal { signal, by_kernel }))
+                    .is_err()
+                {
                     break;
                 }
             }

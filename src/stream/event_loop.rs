@@ -1,10 +1,16 @@
 //! The event loop: one channel brings input chunks (from the reader
 //! thread), signals, the child's exit and finished reloads; the loop waits
 //! on it with a timeout set to the next thing due (a window deadline, the
-//! end of a grace period, a metrics write, the release of a held record),
-//! so summaries come out on time even when the input is silent. Each kind
-//! of event has its handler; how a run ends is decided in one place
+//! end of a grace period, a metrics write, the input going quiet), so
+//! summaries come out on time even when the input is silent. Each kind of
+//! event has its handler; how a run ends is decided in one place
 //! ([`Shutdown`]).
+//!
+//! What waits for the input to go quiet (a held record, the head of a line
+//! whose end has not come) is not scheduled by any one handler: the
+//! deadline is worked out from the time of the last data on every wait
+//! ([`Loop::quiet_deadline`]), so no event arriving in between (a signal
+//! right behind the data) can lose it.
 
 use anyhow::Result;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
@@ -13,17 +19,22 @@ use std::time::Duration;
 use super::clock::WallClock;
 use super::filter::Filter;
 use super::input::Chunk;
+use super::outlet::StdoutClosed;
 use super::upstream::Upstream;
 use super::Outcome;
-use crate::process::{Notice, Reloader, Stop};
+use crate::process::{delivered_to_our_group, Notice, Reloader, Stop};
 use crate::report::{format_stats, Metrics, Notes};
 use crate::time::Time;
 
-/// How long a held record (its rule decides on the record's last line)
-/// waits for more lines once the input goes quiet: a program writes a log
-/// record and its traceback in one go, so a pause this long means the
-/// record has ended. It bounds how late a held record that passes can be.
-pub(crate) const HOLD_IDLE: Duration = Duration::from_millis(100);
+/// How long the input must be silent to count as quiet. Then a held
+/// record (its rule decides on the record's last line) is decided: a
+/// program writes a log record and its traceback in one go, so a pause
+/// this long means the record has ended. And the head of a line whose end
+/// has not come is written: a prompt (`Enter phone number or bot token: `)
+/// waits for an answer, and must be seen. It bounds how late either can
+/// be; it is long enough that a line cut between two reads of a busy pipe
+/// is not written in two parts (which would keep it from being matched).
+pub(crate) const QUIET: Duration = Duration::from_millis(100);
 
 /// What the loop waits for, on one channel.
 pub(crate) enum Event {
@@ -64,7 +75,8 @@ pub(super) struct Shutdown {
     /// After the first one, how long to keep going; `None`: until CMD
     /// exits (`run` without `--grace`).
     pub grace: Option<Duration>,
-    /// The signal being honoured, and when its grace ends.
+    /// The signal being honoured (or the closed output, as a SIGTERM), and
+    /// when its grace ends.
     stopping: Option<(Stop, Option<Time>)>,
 }
 
@@ -88,6 +100,16 @@ impl Shutdown {
         false
     }
 
+    /// The run starts ending at `now` without a signal (`run`'s output
+    /// closed): as after a first SIGTERM. Whether it was not ending already.
+    fn begin(&mut self, stop: Stop, now: Time) -> bool {
+        if self.stopping.is_some() {
+            return false;
+        }
+        self.stopping = Some((stop, self.grace.map(|g| now.plus(g))));
+        true
+    }
+
     /// When the grace period ends, if one is running.
     fn deadline(&self) -> Option<Time> {
         self.stopping.and_then(|(_, end)| end)
@@ -102,6 +124,11 @@ impl Shutdown {
         }
         None
     }
+}
+
+/// Whether `err` is standard output closed by its reader.
+fn output_closed(err: &anyhow::Error) -> bool {
+    err.chain().any(<dyn std::error::Error>::is::<StdoutClosed>)
 }
 
 /// A SIGINT or SIGTERM as a [`Stop`].
@@ -126,8 +153,8 @@ pub(super) struct Loop<'n> {
     pub recycle: Sender<Vec<u8>>,
     pub shutdown: Shutdown,
     pub upstream: Option<Upstream>,
-    /// When to decide a held record if no more input comes (see [`HOLD_IDLE`]).
-    pub release_at: Option<Time>,
+    /// When input last arrived: the input is quiet [`QUIET`] after it.
+    pub last_data: Option<Time>,
 }
 
 impl Loop<'_> {
@@ -139,27 +166,50 @@ impl Loop<'_> {
                 Some(event) => event,
                 None => self.wait(rx),
             };
-            let done = match event {
-                Event::Timer => self.on_timer()?,
-                Event::Data(buf) => self.on_data(buf, rx, &mut ready)?,
-                Event::Failed(err) => {
-                    // Nothing lost: what was read is decided and every
-                    // window summarized before the error is reported.
-                    self.finish()?;
-                    return Err(err);
+            let done = match self.handle(event, rx, &mut ready) {
+                Err(err) if self.upstream.is_some() && output_closed(&err) => {
+                    self.on_output_closed()?
                 }
-                Event::End => self.on_end()?,
-                Event::Notice(Notice::Signal(signal)) => self.on_signal(signal)?,
-                Event::Notice(Notice::Exited(status)) => self.on_exited(status)?,
-                Event::Notice(Notice::Lost(err)) => {
-                    self.finish()?;
-                    return Err(err);
-                }
-                Event::Notice(Notice::Reloaded(result)) => self.on_reloaded(*result)?,
+                done => done?,
             };
             if let Some(outcome) = done {
                 return Ok(outcome);
             }
+        }
+    }
+
+    /// Hands `event` to its handler.
+    fn handle(
+        &mut self,
+        event: Event,
+        rx: &Receiver<Event>,
+        ready: &mut Option<Event>,
+    ) -> Result<Option<Outcome>> {
+        match event {
+            Event::Timer => self.on_timer(),
+            Event::Data(buf) => self.on_data(buf, rx, ready),
+            Event::Failed(err) | Event::Notice(Notice::Lost(err)) => Err(self.failed(err)),
+            Event::End => self.on_end(),
+            Event::Notice(Notice::Signal { signal, by_kernel }) => {
+                self.on_signal(signal, by_kernel)
+            }
+            Event::Notice(Notice::Exited(status)) => self.on_exited(status),
+            Event::Notice(Notice::Stopped(signal)) => {
+                if let Some(up) = &self.upstream {
+                    up.child.stopped(signal);
+                }
+                Ok(None)
+            }
+            Event::Notice(Notice::Reloaded(result)) => self.on_reloaded(*result),
+        }
+    }
+
+    /// Reading the input failed, or CMD was lost: nothing read is lost (it
+    /// is decided and every window summarized), then `err` is the error.
+    fn failed(&mut self, err: anyhow::Error) -> anyhow::Error {
+        match self.finish() {
+            Err(finish) if !output_closed(&finish) => finish,
+            _ => err,
         }
     }
 
@@ -170,7 +220,7 @@ impl Loop<'_> {
             self.shutdown.deadline(),
             self.metrics.next_due(),
             self.upstream.as_ref().and_then(Upstream::drain_deadline),
-            self.release_at,
+            self.quiet_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -186,6 +236,15 @@ impl Loop<'_> {
             Err(RecvTimeoutError::Timeout) => Event::Timer,
             Err(RecvTimeoutError::Disconnected) => Event::End,
         }
+    }
+
+    /// When the input counts as quiet, if something waits for that: a held
+    /// record, or a line whose end has not come.
+    fn quiet_deadline(&self) -> Option<Time> {
+        if !self.filter.holding() && !self.filter.has_partial() {
+            return None;
+        }
+        self.last_data.map(|at| at.plus(QUIET))
     }
 
     /// Decides what is left and summarizes every window: the run ends.
@@ -213,9 +272,9 @@ impl Loop<'_> {
                 return Ok(Some(Outcome::Exited(status)));
             }
         }
-        if self.release_at.is_some_and(|at| at <= now) {
-            self.release_at = None;
+        if self.quiet_deadline().is_some_and(|at| at <= now) {
             self.filter.release_held()?;
+            self.filter.flush_partial(now)?;
         }
         self.filter.tick(now)?;
         self.filter.flush()?;
@@ -230,6 +289,7 @@ impl Loop<'_> {
         ready: &mut Option<Event>,
     ) -> Result<Option<Outcome>> {
         let now = self.clock.now();
+        self.last_data = Some(now);
         self.metrics.read(buf.len());
         let pushed = self.filter.push(&buf, now);
         let _ = self.recycle.send(buf);
@@ -246,12 +306,12 @@ impl Loop<'_> {
         // input goes idle, so a quiet stream is never held back.
         match rx.try_recv() {
             Ok(next) => *ready = Some(next),
-            Err(TryRecvError::Empty) => {
-                self.filter.idle()?;
-                self.release_at = self.filter.holding().then(|| now.plus(HOLD_IDLE));
-            }
+            Err(TryRecvError::Empty) => self.filter.idle()?,
             Err(TryRecvError::Disconnected) => *ready = Some(Event::End),
         }
+        // Quiet is counted from when the loop is ready for more: a write
+        // to a slow reader is not the input pausing.
+        self.last_data = Some(self.clock.now());
         Ok(None)
     }
 
@@ -321,12 +381,12 @@ impl Loop<'_> {
         }
     }
 
-    fn on_signal(&mut self, signal: i32) -> Result<Option<Outcome>> {
+    fn on_signal(&mut self, signal: i32, by_kernel: bool) -> Result<Option<Outcome>> {
         use signal_hook::consts::{SIGHUP, SIGQUIT, SIGUSR1};
         let now = self.clock.now();
         match signal {
             SIGHUP if self.upstream.as_ref().is_some_and(Upstream::takes_hup) => {
-                self.forward(SIGHUP);
+                self.forward(SIGHUP, by_kernel);
             }
             SIGHUP => {
                 // logrotate moved the output files: new ones now, whatever
@@ -345,20 +405,27 @@ impl Loop<'_> {
                 self.filter.flush()?;
             }
             SIGQUIT => {
-                self.forward(SIGQUIT);
+                self.forward(SIGQUIT, by_kernel);
                 self.filter.summarize_all(now)?;
             }
-            _ => return self.on_shutdown_signal(signal, now),
+            _ => return self.on_shutdown_signal(signal, by_kernel, now),
         }
         Ok(None)
     }
 
     /// SIGINT/SIGTERM: every pending summary goes out at once; with CMD,
     /// it gets the signal and decides when it is done (its last lines are
-    /// filtered as they come); the shutdown policy says when to stop.
-    fn on_shutdown_signal(&mut self, signal: i32, now: Time) -> Result<Option<Outcome>> {
+    /// filtered as they come); the shutdown policy says when to stop. A run
+    /// that stops before CMD has exited kills it on the way out (see
+    /// `stream::settle`).
+    fn on_shutdown_signal(
+        &mut self,
+        signal: i32,
+        by_kernel: bool,
+        now: Time,
+    ) -> Result<Option<Outcome>> {
         let stop = stop_of(signal);
-        self.forward(signal);
+        self.forward(signal, by_kernel);
         if self.shutdown.signal(stop, now) {
             self.finish()?;
             return Ok(Some(Outcome::Stopped(stop)));
@@ -367,11 +434,40 @@ impl Loop<'_> {
         Ok(None)
     }
 
-    /// Passes `signal` on to CMD, if there is one.
-    fn forward(&self, signal: i32) {
+    /// Passes `signal` on to CMD, if there is one, unless CMD has it
+    /// already: the kernel sent it (a terminal's Ctrl-C) to our whole
+    /// foreground process group, and CMD is in that group. Passing it on
+    /// too would make one Ctrl-C two, which Python bots (asyncio,
+    /// Pyrogram's idle, aiogram) read as "stop now, skip the cleanup".
+    fn forward(&self, signal: i32, by_kernel: bool) {
         if let Some(up) = &self.upstream {
+            if by_kernel && up.child.shares_our_group() && delivered_to_our_group() {
+                return;
+            }
             up.child.signal(signal);
         }
+    }
+
+    /// `run`'s standard output was closed by its reader (`| head`): there
+    /// is no one left to read what CMD writes, so CMD is asked to end, as
+    /// by a SIGTERM (to its group with `--group`), and waited for (with
+    /// `--grace`, killed when it runs out); its status is the run's. What
+    /// it writes meanwhile is still read, decided and counted (the audit
+    /// trail and summary files still get theirs), so it never blocks on a
+    /// full pipe. When CMD has exited already, the run ends now.
+    fn on_output_closed(&mut self) -> Result<Option<Outcome>> {
+        let now = self.clock.now();
+        let Some(up) = &self.upstream else {
+            return Ok(None);
+        };
+        if let Some(status) = up.status {
+            self.finish()?;
+            return Ok(Some(Outcome::Exited(status)));
+        }
+        if self.shutdown.begin(Stop::Terminate, now) {
+            up.child.signal(libc::SIGTERM);
+        }
+        Ok(None)
     }
 
     /// When the grace period after a shutdown signal has run out: the
@@ -406,3 +502,7 @@ impl Loop<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "loop_tests.rs"]
+mod tests;

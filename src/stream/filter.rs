@@ -45,6 +45,18 @@ impl Filter {
         self.output.check()
     }
 
+    /// Writes the head of a line whose end has not come (the input went
+    /// quiet at `now`; see [`Pipeline::flush_partial`]).
+    pub(crate) fn flush_partial(&mut self, now: Time) -> Result<()> {
+        self.pipeline.flush_partial(now, &mut self.output);
+        self.output.check()
+    }
+
+    /// Whether the start of a line waits for its end.
+    pub(crate) fn has_partial(&self) -> bool {
+        self.pipeline.has_partial()
+    }
+
     /// Closes every window now, summaries written (a shutdown signal).
     pub(crate) fn summarize_all(&mut self, now: Time) -> Result<()> {
         self.pipeline.summarize_all(now, &mut self.output);

@@ -228,10 +228,14 @@ fn run_with(
         recycle,
         shutdown,
         upstream,
-        release_at: None,
+        last_data: None,
     };
     let result = event_loop.run(&rx);
     let outcome = ended(&mut event_loop, result);
+    let outcome = match &event_loop.upstream {
+        Some(up) => settle(up, outcome),
+        None => outcome,
+    };
     let now = event_loop.clock.now();
     if let Some(warning) = event_loop.metrics.write(&event_loop.filter.snapshot(), now) {
         notes.note(warning);
@@ -243,6 +247,25 @@ fn run_with(
     }
     notes.drain(NOTES_AT_EXIT);
     outcome
+}
+
+/// `run -- CMD`: the run is over; CMD is never left behind. If it is
+/// still running (a second SIGINT/SIGTERM ended the run early, or an
+/// error did), it is killed now, with its group under `--group`: with
+/// `--grace` it would have been killed when the grace ran out, and
+/// without, nothing would ever collect its output again. If it has exited
+/// already (a process it started kept the pipe open), its status is the
+/// run's, whatever ended the wait for that process. The terminal, if CMD
+/// was given it, is taken back.
+fn settle(up: &Upstream, outcome: Result<Outcome>) -> Result<Outcome> {
+    if up.status.is_none() {
+        up.child.kill();
+    }
+    up.child.release_terminal();
+    match (outcome, up.status) {
+        (Ok(Outcome::Stopped(_)), Some(status)) => Ok(Outcome::Exited(status)),
+        (outcome, _) => outcome,
+    }
 }
 
 /// How the loop's end reads as an outcome: a closed standard output is a

@@ -50,6 +50,10 @@ mod regression;
 mod rule_packs;
 // `logdedup run -- CMD`.
 mod run;
+// `run` never leaves the bot behind; a prompt reaches the user.
+mod run_life;
+// `run` in a terminal, as a job of an interactive shell.
+mod run_terminal;
 // JSON summaries against docs/summary.schema.json.
 mod schema;
 // Signals: grace periods, a second signal, reload, statistics.

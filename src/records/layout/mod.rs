@@ -23,9 +23,9 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
-pub use declared::{python_format_regex, CustomLayout, LayoutError, LayoutSpec, PRESET_NAMES};
+pub use declared::{CustomLayout, LayoutSpec};
 pub use level::Level;
-pub use presets::{Preset, Sample, PRESETS};
+pub use presets::{Preset, PRESETS};
 
 use regex::bytes::CaptureLocations;
 
