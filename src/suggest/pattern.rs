@@ -414,7 +414,7 @@ mod tests {
         assert_eq!(r.name, "pyrogram-retrying-due-to-connection-lost");
         assert_eq!(
             r.pattern,
-            r#"^(?:\d+\-\d+\-\d+[ \t]+\d+:\d+:\d+,\d+[ \t]+\-[ \t]+pyrogram\.session\.session[ \t]+\-[ \t]+WARNING[ \t]+\-[ \t]+|WARNING:pyrogram\.session\.session:)\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost\s*$"#
+            r#"^(?:\d+-\d+-\d+\s+\d+:\d+:\d+,\d+\s+-\s+pyrogram\.session\.session\s+-\s+WARNING\s+-\s+|WARNING:pyrogram\.session\.session:)\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost\s*$"#
         );
         assert_eq!(r.key.as_deref(), Some("{method}"));
         assert_eq!(

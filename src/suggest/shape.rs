@@ -12,7 +12,7 @@
 //! interned once and a template holds a few small ids.
 //!
 //! `2025-11-20 16:32:54,123 - bot - INFO - ` has the layout
-//! `\d+\-\d+\-\d+[ \t]+\d+:\d+:\d+,\d+[ \t]+\-[ \t]+LOGGER[ \t]+\-[ \t]+LEVEL[ \t]+\-[ \t]+`.
+//! `\d+-\d+-\d+\s+\d+:\d+:\d+,\d+\s+-\s+LOGGER\s+-\s+LEVEL\s+-\s+`.
 
 use std::collections::HashMap;
 use std::hash::Hasher;
@@ -188,8 +188,10 @@ impl Shapes {
         let mut regex = String::new();
         pieces(line, p, &mut |piece| match piece {
             Piece::Digits => regex.push_str(r"\d+"),
-            Piece::Blanks => regex.push_str(r"[ \t]+"),
+            Piece::Blanks => regex.push_str(r"\s+"),
             Piece::Letters => regex.push_str("[A-Za-z]+"),
+            // `-` needs no escape outside a class; the pattern reads better.
+            Piece::Literal(b'-') => regex.push('-'),
             Piece::Literal(b) => regex.push_str(&regex::escape(&char::from(b).to_string())),
             Piece::Level => regex.push(LEVEL),
             Piece::Logger => regex.push(LOGGER),
@@ -228,7 +230,7 @@ mod tests {
         assert!(shape.has_logger() && shape.has_level());
         assert_eq!(
             shape.regex("bot.x", "(?:INFO)"),
-            r"\d+\-\d+\-\d+[ \t]+\d+:\d+:\d+,\d+[ \t]+\-[ \t]+bot\.x[ \t]+\-[ \t]+(?:INFO)[ \t]+\-[ \t]+"
+            r"\d+-\d+-\d+\s+\d+:\d+:\d+,\d+\s+-\s+bot\.x\s+-\s+(?:INFO)\s+-\s+"
         );
         assert_eq!(s.common(2), [a.unwrap()]);
         let loguru = "2025-11-20 16:32:54.123 | WARNING  | bot:handle:42 - x";
