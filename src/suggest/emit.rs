@@ -284,7 +284,7 @@ pub(crate) fn notes(
         .filter(|(_, v)| *v == Verdict::Steady)
         .map(|(sc, _)| &templates[sc.index])
         .collect();
-    steady.sort_by(|a, b| b.count.cmp(&a.count));
+    steady.sort_by_key(|t| std::cmp::Reverse(t.count));
     let shown = steady
         .iter()
         .take(top)

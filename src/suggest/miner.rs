@@ -464,7 +464,7 @@ mod tests {
         let (ts, _, totals) = m.finish();
         assert!(ts.len() > 1000, "{} templates", ts.len());
         // Not the constant itself: the test is that there is a small bound.
-        assert!(LEAF_CANDIDATES <= 16);
+        const { assert!(LEAF_CANDIDATES <= 16) };
         assert!(
             totals.compared <= records * 16,
             "{} comparisons for {records} messages",

@@ -74,7 +74,7 @@ fn anchor(t: &Template, shapes: &Shapes, include_errors: bool) -> Option<String>
         let Some(shape) = shapes.get(*id) else {
             continue;
         };
-        let fits = shape.has_level() == has_level && shape.has_logger() == !t.logger.is_empty();
+        let fits = shape.has_level() == has_level && shape.has_logger() != t.logger.is_empty();
         let own = t.shapes.contains(id);
         let regex = shape.regex(&logger, &levels);
         if (own || fits) && !alternatives.contains(&regex) && alternatives.len() < MAX_LAYOUTS {
