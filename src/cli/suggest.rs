@@ -1,5 +1,9 @@
 //! `logdedup suggest [FILE...]`: find the noise in a log you already have
 //! and print rules for it, ready to paste (see `crate::suggest`).
+//!
+//! The one place `suggest` asks the rules anything: [`Rules`] answers
+//! whether the loaded rules take a line and which opt-in built-in pack
+//! would.
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -8,12 +12,30 @@ use std::sync::Arc;
 
 use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
-use crate::pipeline::classify;
-use crate::rules::{load, RedactScratch, RuleSet};
-use crate::suggest::{suggest, SuggestFormat, SuggestOptions};
+use crate::pipeline::rule_for;
+use crate::rules::{load, load_str, RedactScratch, RuleSet, BUILTIN_PACKS};
+use crate::suggest::{suggest, KnownRules, SuggestFormat, SuggestOptions};
+
+/// What the verdict column (`--format table`) and the notes say.
+const VERDICTS: &str = "\
+Verdicts (the table's verdict column; the rule file's closing comments):
+  noise    bursty: comes in floods, far denser than its average; a rule is suggested
+  chatter  a library's steady line that never varies (e.g. httpx's getUpdates poll),
+           in most windows of the log; a rule is suggested
+  steady   spread over the log like the bot's own traffic; no rule (a rule would
+           hide it), the largest are listed at the end of the rule file
+  error    ERROR/CRITICAL records or tracebacks; no rule unless --include-errors
+  covered  a loaded rule takes it already, or a built-in pack that is not loaded
+           does: then the notes say `covered by builtin:NAME (-r builtin:NAME)`
+  rare     fewer than 5 records, or no line fit to show
+
+A suggested rule is anchored at the start of the line on its lines' layouts,
+logger and levels, so it takes lines of its own template only and never an
+ERROR or CRITICAL line. Bot tokens are printed as <redacted>.";
 
 /// Arguments of `logdedup suggest`.
 #[derive(Debug, Args)]
+#[command(after_help = VERDICTS)]
 pub(crate) struct SuggestArgs {
     /// Logs to read, in order ('-' or none: standard input).
     #[arg(value_name = "FILE")]
@@ -46,7 +68,7 @@ pub(crate) struct SuggestArgs {
 
 /// `--format` of `suggest`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum FormatArg {
+pub enum FormatArg {
     /// Rule files.
     Toml,
     /// A human summary.
@@ -57,10 +79,9 @@ pub(crate) enum FormatArg {
 pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
     let sources = args.rules.sources_from_env();
     // With no rules at all (--no-default-rules alone), nothing is covered yet.
-    let set = if sources.is_empty() {
-        None
-    } else {
-        Some(load(&sources, args.rules.window).map_err(Failure::Usage)?)
+    let set = match sources.is_empty() {
+        true => None,
+        false => Some(load(&sources, args.rules.window).map_err(Failure::Usage)?),
     };
     let mut inputs: Vec<Box<dyn Read>> = Vec::new();
     if args.files.is_empty() {
@@ -85,11 +106,12 @@ pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
             FormatArg::Toml => SuggestFormat::Toml,
             FormatArg::Table => SuggestFormat::Table,
         },
+        trace: false,
     };
-    let set = set.map(Arc::new);
+    let rules = Rules::new(set, args.rules.window);
     // Templates and sample lines are mined from the masked text: a secret
     // in the log must not come back in a suggested rule.
-    if let Some(set) = &set {
+    if let Some(set) = &rules.loaded {
         if !set.redactor().is_empty() {
             inputs = inputs
                 .into_iter()
@@ -97,28 +119,66 @@ pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
                 .collect();
         }
     }
-    let matched = |line: &[u8]| {
-        set.as_ref().is_some_and(|set| {
-            classify(set, &[line])
-                .first()
-                .is_some_and(|r| r.rule.is_some())
-        })
-    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let report = suggest(inputs, &opts, &matched, true, &mut out).map_err(Failure::Runtime)?;
+    let report = suggest(inputs, &opts, &rules, true, &mut out).map_err(Failure::Runtime)?;
     out.flush()
         .context("writing to standard output")
         .map_err(Failure::Runtime)?;
     if report.rules.is_empty() && args.format == FormatArg::Toml {
-        let _ = writeln!(
+        // No rule file to carry the notes: they go with the message.
+        let _ = write!(
             std::io::stderr(),
             "logdedup: no template of the {} records looked like noise worth a rule \
-             (`--format table` shows how each one ranked)",
-            report.records
+             (`--format table` shows how each one ranked)\n{}",
+            report.records,
+            report.notes
         );
     }
     Ok(Outcome::Success)
+}
+
+/// The rules `suggest` was given, and the opt-in built-in packs.
+struct Rules {
+    loaded: Option<Arc<RuleSet>>,
+    /// Each opt-in pack on its own (a pack that is also loaded never gets
+    /// asked: the loaded rules take its lines first).
+    packs: Vec<(&'static str, Arc<RuleSet>)>,
+}
+
+impl Rules {
+    fn new(loaded: Option<RuleSet>, window: std::time::Duration) -> Rules {
+        let packs = BUILTIN_PACKS
+            .iter()
+            .filter(|p| !p.default)
+            .filter_map(|p| {
+                let origin = format!("builtin:{}", p.name);
+                // Built-in packs load (their tests say so); one that did
+                // not would only mean fewer packs named.
+                let set = load_str(&origin, p.text, window).ok()?;
+                Some((p.name, Arc::new(set)))
+            })
+            .collect();
+        Rules {
+            loaded: loaded.map(Arc::new),
+            packs,
+        }
+    }
+}
+
+impl KnownRules for Rules {
+    fn takes(&self, line: &[u8]) -> bool {
+        self.loaded
+            .as_ref()
+            .is_some_and(|set| rule_for(set, line).is_some())
+    }
+
+    fn pack_for(&self, line: &[u8]) -> Option<String> {
+        self.packs
+            .iter()
+            .find(|(_, set)| rule_for(set, line).is_some())
+            .map(|(name, _)| (*name).to_owned())
+    }
 }
 
 /// Longest line masked whole; a longer one is masked in pieces this long.

@@ -3,17 +3,27 @@
 //!
 //! Every rule is checked here before it is written: its pattern compiles,
 //! its sample lines match it and no earlier rule (the first matching rule
-//! wins), and its negative case matches no rule at all. So what is printed
-//! loads and passes `logdedup check` and `logdedup test` as it is.
+//! wins), and its negative case matches no rule at all, neither a
+//! suggested one nor a loaded one. So what is printed loads and passes
+//! `logdedup check` and `logdedup test` (with the rules `suggest` was
+//! given) as it is.
+//!
+//! What gets no rule is not dropped silently: the notes name the built-in
+//! pack that would take a template, and list the largest steady ones.
+//! Every line printed has its bot tokens redacted.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use regex::bytes::Regex;
 
-use super::miner::Template;
 use super::pattern::{rule_text, RuleText};
-use super::rank::{similarity, Score, Verdict};
+use super::rank::{similarity, words, Score, Verdict, MIN_COUNT};
+use super::redact::redact;
+use super::shape::Shapes;
+use super::template::Template;
+use super::KnownRules;
 
 /// Candidates tried, best first, for a negative test case.
 const NEGATIVE_CANDIDATES: usize = 20;
@@ -62,20 +72,25 @@ impl std::fmt::Display for WindowUnit {
     }
 }
 
-/// Picks up to `top` noise templates that make sound rules, in rank order.
+/// Picks up to `top` templates that get a rule and make sound rules, in
+/// rank order; a must-pass line is chosen among those `known` lets pass.
 pub(crate) fn choose(
     templates: &[Template],
+    shapes: &Shapes,
     ranked: &[(Score, Verdict)],
     top: usize,
-    already_matched: &dyn Fn(&[u8]) -> bool,
+    include_errors: bool,
+    known: &dyn KnownRules,
 ) -> Vec<Suggestion> {
     let mut chosen: Vec<(Suggestion, Regex)> = Vec::new();
     for (score, verdict) in ranked {
-        if chosen.len() >= top || *verdict != Verdict::Noise {
+        if chosen.len() >= top || !verdict.gets_rule() {
             break;
         }
         let t = &templates[score.index];
-        let mut rule = rule_text(t);
+        let Some(mut rule) = rule_text(t, shapes, include_errors) else {
+            continue;
+        };
         let Ok(regex) = Regex::new(&rule.pattern) else {
             continue;
         };
@@ -101,11 +116,15 @@ pub(crate) fn choose(
             regex,
         ));
     }
+    if chosen.is_empty() {
+        return Vec::new();
+    }
     let regexes: Vec<&Regex> = chosen.iter().map(|(_, r)| r).collect();
     let picked: Vec<usize> = chosen.iter().map(|(s, _)| s.index).collect();
+    let all_words: Vec<Vec<&[u8]>> = templates.iter().map(words).collect();
     let negatives: Vec<Option<String>> = chosen
         .iter()
-        .map(|(s, _)| negative_for(templates, s.index, &picked, &regexes, already_matched))
+        .map(|(s, _)| negative_for(templates, &all_words, s.index, &picked, &regexes, known))
         .collect();
     chosen
         .into_iter()
@@ -117,23 +136,22 @@ pub(crate) fn choose(
         .collect()
 }
 
-/// A sample line of the template most like `index` that was not chosen
-/// and that no chosen rule matches, nor a rule already loaded: `logdedup
-/// test` runs the file with the default packs, where a line one of them
-/// suppresses cannot pass.
+/// A sample line of the template most like `index` that was not chosen,
+/// that no chosen rule matches and that the loaded rules let pass.
 fn negative_for(
     templates: &[Template],
+    words: &[Vec<&[u8]>],
     index: usize,
     picked: &[usize],
     regexes: &[&Regex],
-    already_matched: &dyn Fn(&[u8]) -> bool,
+    known: &dyn KnownRules,
 ) -> Option<String> {
     let me = &templates[index];
     let mut near: Vec<(f64, usize)> = templates
         .iter()
         .enumerate()
         .filter(|(i, t)| !picked.contains(i) && !t.samples.is_empty())
-        .map(|(i, t)| (similarity(me, t), i))
+        .map(|(i, t)| (similarity(me, &words[index], t, &words[i]), i))
         .collect();
     let n = near.len().min(NEGATIVE_CANDIDATES);
     if n == 0 {
@@ -145,8 +163,8 @@ fn negative_for(
     near.iter()
         .flat_map(|&(_, i)| &templates[i].samples)
         .find(|s| {
-            !regexes.iter().any(|r| r.is_match(s.line.as_bytes()))
-                && !already_matched(s.line.as_bytes())
+            let line = s.line.as_bytes();
+            !regexes.iter().any(|r| r.is_match(line)) && !known.takes(line)
         })
         .map(|s| s.line.clone())
 }
@@ -161,7 +179,8 @@ fn unique_name<'a>(base: &str, taken: impl Iterator<Item = &'a str> + Clone) -> 
     name
 }
 
-/// Writes the rule file.
+/// Writes the rule file (nothing at all when no rule was chosen: a file
+/// of comments alone is not a rule file; the command says so on stderr).
 pub(crate) fn write_toml(
     out: &mut dyn Write,
     templates: &[Template],
@@ -170,8 +189,6 @@ pub(crate) fn write_toml(
     records: u64,
     unit: WindowUnit,
 ) -> io::Result<()> {
-    // Nothing worth a rule: print nothing (a file of comments alone is not
-    // a rule file); the command says so on stderr.
     if chosen.is_empty() {
         return Ok(());
     }
@@ -185,10 +202,7 @@ pub(crate) fn write_toml(
     )?;
     for s in chosen {
         let t = &templates[s.index];
-        let score = ranked
-            .iter()
-            .find(|(sc, _)| sc.index == s.index)
-            .map(|(sc, _)| sc);
+        let found = ranked.iter().find(|(sc, _)| sc.index == s.index);
         writeln!(out)?;
         writeln!(
             out,
@@ -196,11 +210,17 @@ pub(crate) fn write_toml(
             t.count,
             percent(t.count, records),
             t.peak,
-            score.map_or(String::new(), |sc| format!(
+            found.map_or(String::new(), |(sc, _)| format!(
                 ", burst {:.1}, flood {:.1}",
                 sc.burst, sc.flood
             )),
         )?;
+        if found.is_some_and(|(_, v)| *v == Verdict::Chatter) {
+            writeln!(
+                out,
+                "# steady library chatter: the same line all along, in most windows of the log"
+            )?;
+        }
         let slots = slot_summary(t);
         if !slots.is_empty() {
             writeln!(out, "# distinct values per slot: {slots}")?;
@@ -211,20 +231,83 @@ pub(crate) fn write_toml(
         if let Some(key) = &s.rule.key {
             writeln!(out, "key = {}", toml_string(key))?;
         }
-        writeln!(out, "message = {}", toml_string(&s.rule.message))?;
+        writeln!(out, "message = {}", toml_string(&redact(&s.rule.message)))?;
         for line in &s.positives {
             writeln!(out)?;
             writeln!(out, "[[test]]")?;
-            writeln!(out, "line = {}", toml_string(line))?;
+            writeln!(out, "line = {}", toml_string(&redact(line)))?;
             writeln!(out, "rule = {}", toml_string(&s.rule.name))?;
         }
         if let Some(line) = &s.negative {
             writeln!(out)?;
             writeln!(out, "[[test]]  # a similar line that must pass")?;
-            writeln!(out, "line = {}", toml_string(line))?;
+            writeln!(out, "line = {}", toml_string(&redact(line)))?;
         }
     }
     Ok(())
+}
+
+/// What got no rule and why, as `#` comments: templates a built-in pack
+/// that is not loaded takes (naming the pack), then the largest steady
+/// templates and how many more there are. Empty when there is neither.
+pub(crate) fn notes(
+    templates: &[Template],
+    ranked: &[(Score, Verdict)],
+    top: usize,
+    records: u64,
+) -> String {
+    let mut out = String::new();
+    let line = |t: &Template| format!("{} records ({})", t.count, percent(t.count, records));
+    let packs: Vec<(&Template, &str)> = ranked
+        .iter()
+        .filter_map(|(sc, v)| match v {
+            Verdict::Pack(p) if templates[sc.index].count >= MIN_COUNT => {
+                Some((&templates[sc.index], p.as_str()))
+            }
+            _ => None,
+        })
+        .take(top)
+        .collect();
+    if !packs.is_empty() {
+        out.push_str("\n# Noise a built-in pack takes (no rule written: load the pack instead):\n");
+        for (t, pack) in packs {
+            let _ = writeln!(
+                out,
+                "# covered by builtin:{pack} (-r builtin:{pack}): {}: {}",
+                line(t),
+                t.display()
+            );
+        }
+    }
+    let mut steady: Vec<&Template> = ranked
+        .iter()
+        .filter(|(_, v)| *v == Verdict::Steady)
+        .map(|(sc, _)| &templates[sc.index])
+        .collect();
+    steady.sort_by_key(|t| std::cmp::Reverse(t.count));
+    let shown = steady
+        .iter()
+        .take(top)
+        .take_while(|t| t.count >= MIN_COUNT * 10)
+        .count();
+    if shown > 0 {
+        out.push_str(
+            "\n# Steady, no rule suggested (spread over the log like the bot's own traffic):\n",
+        );
+        for t in &steady[..shown] {
+            let _ = writeln!(out, "# {}: {}", line(t), t.display());
+        }
+        let rest = &steady[shown..];
+        if !rest.is_empty() {
+            let n: u64 = rest.iter().map(|t| t.count).sum();
+            let _ = writeln!(
+                out,
+                "# and {} smaller steady templates with {n} records (`--format table` ranks them)",
+                rest.len()
+            );
+        }
+    }
+    redact(&out).into_owned()
 }
 
 /// Writes the human summary: the first `top` templates of the ranking.
@@ -248,14 +331,10 @@ pub(crate) fn write_table(
     for (score, verdict) in ranked.iter().take(top) {
         let t = &templates[score.index];
         let sample = t.samples.first().map_or("", |s| s.line.as_str());
-        let sample: String = sample.chars().take(TABLE_SAMPLE).collect();
-        let verdict = match verdict {
-            Verdict::Noise => "noise",
-            Verdict::Steady => "steady",
-            Verdict::Error => "error",
-            Verdict::Covered => "covered",
-            Verdict::Rare => "rare",
-        };
+        let mut sample: String = sample.chars().take(TABLE_SAMPLE).collect();
+        if let Verdict::Pack(pack) = verdict {
+            sample = format!("(builtin:{pack}) {sample}");
+        }
         let slots = slot_summary(t);
         writeln!(
             out,
@@ -266,9 +345,9 @@ pub(crate) fn write_table(
             t.peak,
             score.burst,
             score.flood,
-            verdict,
+            verdict.word(),
             if slots.is_empty() { "-" } else { &slots },
-            sample.escape_debug()
+            redact(&sample).escape_debug()
         )?;
     }
     Ok(())
@@ -285,7 +364,7 @@ fn slot_summary(t: &Template) -> String {
         .flat_map(|tok| &tok.slots)
         .map(|s| match s.distinct() {
             Some(n) => n.to_string(),
-            None => format!("{}+", super::miner::MAX_DISTINCT),
+            None => format!("{}+", super::template::MAX_DISTINCT),
         })
         .collect::<Vec<_>>()
         .join(",")

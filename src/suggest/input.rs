@@ -110,19 +110,33 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// What a finished record is handed on with: its first line, whether it
+/// carried a traceback, and the number of its first line (from 1).
+pub(crate) type Emit<'a> = dyn FnMut(&[u8], bool, u64) + 'a;
+
 /// Groups lines into records; hands each finished record's first line to
 /// a callback along with whether it carried a traceback.
 #[derive(Default)]
 pub(crate) struct Framer {
     first: Vec<u8>,
+    /// Lines pushed so far, over all inputs.
+    lines: u64,
+    /// Number of the open record's first line.
+    first_at: u64,
     open: bool,
     traceback: bool,
     in_frames: bool,
 }
 
 impl Framer {
+    /// Lines pushed so far.
+    pub(crate) fn lines(&self) -> u64 {
+        self.lines
+    }
+
     /// Takes the next line; `emit` receives the record it ends, if any.
-    pub(crate) fn push(&mut self, line: &[u8], emit: &mut dyn FnMut(&[u8], bool)) {
+    pub(crate) fn push(&mut self, line: &[u8], emit: &mut Emit) {
+        self.lines += 1;
         if self.continues(line) {
             return;
         }
@@ -132,15 +146,16 @@ impl Framer {
         self.finish(emit);
         self.first.clear();
         self.first.extend_from_slice(line);
+        self.first_at = self.lines;
         self.open = true;
         self.traceback = line.starts_with(b"Traceback (most recent call last):");
         self.in_frames = self.traceback;
     }
 
     /// Ends the input: emits the record in progress.
-    pub(crate) fn finish(&mut self, emit: &mut dyn FnMut(&[u8], bool)) {
+    pub(crate) fn finish(&mut self, emit: &mut Emit) {
         if std::mem::take(&mut self.open) {
-            emit(&self.first, self.traceback);
+            emit(&self.first, self.traceback, self.first_at);
         }
         self.traceback = false;
         self.in_frames = false;
@@ -185,7 +200,8 @@ mod tests {
     fn records(text: &str) -> Vec<(String, bool)> {
         let mut out = Vec::new();
         let mut framer = Framer::default();
-        let mut emit = |l: &[u8], tb: bool| out.push((String::from_utf8_lossy(l).into_owned(), tb));
+        let mut emit =
+            |l: &[u8], tb: bool, _: u64| out.push((String::from_utf8_lossy(l).into_owned(), tb));
         let mut reader = LineReader::new(text.as_bytes());
         while let Some(line) = reader.next_line().unwrap() {
             framer.push(line, &mut emit);

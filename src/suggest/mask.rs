@@ -1,7 +1,8 @@
 //! Tokenizing and masking a message: whitespace splits it into tokens
 //! (a quoted string stays one token even with blanks inside), and the
 //! variable parts of each token — numbers, hex ids, UUIDs, IP:port, quoted
-//! strings, durations, paths — are replaced by slot markers, so that
+//! strings, durations, paths, Telegram bot tokens — are replaced by slot
+//! markers, so that
 //! `Retrying "a.B" in 3s` and `Retrying "c.D" in 10s` mask alike.
 //!
 //! The masked text of a token is its constant bytes with each slot written
@@ -11,6 +12,8 @@
 //! bytes and [`MAX_TOKENS`] tokens of a message are looked at.
 
 use std::ops::Range;
+
+use super::redact::token_at;
 
 /// Marker byte opening a slot in masked text (followed by a kind byte).
 pub(crate) const SLOT: u8 = 0x01;
@@ -40,6 +43,8 @@ pub(crate) enum Kind {
     Duration,
     /// `/usr/lib/x.py`, `./a/b`, `~/x`.
     Path,
+    /// A Telegram bot token (`123456:ABC…`), never shown (see `redact`).
+    Token,
     /// A whole token that could not be kept as text, or (in a template) a
     /// token whose constant text differed between lines.
     Any,
@@ -57,6 +62,7 @@ impl Kind {
             Kind::SingleQuoted => b's',
             Kind::Duration => b't',
             Kind::Path => b'p',
+            Kind::Token => b'k',
             Kind::Any => b'a',
         }
     }
@@ -72,6 +78,7 @@ impl Kind {
             b's' => Kind::SingleQuoted,
             b't' => Kind::Duration,
             b'p' => Kind::Path,
+            b'k' => Kind::Token,
             _ => Kind::Any,
         }
     }
@@ -86,6 +93,9 @@ pub(crate) struct Token {
     pub raw: Range<usize>,
     /// Its slots, in [`Masked::slots`].
     pub slots: Range<usize>,
+    /// It holds a URL (`scheme://…`): it names what a line is about (the
+    /// API method of a request), so the miner keys groups on it.
+    pub url: bool,
 }
 
 /// A slot's original bytes, in the message.
@@ -174,10 +184,12 @@ impl Masked {
                 });
             }
         }
+        let url = memchr::memmem::find(&body[start..i], b"://").is_some();
         self.tokens.push(Token {
             masked: text_start..self.text.len(),
             raw: start..i,
             slots: slot_start..self.slots.len(),
+            url,
         });
         i
     }
@@ -198,6 +210,11 @@ fn is_hex(b: u8) -> bool {
 /// The slot starting at `i` (in the token starting at `token_start`), if any.
 fn slot_at(body: &[u8], token_start: usize, i: usize, after_word: bool) -> Option<(Kind, usize)> {
     let b = body[i];
+    if b.is_ascii_digit() {
+        if let Some(end) = token_at(body, i) {
+            return Some((Kind::Token, end));
+        }
+    }
     if (b == b'"' || b == b'\'') && !after_word {
         let end = closing_quote(body, i)?;
         let kind = if b == b'"' {
@@ -404,6 +421,25 @@ mod tests {
             show("open /usr/lib/x.py: /weather v2.0.106"),
             ["open", "<Path>:", "/weather", "v<Num>"]
         );
+    }
+
+    #[test]
+    fn bot_tokens_are_slots_of_their_own_and_urls_are_marked() {
+        let line = "HTTP Request: POST https://api.telegram.org/bot7012345678:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/getUpdates \"HTTP/1.1 200 OK\"";
+        assert_eq!(
+            show(line),
+            [
+                "HTTP",
+                "Request:",
+                "POST",
+                "https://api.telegram.org/bot<Token>/getUpdates",
+                "<DoubleQuoted>"
+            ]
+        );
+        let mut m = Masked::default();
+        m.mask(line.as_bytes());
+        let urls: Vec<bool> = m.tokens.iter().map(|t| t.url).collect();
+        assert_eq!(urls, [false, false, false, true, false]);
     }
 
     #[test]

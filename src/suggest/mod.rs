@@ -9,12 +9,18 @@
 //! TOML rule file whose `[[test]]` cases are real lines of the log — or as
 //! a table for people.
 //!
-//! Pieces: [`prefix`](self) reads line prefixes and timestamps, `mask`
-//! tokenizes and masks, `input` reads and frames, `miner` groups, `rank`
-//! scores, `pattern` writes a template's regex/name/key, `emit` checks and
-//! prints the rules.
+//! Pieces: [`prefix`](self) reads line prefixes and timestamps, `shape`
+//! abstracts them (a rule is anchored on its lines' shapes), `mask`
+//! tokenizes and masks, `redact` keeps bot tokens out of everything
+//! printed, `input` reads and frames, `miner` groups (into `template`s),
+//! `rank` scores, `pattern` writes a template's regex/name/key, `emit`
+//! checks and prints the rules and notes what got none.
 //!
-//! **Bounds.** Memory is bounded by [`SuggestOptions::max_templates`]
+//! **Bounds.** Work per line is bounded: masking is linear in the line's
+//! first 4 KiB, and a message is compared with at most 16 templates (the
+//! candidates of its Drain leaf), however many templates there are; the
+//! ranking afterwards is O(T log T) in the templates held. Memory is
+//! bounded by [`SuggestOptions::max_templates`]
 //! (default 50 000): past it, the least-seen tenth of the templates is
 //! evicted in one sweep (ties: least recently seen); an evicted template
 //! seen again starts over. A template holds at most two sample lines of
@@ -36,6 +42,9 @@ mod miner;
 mod pattern;
 mod prefix;
 mod rank;
+mod redact;
+mod shape;
+mod template;
 
 use std::io::{IsTerminal, Read, Write};
 use std::time::Duration;
@@ -63,6 +72,26 @@ pub enum SuggestFormat {
     Table,
 }
 
+/// What `suggest` knows of the rules there are, asked about sample lines.
+pub trait KnownRules {
+    /// Whether a loaded rule (the default packs, `-r`, `-e`) takes `line`:
+    /// its template gets no rule, and it is no must-pass line.
+    fn takes(&self, line: &[u8]) -> bool;
+
+    /// The built-in pack, not loaded, one of whose rules takes `line`: its
+    /// template is reported as covered by that pack instead of getting a rule.
+    fn pack_for(&self, _line: &[u8]) -> Option<String> {
+        None
+    }
+}
+
+/// A closure is the loaded rules (and knows no packs).
+impl<F: Fn(&[u8]) -> bool> KnownRules for F {
+    fn takes(&self, line: &[u8]) -> bool {
+        self(line)
+    }
+}
+
 /// What `suggest` looks for and how it reports it.
 #[derive(Clone, Debug)]
 pub struct SuggestOptions {
@@ -76,6 +105,9 @@ pub struct SuggestOptions {
     pub max_templates: usize,
     /// Output format.
     pub format: SuggestFormat,
+    /// Keep, for each record, the template it was filed under (for checks
+    /// of the result; costs 16 bytes a record).
+    pub trace: bool,
 }
 
 impl Default for SuggestOptions {
@@ -86,6 +118,7 @@ impl Default for SuggestOptions {
             include_errors: false,
             max_templates: 50_000,
             format: SuggestFormat::Toml,
+            trace: false,
         }
     }
 }
@@ -103,19 +136,30 @@ pub struct SuggestReport {
     pub evicted: u64,
     /// Whether windows ran on log time (most records had a timestamp).
     pub log_time: bool,
+    /// Template-to-message comparisons made while mining (at most 16 a
+    /// record; see the module doc).
+    pub compared: u64,
     /// Names of the rules printed (TOML format), best first.
     pub rules: Vec<String>,
+    /// For each rule printed, the template it was made from.
+    pub rule_templates: Vec<u64>,
+    /// With [`SuggestOptions::trace`]: for each record, the number of its
+    /// first line (from 1, counted over all inputs) and its template.
+    pub trace: Vec<(u64, u64)>,
+    /// What got no rule and why, as `#` comment lines (written after the
+    /// rules; the command prints them on stderr when there are no rules).
+    pub notes: String,
 }
 
 /// Reads `inputs` one after the other (a record never spans two), and
-/// writes suggested rules (or the table) to `out`. Templates for which
-/// `already_matched` holds on a sample line (a loaded rule matches them)
-/// are skipped. With `progress`, and stderr a terminal, a progress line is
-/// drawn on stderr; nothing else is ever written there.
+/// writes suggested rules (or the table) to `out`. Templates that `known`
+/// rules take on a sample line are skipped (or named with their pack).
+/// With `progress`, and stderr a terminal, a progress line is drawn on
+/// stderr; nothing else is ever written there.
 pub fn suggest(
     inputs: Vec<Box<dyn Read>>,
     opts: &SuggestOptions,
-    already_matched: &dyn Fn(&[u8]) -> bool,
+    known: &dyn KnownRules,
     progress: bool,
     out: &mut dyn Write,
 ) -> Result<SuggestReport> {
@@ -126,13 +170,12 @@ pub fn suggest(
     for (n, input) in inputs.into_iter().enumerate() {
         let mut reader = LineReader::new(input);
         let mut drawn = 0;
-        let mut emit = |line: &[u8], traceback: bool| state.record(line, traceback);
-        let mut lines = 0u64;
+        let mut emit =
+            |line: &[u8], traceback: bool, first: u64| state.record(line, traceback, first);
         while let Some(line) = reader
             .next_line()
             .with_context(|| format!("reading input {}", n + 1))?
         {
-            lines += 1;
             framer.push(line, &mut emit);
             if let Some(bar) = &bar {
                 if reader.bytes_read() - drawn >= PROGRESS_STEP {
@@ -142,13 +185,13 @@ pub fn suggest(
             }
         }
         framer.finish(&mut emit);
-        state.lines += lines;
         done_before += reader.bytes_read();
     }
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    state.finish(opts, already_matched, out)
+    let lines = framer.lines();
+    state.finish(opts, known, lines, out)
 }
 
 fn progress_bar(enabled: bool) -> Option<indicatif::ProgressBar> {
@@ -181,7 +224,8 @@ struct State {
     gap_records: u64,
     timed: u64,
     records: u64,
-    lines: u64,
+    /// With `trace`: (first line, template) of every record.
+    trace: Option<Vec<(u64, u64)>>,
 }
 
 impl State {
@@ -204,33 +248,36 @@ impl State {
             gap_records: 0,
             timed: 0,
             records: 0,
-            lines: 0,
+            trace: opts.trace.then(Vec::new),
         }
     }
 
-    fn record(&mut self, line: &[u8], traceback: bool) {
+    fn record(&mut self, line: &[u8], traceback: bool, first_line: u64) {
         let p = prefix::parse(line);
-        let (window, bucket) = match self.clock(p.time_ms) {
-            Some(t) => (t.div_euclid(self.window_ms), t.div_euclid(self.bucket_ms)),
+        let (window, bucket, time_ms) = match self.clock(p.time_ms) {
+            Some(t) => (
+                t.div_euclid(self.window_ms),
+                t.div_euclid(self.bucket_ms),
+                t,
+            ),
             None => {
                 let n = self.records as i64;
-                (n / self.window_records, n / self.bucket_records)
+                let ms = n.saturating_mul(1000 / RECORDS_PER_SECOND as i64);
+                (n / self.window_records, n / self.bucket_records, ms)
             }
         };
         self.records += 1;
-        let logger = p
-            .logger
-            .and_then(|(s, e)| line.get(s..e))
-            .unwrap_or_default();
-        self.miner.feed(&Record {
+        let serial = self.miner.feed(&Record {
             line,
-            logger,
-            at_line_start: p.body == 0,
-            body: p.body,
+            prefix: &p,
             error: traceback || p.level == prefix::Level::Error,
             window,
             bucket,
+            time_ms,
         });
+        if let Some(trace) = &mut self.trace {
+            trace.push((first_line, serial));
+        }
     }
 
     /// The log time of a record: its own timestamp, or — for a record
@@ -263,7 +310,8 @@ impl State {
     fn finish(
         self,
         opts: &SuggestOptions,
-        already_matched: &dyn Fn(&[u8]) -> bool,
+        known: &dyn KnownRules,
+        lines: u64,
         out: &mut dyn Write,
     ) -> Result<SuggestReport> {
         let log_time = self.timed * 2 > self.records;
@@ -273,34 +321,52 @@ impl State {
             WindowUnit::Records(self.window_records as u64)
         };
         let held = self.miner.len();
-        let (templates, totals) = self.miner.finish();
-        let ranked = rank::rank(
-            &templates,
-            &totals,
-            opts.include_errors,
+        let (templates, shapes, totals) = self.miner.finish();
+        let cx = rank::Context {
+            totals: &totals,
+            include_errors: opts.include_errors,
             log_time,
-            already_matched,
-        );
+            known,
+        };
+        let ranked = rank::rank(&templates, &cx);
+        let notes = emit::notes(&templates, &ranked, opts.top, self.records);
         let mut report = SuggestReport {
-            lines: self.lines,
+            lines,
             records: self.records,
             templates: held,
             evicted: totals.evicted,
             log_time,
-            rules: Vec::new(),
+            compared: totals.compared,
+            trace: self.trace.unwrap_or_default(),
+            ..SuggestReport::default()
         };
         match opts.format {
             SuggestFormat::Toml => {
-                let chosen = emit::choose(&templates, &ranked, opts.top, already_matched);
+                let chosen = emit::choose(
+                    &templates,
+                    &shapes,
+                    &ranked,
+                    opts.top,
+                    opts.include_errors,
+                    known,
+                );
                 emit::write_toml(out, &templates, &ranked, &chosen, self.records, unit)
                     .context("writing the suggested rules")?;
+                if !chosen.is_empty() {
+                    out.write_all(notes.as_bytes())
+                        .context("writing the suggested rules")?;
+                }
+                report.rule_templates = chosen.iter().map(|s| templates[s.index].serial).collect();
                 report.rules = chosen.into_iter().map(|s| s.rule.name).collect();
             }
             SuggestFormat::Table => {
                 emit::write_table(out, &templates, &ranked, opts.top, self.records, unit)
                     .context("writing the table")?;
+                out.write_all(notes.as_bytes())
+                    .context("writing the table")?;
             }
         }
+        report.notes = notes;
         out.flush().context("writing the output")?;
         Ok(report)
     }

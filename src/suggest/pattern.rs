@@ -1,14 +1,20 @@
 //! What a rule for one template says: its regex, a readable name, the
 //! capture group its windows are keyed on, and its summary message.
 //!
-//! The regex anchors on what every line of the template shares whatever
-//! the layout: the logger name, then the message's constant text with each
-//! slot as a class (`\d+`, `"[^"]*"`, `\S+`, …) and `$` at the end, so a
-//! longer neighbour with the same start does not match. Timestamps and
-//! levels are left out: layouts vary, even within one log.
+//! The regex is anchored at both ends: `^`, the prefix shapes the
+//! template's lines had (timestamp digits abstracted, the logger and the
+//! level word as they were; see `shape`), then the message's constant text
+//! with each slot as a class (`\d+`, `"[^"]*"`, `\S+`, …) and `$` at the
+//! end. So the rule takes lines of its own template only: not a longer
+//! neighbour with the same start, not a line of the same logger whose
+//! message merely ends alike, and not a line at another level (ERROR and
+//! CRITICAL lines are left out unless errors were asked for). A bot token
+//! is a slot of its own, matched as itself or redacted, and never written.
 
 use super::mask::{Kind, SLOT};
-use super::miner::{SlotStats, Template};
+use super::redact::{REDACTED, TOKEN_REGEX};
+use super::shape::Shapes;
+use super::template::{SlotStats, Template};
 
 /// Most distinct values for a slot to key windows on.
 const MAX_KEY_VALUES: usize = 8;
@@ -31,23 +37,63 @@ pub(crate) struct RuleText {
 /// Which slot the windows are keyed on: token index, slot index, group name.
 type KeySlot = (usize, usize, String);
 
-/// Builds the rule text for `t`.
-pub(crate) fn rule_text(t: &Template) -> RuleText {
+/// Layouts of the whole log a rule is also anchored on: those of at least
+/// this share of the records (its own template's come first)...
+const COMMON_LAYOUT_SHARE: f64 = 0.01;
+/// ... up to this many alternatives in all.
+const MAX_LAYOUTS: usize = 8;
+
+/// The anchor of a rule for `t`: `^` and a choice of prefix layouts filled
+/// in with its logger and its level words (those at ERROR or worse only
+/// with `include_errors`). The layouts are those its lines had, and the
+/// log's common ones of the same kind (a level where its lines had one, a
+/// logger where they had one): a bot that changed its log format still has
+/// the same messages. `None` when no line had a usable layout, or every
+/// level word was an error's.
+fn anchor(t: &Template, shapes: &Shapes, include_errors: bool) -> Option<String> {
+    let logger = String::from_utf8_lossy(&t.logger);
+    let mut words: Vec<String> = t
+        .levels
+        .iter()
+        .filter_map(|&id| shapes.level_word(id))
+        .filter(|l| include_errors || !l.error)
+        .map(|l| regex::escape(&l.word))
+        .collect();
+    words.sort_unstable();
+    let levels = match words.as_slice() {
+        [] if !t.levels.is_empty() => return None,
+        [one] => one.clone(),
+        more => format!("(?:{})", more.join("|")),
+    };
+    let own = |id: &u16| shapes.get(*id);
+    let has_level = t.shapes.iter().filter_map(own).any(|s| s.has_level());
+    let least = (shapes.records() as f64 * COMMON_LAYOUT_SHARE).ceil() as u64;
+    let common = shapes.common(least.max(1));
+    let mut alternatives: Vec<String> = Vec::new();
+    for id in t.shapes.iter().chain(common.iter()) {
+        let Some(shape) = shapes.get(*id) else {
+            continue;
+        };
+        let fits = shape.has_level() == has_level && shape.has_logger() != t.logger.is_empty();
+        let own = t.shapes.contains(id);
+        let regex = shape.regex(&logger, &levels);
+        if (own || fits) && !alternatives.contains(&regex) && alternatives.len() < MAX_LAYOUTS {
+            alternatives.push(regex);
+        }
+    }
+    match alternatives.as_slice() {
+        [] => None,
+        [one] => Some(format!("^{one}")),
+        more => Some(format!("^(?:{})", more.join("|"))),
+    }
+}
+
+/// Builds the rule text for `t`, anchored on the prefix shapes in `shapes`;
+/// `None` when it cannot be anchored (see [`anchor`]).
+pub(crate) fn rule_text(t: &Template, shapes: &Shapes, include_errors: bool) -> Option<RuleText> {
     let key = key_slot(t);
     let logger = String::from_utf8_lossy(&t.logger);
-    let mut pattern = String::new();
-    if t.at_line_start {
-        pattern.push_str(r"^\s*");
-    } else if !logger.is_empty() {
-        pattern.push_str(r"\b");
-        pattern.push_str(&regex::escape(&logger));
-        if logger.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-            pattern.push_str(r"\b");
-        }
-        pattern.push_str(r".*[\s:\]|]");
-    } else {
-        pattern.push_str(r"[\s:\]|]");
-    }
+    let mut pattern = anchor(t, shapes, include_errors)?;
     let mut message = String::new();
     if !logger.is_empty() {
         message.push_str(&logger);
@@ -79,12 +125,12 @@ pub(crate) fn rule_text(t: &Template) -> RuleText {
         // Trailing blanks are not tokens, but lines may have them.
         pattern.push_str(r"\s*$");
     }
-    RuleText {
+    Some(RuleText {
         name: name_of(t),
         pattern,
         key: key.map(|k| format!("{{{}}}", k.2)),
         message,
-    }
+    })
 }
 
 fn wild_class(stats: Option<&SlotStats>) -> &'static str {
@@ -117,7 +163,11 @@ fn constant_token(
         let stats = slots.get(slot);
         let name = keyed.filter(|k| k.0 == slot).map(|k| k.1);
         pattern.push_str(&slot_regex(kind, stats, name));
-        message.push_str(if name.is_some() { "{key}" } else { "*" });
+        message.push_str(match (kind, name) {
+            (Kind::Token, _) => REDACTED,
+            (_, Some(_)) => "{key}",
+            (_, None) => "*",
+        });
         slot += 1;
         i += 2;
     }
@@ -154,6 +204,8 @@ fn slot_regex(kind: Kind, stats: Option<&SlotStats>, name: Option<&str>) -> Stri
         Kind::Ip => group(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?"),
         Kind::Duration => group(r"\d+(?:\.\d+)?[a-zµ]+"),
         Kind::Path => group(r#"[^\s,;)"':\]]+"#),
+        // Never a group: a key or a message would print the token.
+        Kind::Token => TOKEN_REGEX.to_owned(),
         Kind::DoubleQuoted if inner_quote => format!("\"{}\"", group(".*?")),
         Kind::DoubleQuoted => format!("\"{}\"", group(r#"[^"]*"#)),
         Kind::SingleQuoted if inner_quote => format!("'{}'", group(".*?")),
@@ -174,7 +226,7 @@ fn key_slot(t: &Template) -> Option<KeySlot> {
             .map(last_word)
             .unwrap_or_default();
         let candidates: Vec<(usize, u8, String)> = match &tok.text {
-            None if !tok.slots.first().is_some_and(|s| s.all_digits) => {
+            None if !tok.slots.first().is_some_and(|s| s.all_digits || s.secret) => {
                 vec![(0, 1, group_name(&prev_word, "value"))]
             }
             None => Vec::new(),
@@ -197,7 +249,8 @@ fn key_slot(t: &Template) -> Option<KeySlot> {
                 .collect(),
         };
         for (si, preference, name) in candidates {
-            let Some(distinct) = tok.slots.get(si).and_then(SlotStats::distinct) else {
+            let stats = tok.slots.get(si).filter(|s| !s.secret);
+            let Some(distinct) = stats.and_then(SlotStats::distinct) else {
                 continue;
             };
             if !(2..=MAX_KEY_VALUES).contains(&distinct) {
@@ -309,8 +362,16 @@ fn name_of(t: &Template) -> String {
             i += 1;
         }
     }
-    if words.is_empty() {
-        words.push("noise".to_owned());
+    let lib_only = usize::from(!t.logger.is_empty());
+    if words.len() <= lib_only {
+        // No constant word (a bare number, say): the whole logger names it.
+        words = String::from_utf8_lossy(&t.logger)
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(MAX_NAME_WORDS - 1)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words.push(if words.is_empty() { "noise" } else { "value" }.to_owned());
     }
     words.join("-")
 }
@@ -321,37 +382,39 @@ mod tests {
     use super::super::prefix;
     use super::*;
 
-    fn template(lines: &[&str]) -> Template {
+    fn template(lines: &[&str]) -> (Template, Shapes) {
         let mut m = Miner::new(100);
         for line in lines {
             let p = prefix::parse(line.as_bytes());
-            let logger = p.logger.map_or(&b""[..], |(s, e)| &line.as_bytes()[s..e]);
             m.feed(&Record {
                 line: line.as_bytes(),
-                logger,
-                at_line_start: p.body == 0,
-                body: p.body,
-                error: false,
+                prefix: &p,
+                error: p.level == prefix::Level::Error,
                 window: 0,
                 bucket: 0,
+                time_ms: 0,
             });
         }
-        let (mut ts, _) = m.finish();
+        let (mut ts, shapes, _) = m.finish();
         assert_eq!(ts.len(), 1);
-        ts.remove(0)
+        (ts.remove(0), shapes)
+    }
+
+    fn rule(lines: &[&str]) -> RuleText {
+        let (t, shapes) = template(lines);
+        rule_text(&t, &shapes, false).expect("a rule")
     }
 
     #[test]
     fn keyed_on_the_quoted_method() {
-        let t = template(&[
+        let r = rule(&[
             r#"2025-11-20 16:32:54,123 - pyrogram.session.session - WARNING - [1] Retrying "messages.SendMessage" due to: Connection lost"#,
             r#"WARNING:pyrogram.session.session:[2] Retrying "updates.GetState" due to: Connection lost"#,
         ]);
-        let r = rule_text(&t);
         assert_eq!(r.name, "pyrogram-retrying-due-to-connection-lost");
         assert_eq!(
             r.pattern,
-            r#"\bpyrogram\.session\.session\b.*[\s:\]|]\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost\s*$"#
+            r#"^(?:\d+-\d+-\d+\s+\d+:\d+:\d+,\d+\s+-\s+pyrogram\.session\.session\s+-\s+WARNING\s+-\s+|WARNING:pyrogram\.session\.session:)\[\d+(?:\.\d+)*\]\s+Retrying\s+"(?P<method>[^"]*)"\s+due\s+to:\s+Connection\s+lost\s*$"#
         );
         assert_eq!(r.key.as_deref(), Some("{method}"));
         assert_eq!(
@@ -362,13 +425,55 @@ mod tests {
 
     #[test]
     fn plain_lines_anchor_at_the_start_and_glued_numbers_key() {
-        let t = template(&["Connected! DC1 up", "Connected! DC2 up"]);
-        let r = rule_text(&t);
-        assert_eq!(
-            r.pattern,
-            r"^\s*Connected!\s+DC(?P<dc>\d+(?:\.\d+)*)\s+up\s*$"
-        );
+        let r = rule(&["Connected! DC1 up", "Connected! DC2 up"]);
+        assert_eq!(r.pattern, r"^Connected!\s+DC(?P<dc>\d+(?:\.\d+)*)\s+up\s*$");
         assert_eq!(r.name, "connected-dc-up");
         assert_eq!(r.key.as_deref(), Some("{dc}"));
+    }
+
+    /// Regression: a rule for bare-number DEBUG lines was anchored on the
+    /// logger and the end of the line only (`\bbot\.metrics\b.*[\s:\]|]\d+$`),
+    /// so it took the logger's ERROR and CRITICAL lines and any of its
+    /// messages that ended in a number.
+    #[test]
+    fn a_bare_number_rule_takes_neither_other_levels_nor_other_messages() {
+        let r = rule(&[
+            "2025-11-20 16:32:54,123 - bot.metrics - DEBUG - 2336",
+            "2025-11-20 16:32:55,001 - bot.metrics - DEBUG - 17",
+        ]);
+        assert_eq!(r.name, "bot-metrics-value");
+        let re = regex::Regex::new(&r.pattern).unwrap();
+        assert!(re.is_match("2025-11-21 01:02:03,004 - bot.metrics - DEBUG - 5"));
+        for other in [
+            "2025-11-21 01:02:03,004 - bot.metrics - CRITICAL - 5",
+            "2025-11-21 01:02:03,004 - bot.metrics - ERROR - Queue overflow, dropped 5",
+            "2025-11-21 01:02:03,004 - bot.metrics - DEBUG - Worker restarts: 5",
+            "2025-11-21 01:02:03,004 - bot.metrics.x - DEBUG - 5",
+            "DEBUG:bot.metrics:5",
+        ] {
+            assert!(!re.is_match(other), "{} takes {other}", r.pattern);
+        }
+    }
+
+    #[test]
+    fn a_token_in_a_url_is_neither_written_nor_keyed() {
+        let token = "7012345678:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0";
+        let lines: Vec<String> = ["getUpdates", "getUpdates"]
+            .iter()
+            .map(|m| format!("INFO:httpx:HTTP Request: POST https://api.telegram.org/bot{token}/{m} \"HTTP/1.1 200 OK\""))
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let r = rule(&lines);
+        for text in [&r.pattern, &r.message, &r.name] {
+            assert!(!text.contains("AAHfiqks"), "{text}");
+        }
+        assert_eq!(
+            r.message,
+            "httpx: HTTP Request: POST https://api.telegram.org/bot<redacted>/getUpdates *"
+        );
+        let re = regex::Regex::new(&r.pattern).unwrap();
+        assert!(re.is_match(lines[0]));
+        assert!(re.is_match(&super::super::redact::redact(lines[0])));
+        assert!(!re.is_match(&lines[0].replace("getUpdates", "sendMessage")));
     }
 }

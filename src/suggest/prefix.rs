@@ -28,8 +28,13 @@ pub(crate) struct Prefix {
     /// Milliseconds on a continuous scale (not necessarily the Unix epoch:
     /// only differences are used), if a leading timestamp parsed.
     pub time_ms: Option<i64>,
+    /// Where the leading timestamp (with its brackets and zone) ends; 0
+    /// without one.
+    pub time_end: usize,
     /// The level word, if any.
     pub level: Level,
+    /// Byte range of the level word in the line, if one was recognised.
+    pub level_span: Option<(usize, usize)>,
     /// Byte range of the logger name in the line, if one was recognised.
     pub logger: Option<(usize, usize)>,
     /// Offset of the message: everything from here is the record's text.
@@ -46,7 +51,9 @@ pub(crate) fn parse(line: &[u8]) -> Prefix {
         Some((t, end)) => (Some(t), end),
         None => (None, 0),
     };
+    let time_end = pos;
     let mut level = Level::Unknown;
+    let mut level_span = None;
     let mut logger = None;
     let mut body = pos;
     // At most four fields: level, logger and the odd extra (a thread name,
@@ -67,6 +74,7 @@ pub(crate) fn parse(line: &[u8]) -> Prefix {
         if level == Level::Unknown && (ends_field(line, end) || upper_then_blank) {
             if let Some(l) = level_of(word) {
                 level = l;
+                level_span = Some((start, end));
                 pos = end;
                 body = skip_separators(line, pos);
                 continue;
@@ -86,7 +94,9 @@ pub(crate) fn parse(line: &[u8]) -> Prefix {
     }
     Prefix {
         time_ms,
+        time_end,
         level,
+        level_span,
         logger,
         body: body.min(line.len()),
     }

@@ -60,6 +60,8 @@ mod schema;
 mod signals;
 // `suggest` end to end on generated bot logs.
 mod suggest_quality;
+// suggest checked against the very logs it mined.
+mod suggest_rules;
 // The suite's own layout: one binary, every file a module, regression ids.
 mod suite;
 // Malformed rule files and their exact messages.

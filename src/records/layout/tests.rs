@@ -2,6 +2,7 @@
 //! stay bare messages, the stream lock, declared regexes, and properties
 //! over arbitrary input.
 
+use super::presets::Sample;
 use super::*;
 use proptest::prelude::*;
 

@@ -8,6 +8,7 @@
 pub mod botlog;
 pub mod live;
 pub mod schema;
+pub mod suggestlog;
 
 pub use live::{
     exit_within, line_containing, lines_of, spawn_piped, wait_for_signal_handlers, Live,
