@@ -75,10 +75,10 @@ fn layouts(c: &mut Criterion) {
     let mut group = c.benchmark_group("layout");
     group.throughput(Throughput::Elements(count as u64));
     group.bench_function("auto, one stream per file", |b| {
-        b.iter(|| read_all(&streams, false))
+        b.iter(|| read_all(&streams, false));
     });
     group.bench_function("declared preset, one stream per file", |b| {
-        b.iter(|| read_all(&streams, true))
+        b.iter(|| read_all(&streams, true));
     });
     group.bench_function("auto, files interleaved line by line", |b| {
         b.iter(|| {
@@ -93,7 +93,7 @@ fn layouts(c: &mut Criterion) {
                         .len()
                 })
                 .sum::<usize>()
-        })
+        });
     });
     let format =
         LayoutSpec::parse("%(asctime)s - %(name)s - %(levelname)s - %(message)s").expect("format");
@@ -116,7 +116,7 @@ fn layouts(c: &mut Criterion) {
                         .len()
                 })
                 .sum::<usize>()
-        })
+        });
     });
     group.bench_function("time-name-level lines, pasted format string (regex)", |b| {
         // One recognizer for all iterations: the regex's caches are made
@@ -133,7 +133,7 @@ fn layouts(c: &mut Criterion) {
                         .len()
                 })
                 .sum::<usize>()
-        })
+        });
     });
     group.finish();
 }

@@ -85,7 +85,9 @@ fn main() -> io::Result<()> {
         Ok(())
     });
     match result {
-        Err(e) if e.get_ref().is_some_and(|e| e.is::<Enough>()) => {}
+        Err(e)
+            if e.get_ref()
+                .is_some_and(<dyn std::error::Error + Send + Sync>::is::<Enough>) => {}
         other => other?,
     }
     out.flush()

@@ -79,9 +79,10 @@ pub enum FormatArg {
 pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
     let sources = args.rules.sources_from_env();
     // With no rules at all (--no-default-rules alone), nothing is covered yet.
-    let set = match sources.is_empty() {
-        true => None,
-        false => Some(load(&sources, args.rules.window).map_err(Failure::Usage)?),
+    let set = if sources.is_empty() {
+        None
+    } else {
+        Some(load(&sources, args.rules.window).map_err(Failure::Usage)?)
     };
     let mut inputs: Vec<Box<dyn Read>> = Vec::new();
     if args.files.is_empty() {

@@ -41,7 +41,7 @@ pub use set::RuleSet;
 pub(crate) use source::DEFAULT_PACK;
 pub use source::{builtin_pack, RuleSource};
 pub(crate) use source::{packs_named, BUILTIN_PACKS, SECRETS};
-pub(crate) use validate::{literal_chars, quote_pattern};
+pub(crate) use validate::{literal_chars, pattern_problem, quote_pattern};
 
 #[cfg(test)]
 mod tests;

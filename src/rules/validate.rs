@@ -419,6 +419,12 @@ pub(crate) fn quote_pattern(pattern: &str) -> String {
     format!("'{head}…'")
 }
 
+/// Why `pattern` would be refused in a rule file, if it would: for code
+/// that writes rules (`suggest`).
+pub(crate) fn pattern_problem(pattern: &str) -> Option<String> {
+    compile_pattern(pattern, false).err()
+}
+
 /// Compiles one pattern as the per-rule matcher, refusing the ones that are
 /// certain to be mistakes, with bounded compile memory.
 pub(super) fn compile_pattern(pattern: &str, ignore_case: bool) -> Result<Regex, String> {

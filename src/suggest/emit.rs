@@ -94,6 +94,11 @@ pub(crate) fn choose(
         let Ok(regex) = Regex::new(&rule.pattern) else {
             continue;
         };
+        // A template that is all wildcards would be refused by `check`
+        // (it takes nearly any line): no rule for it.
+        if crate::rules::pattern_problem(&rule.pattern).is_some() {
+            continue;
+        }
         // A sample another rule takes first is a template already covered.
         let positives: Vec<String> = t
             .samples

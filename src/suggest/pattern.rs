@@ -66,7 +66,11 @@ fn anchor(t: &Template, shapes: &Shapes, include_errors: bool) -> Option<String>
         more => format!("(?:{})", more.join("|")),
     };
     let own = |id: &u16| shapes.get(*id);
-    let has_level = t.shapes.iter().filter_map(own).any(|s| s.has_level());
+    let has_level = t
+        .shapes
+        .iter()
+        .filter_map(own)
+        .any(super::shape::Shape::has_level);
     let least = (shapes.records() as f64 * COMMON_LAYOUT_SHARE).ceil() as u64;
     let common = shapes.common(least.max(1));
     let mut alternatives: Vec<String> = Vec::new();

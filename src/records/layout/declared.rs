@@ -201,9 +201,9 @@ fn field_regex(field: &Field, seen: &mut [bool; 4], joined: bool) -> String {
     let body = match field.key {
         "asctime" if joined => format!(r"{TIME_PATTERN}[.,]\d+"),
         "asctime" => TIME_PATTERN.to_string(),
-        "levelname" => "[A-Za-z]+".to_string(),
-        // uvicorn's `LEVEL:` plus padding; the group holds the level.
-        "levelprefix" => "[A-Za-z]+".to_string(),
+        // uvicorn's levelprefix is `LEVEL:` plus padding; the group holds
+        // the level.
+        "levelname" | "levelprefix" => "[A-Za-z]+".to_string(),
         "name" => LOGGER_PATTERN.to_string(),
         "message" if joined => ".*?".to_string(),
         "message" => ".*".to_string(),
@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn names_auto_and_regexes() {
         assert!(matches!(LayoutSpec::parse("auto"), Ok(LayoutSpec::Auto)));
-        for preset in PRESETS.iter() {
+        for preset in &PRESETS {
             match LayoutSpec::parse(preset.name) {
                 Ok(LayoutSpec::Preset(id)) => assert_eq!(id.name(), preset.name),
                 other => panic!("{}: {other:?}", preset.name),

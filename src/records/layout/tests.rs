@@ -87,7 +87,7 @@ fn every_preset_reads_its_samples() {
 
 #[test]
 fn auto_reads_every_sample_with_its_preset() {
-    for preset in PRESETS.iter() {
+    for preset in &PRESETS {
         for sample in preset.samples {
             assert_eq!(
                 read_with(LayoutSpec::Auto, sample.line),
@@ -453,7 +453,7 @@ proptest! {
 #[test]
 fn docs_list_every_preset_with_a_sample() {
     let docs = include_str!("../../../docs/layouts.md");
-    for preset in PRESETS.iter() {
+    for preset in &PRESETS {
         assert!(
             docs.contains(&format!("- `{}`: ", preset.name)),
             "docs/layouts.md lacks {}",

@@ -215,6 +215,7 @@ const SCALE: [u32; 10] = [
 /// Up to nine digits from `at` (the reference's `\d{1,9}`): their value
 /// scaled to nanoseconds, their count, and whether a non-ASCII byte right
 /// after them might be a tenth-or-less Unicode digit the reference takes.
+#[allow(clippy::inline_always)] // measured: the per-line hot path
 #[inline(always)]
 fn fraction(line: &[u8], at: usize) -> (u32, usize, bool) {
     let rest = line.get(at..).unwrap_or_default();
@@ -236,6 +237,7 @@ fn fraction(line: &[u8], at: usize) -> (u32, usize, bool) {
 /// The tail on the cached-second path: the common shapes only, read
 /// inline. `None` for anything else (no fraction where one is required,
 /// a byte the reference must judge): the general path then decides.
+#[allow(clippy::inline_always)] // measured: the per-line hot path
 #[inline(always)]
 pub(super) fn quick_tail(preset: TimestampPreset, line: &[u8], at: usize) -> Option<Tail> {
     let sep = match preset {
