@@ -16,6 +16,8 @@
 // live child with line channels, waits with deadlines, generated bot logs.
 mod util;
 
+// explain and the filter agree: same records per rule.
+mod agreement;
 // Rule authoring: check, test, explain, rules, suggest, `-e`, --dry-run.
 mod authoring;
 // The filter's command line on real bytes.
@@ -44,6 +46,8 @@ mod records;
 mod secrets;
 // Strict rules: -e, match-all patterns, check and test as a run loads them.
 mod strict_rules;
+// The source's shape: file length, no import circles.
+mod structure;
 // One test per bug that was fixed, named after it.
 mod regression;
 // Every shipped rule file passes `check` and its own `[[test]]` cases.
