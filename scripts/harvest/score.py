@@ -115,7 +115,9 @@ def score_file(binary, log, rules):
     inp = split_lines(data)
     if len(labels) != len(inp):
         raise ValueError(f"{log}: {len(inp)} lines but {len(labels)} labels")
-    r = subprocess.run([binary, "--dry-run"] + rules + [log], capture_output=True, timeout=300)
+    # --no-redact: masked tokens would change the lines, and the output is
+    # aligned to the input by content.
+    r = subprocess.run([binary, "--dry-run", "--no-redact"] + rules + [log], capture_output=True, timeout=300)
     if r.returncode != 0:
         raise ValueError(f"{log}: {binary} exited {r.returncode}: {r.stderr.decode(errors='replace')[:500]}")
     marks = align(inp, split_lines(r.stdout))
