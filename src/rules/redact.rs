@@ -53,15 +53,13 @@ impl Guard {
     /// surroundings fit.
     fn find(&self, hay: &[u8], from: usize, limit: usize) -> Option<usize> {
         let first = *self.literal.first()?;
-        let mut at = from;
-        while at < limit {
-            let i = at + memchr::memchr(first, &hay[at..limit])?;
-            if self.fits(hay, i) {
-                return Some(i);
-            }
-            at = i + 1;
+        let limit = limit.min(hay.len());
+        if from >= limit {
+            return None;
         }
-        None
+        memchr::memchr_iter(first, &hay[from..limit])
+            .map(|i| from + i)
+            .find(|&i| self.fits(hay, i))
     }
 
     fn fits(&self, hay: &[u8], i: usize) -> bool {
