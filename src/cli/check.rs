@@ -150,10 +150,15 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Failure> {
     for warning in warned {
         err.push_str(&format!("logdedup: warning: {warning}\n"));
     }
-    if !args.quiet {
-        let _ = std::io::stdout().write_all(out.as_bytes());
-    }
+    // Errors go to stderr whatever became of stdout: a closed one still
+    // leaves the verdict and its exit status.
+    let printed = if args.quiet {
+        Ok(())
+    } else {
+        super::print_report(out.as_bytes())
+    };
     let _ = std::io::stderr().write_all(err.as_bytes());
+    printed?;
     if files_failed || !set_errors.is_empty() {
         Ok(Outcome::Invalid)
     } else {

@@ -291,5 +291,8 @@ fn no_token_of_the_harvested_logs_gets_through() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &written_text(&audit);
     assert_eq!(text.matches(secret).count(), 0, "the token got through");
-    assert!(text.matches("<redacted>").count() >= holding, "every one was masked");
+    assert!(
+        text.matches("<redacted>").count() >= holding,
+        "every one was masked"
+    );
 }
