@@ -43,6 +43,13 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Failure> {
     let set =
         Arc::new(load(&args.rules.sources_from_env(), args.rules.window).map_err(Failure::Usage)?);
+    if args.lines.is_empty() {
+        super::terminal_hint(
+            "lines to explain",
+            "logdedup explain LINE, or logdedup explain < bot.log",
+            "logdedup explain --help",
+        );
+    }
     let mut out = std::io::BufWriter::new(StdoutWriter::new());
     let written = if args.summary {
         summary(&set, &args.lines, &mut out)

@@ -272,6 +272,13 @@ pub(crate) fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Fai
     let rules_env = std::env::var_os("LOGDEDUP_RULES");
     let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
     let prepared = prepare(&plan).map_err(Failure::Usage)?;
+    if plan.settings.inputs.contains(&InputSource::Stdin) {
+        super::terminal_hint(
+            "log lines",
+            "python bot.py 2>&1 | logdedup",
+            "logdedup --help",
+        );
+    }
     let (sources, options) = (plan.rule_sources.clone(), plan.load);
     let reload: Reload = Arc::new(move || rules::load_with(&sources, options));
     stream::run(prepared, signals, std::io::stdin().is_terminal(), reload)

@@ -110,6 +110,23 @@ pub(crate) fn print_report(bytes: &[u8]) -> Result<(), Failure> {
     }
 }
 
+/// Says on standard error, in one line, what a command reading standard
+/// input is waiting for, when that input is a terminal: `logdedup` typed
+/// alone in a shell would otherwise sit there silent, as if hung. `what`:
+/// what it reads; `example`: how it is meant to be fed; `help`: the
+/// command's --help. Nothing is said for a pipe or a file.
+pub(crate) fn terminal_hint(what: &str, example: &str, help: &str) {
+    use std::io::{IsTerminal, Write};
+    if std::io::stdin().is_terminal() {
+        // A hint is no reason to fail: a closed stderr is left at that.
+        let _ = writeln!(
+            std::io::stderr(),
+            "logdedup: reading {what} from the terminal; end with Ctrl-D \
+             (e.g. {example}; see {help})"
+        );
+    }
+}
+
 /// Parses the command line; on an error, prints clap's message and exits
 /// 2. `logdedup run python bot.py` (CMD before `--`, where clap cannot take
 /// it) gets a tip that says where CMD goes.

@@ -121,6 +121,13 @@ pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
                 .collect();
         }
     }
+    if args.files.is_empty() || args.files.iter().any(|f| f == "-") {
+        super::terminal_hint(
+            "a log to mine",
+            "logdedup suggest bot.log",
+            "logdedup suggest --help",
+        );
+    }
     let mut out = std::io::BufWriter::new(StdoutWriter::new());
     let report = suggest(inputs, &opts, &rules, true, &mut out).map_err(Failure::Runtime)?;
     out.flush()

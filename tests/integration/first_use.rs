@@ -136,3 +136,98 @@ fn with_a_reader_the_commands_print() {
         .success()
         .stdout(predicates::str::contains("# ---- builtin:pyrogram ----"));
 }
+
+/// A new pseudo-terminal: its master, and the slave end for a child's
+/// standard input.
+fn pseudo_terminal() -> (std::fs::File, std::os::fd::OwnedFd) {
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave): (libc::c_int, libc::c_int) = (-1, -1);
+    // SAFETY: openpty writes the two descriptors; the name, termios and
+    // window size are optional and passed as null.
+    let rc = unsafe {
+        libc::openpty(
+            &raw mut master,
+            &raw mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned here only.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::os::fd::OwnedFd::from_raw_fd(slave),
+        )
+    }
+}
+
+/// Runs logdedup with `args` reading a terminal (standard output and error
+/// are pipes): returns the first line it writes on stderr, then types
+/// `typed` and Ctrl-D, and returns what it wrote on stdout and how it
+/// ended.
+fn on_a_terminal(args: &[&str], typed: &str) -> (String, String, Option<i32>) {
+    use std::io::{Read, Write};
+    let (mut master, slave) = pseudo_terminal();
+    let mut child = util::std_command()
+        .args(args)
+        .stdin(Stdio::from(slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn logdedup");
+    let errors = util::lines_of(child.stderr.take().expect("stderr"));
+    let hint = errors
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a line on stderr");
+    // Ctrl-D at the start of a line ends the terminal's input.
+    master
+        .write_all(format!("{typed}\n\x04").as_bytes())
+        .expect("type");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let status = util::exit_within(&mut child, Duration::from_secs(20), "logdedup");
+    let mut out = String::new();
+    stdout.read_to_string(&mut out).expect("read stdout");
+    (hint, out, status.code())
+}
+
+#[test]
+fn the_filter_on_a_terminal_says_what_it_waits_for() {
+    let (hint, out, code) = on_a_terminal(&[], "hello from the keyboard");
+    assert!(
+        hint.starts_with("logdedup: reading log lines from the terminal"),
+        "{hint}"
+    );
+    for part in ["Ctrl-D", "| logdedup", "logdedup --help"] {
+        assert!(hint.contains(part), "{part} missing: {hint}");
+    }
+    assert_eq!(out, "hello from the keyboard\n");
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn explain_on_a_terminal_says_what_it_waits_for() {
+    let (hint, out, code) = on_a_terminal(&["explain"], "hello");
+    assert!(hint.contains("lines to explain"), "{hint}");
+    assert!(hint.contains("logdedup explain --help"), "{hint}");
+    assert_eq!(out, "passes  hello\n");
+    assert_eq!(code, Some(0));
+}
+
+/// No hint when standard input is a pipe or a file: scripts see nothing.
+#[test]
+fn no_hint_when_input_is_piped() {
+    logdedup()
+        .write_stdin("hello\n")
+        .assert()
+        .success()
+        .stdout("hello\n")
+        .stderr("");
+    logdedup()
+        .arg("explain")
+        .write_stdin("hello\n")
+        .assert()
+        .success()
+        .stderr("");
+}
