@@ -231,3 +231,153 @@ fn no_hint_when_input_is_piped() {
         .success()
         .stderr("");
 }
+
+/// A systemd unit sets `LOGDEDUP_RULES=/etc/logdedup` on a host where that
+/// directory is not there yet: the bot must start (with the default
+/// packs), not loop on `Restart=on-failure`; the journal says why its own
+/// rules are missing.
+#[test]
+fn a_missing_rules_env_directory_warns_and_the_bot_starts() {
+    let dir = RuleDir::new();
+    let missing = dir.path("etc-logdedup");
+    let out = util::std_command()
+        .env("LOGDEDUP_RULES", &missing)
+        .args(["run", "--template", "{rule}={count}", "--"])
+        .args([
+            "sh",
+            "-c",
+            "echo bot started; for i in 1 2 3; do echo 'socket.send() raised exception.'; done",
+        ])
+        .output()
+        .expect("run logdedup");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "bot started\nasyncio-socket-send=3\n"
+    );
+    assert_eq!(
+        err,
+        format!(
+            "logdedup: warning: $LOGDEDUP_RULES names {}, which does not exist: going on \
+             without it (create it and reload, or fix $LOGDEDUP_RULES)\n",
+            missing.display()
+        )
+    );
+}
+
+/// The same missing path typed after `-r` is a typo to be told at once.
+#[test]
+fn a_missing_rules_option_path_is_still_an_error() {
+    let dir = RuleDir::new();
+    let missing = dir.path("etc-logdedup");
+    logdedup()
+        .arg("-r")
+        .arg(&missing)
+        .write_stdin("hello\n")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::contains("cannot open rule file"));
+}
+
+/// The other entries of the list still load, and `check` says what a run
+/// would: the warning, and the files it does load.
+#[test]
+fn the_rest_of_the_rules_env_list_still_loads() {
+    let dir = RuleDir::new();
+    let rules = dir.file(
+        "mine.toml",
+        "[[rule]]\nname = \"mine\"\npattern = 'weather API timed out'\n",
+    );
+    let list = format!("{}:{}", dir.path("missing").display(), rules.display());
+    logdedup()
+        .env("LOGDEDUP_RULES", &list)
+        .args(["--template", "{rule}={count}"])
+        .write_stdin("weather API timed out\nweather API timed out\nok\n")
+        .assert()
+        .success()
+        .stdout("ok\nmine=2\n")
+        .stderr(predicates::str::contains("which does not exist"));
+    logdedup()
+        .env("LOGDEDUP_RULES", &list)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!(
+            "{}: 1 rule, 0 tests, ok",
+            rules.display()
+        )))
+        .stderr(predicates::str::contains("which does not exist"));
+}
+
+/// Created after start-up, the directory comes in with the next reload
+/// (`systemctl reload`), no restart needed.
+#[test]
+fn a_rules_env_directory_created_later_loads_on_reload() {
+    let dir = RuleDir::new();
+    let rules_dir = dir.path("etc-logdedup");
+    let mut child = util::std_command()
+        .env("LOGDEDUP_RULES", &rules_dir)
+        .args(["--template", "{rule}={count}"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn logdedup");
+    util::wait_for_signal_handlers(child.id());
+    let errors = util::lines_of(child.stderr.take().expect("stderr"));
+    let lines = util::lines_of(child.stdout.take().expect("stdout"));
+    let warning = errors
+        .recv_timeout(Duration::from_secs(20))
+        .expect("warning");
+    assert!(warning.contains("which does not exist"), "{warning}");
+    std::fs::create_dir(&rules_dir).expect("mkdir");
+    std::fs::write(
+        rules_dir.join("mine.toml"),
+        "[[rule]]\nname = \"mine\"\npattern = 'weather API timed out'\n",
+    )
+    .expect("write rules");
+    util::kill(child.id(), libc::SIGHUP);
+    let note = util::line_containing(&errors, "reloaded", Duration::from_secs(20))
+        .expect("reload reported");
+    assert!(note.contains("etc-logdedup"), "{note}");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"weather API timed out\nweather API timed out\nok\n")
+            .expect("write");
+    }
+    let status = util::exit_within(&mut child, Duration::from_secs(20), "logdedup");
+    assert!(status.success());
+    let out: Vec<String> = lines.iter().collect();
+    assert_eq!(out, ["ok", "mine=2"]);
+}
+
+/// `mkdir /etc/logdedup` and no rule file yet: skipped as a missing one
+/// is, not the exit 2 a `-r` directory without rules gets.
+#[test]
+fn an_empty_rules_env_directory_is_skipped_too() {
+    let dir = RuleDir::new();
+    let empty = dir.path("etc-logdedup");
+    std::fs::create_dir(&empty).expect("mkdir");
+    logdedup()
+        .env("LOGDEDUP_RULES", &empty)
+        .write_stdin("hello\n")
+        .assert()
+        .success()
+        .stdout("hello\n")
+        .stderr(predicates::str::contains(
+            "a directory with no *.toml files: going on without it",
+        ));
+    logdedup()
+        .arg("-r")
+        .arg(&empty)
+        .write_stdin("hello\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "rule directory has no *.toml files",
+        ));
+}
