@@ -381,3 +381,41 @@ fn an_empty_rules_env_directory_is_skipped_too() {
             "rule directory has no *.toml files",
         ));
 }
+
+/// A window case shows its rule at work: `check` does not say the rule
+/// has no test. A window case's `expect` written as one string is refused
+/// with the fix in the message.
+#[test]
+fn window_cases_count_as_tests_and_expect_must_be_a_list() {
+    let dir = RuleDir::new();
+    let rule = "[[rule]]\nname = \"x\"\npattern = 'weather API timed out'\n\n[[test]]\n\
+                lines = [\"weather API timed out\", \"weather API timed out\"]\nat = [\"0s\", \"1s\"]\n";
+    let good = dir.file(
+        "good.toml",
+        &format!("{rule}expect = [\"{{time}} | INFO | x (occurred 2 times)\"]\n"),
+    );
+    logdedup()
+        .arg("check")
+        .arg(&good)
+        .assert()
+        .success()
+        .stderr("");
+    logdedup()
+        .arg("test")
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(predicates::str::ends_with("1 passed, 0 failed\n"));
+    let bad = dir.file(
+        "bad.toml",
+        &format!("{rule}expect = \"{{time}} | INFO | x (occurred 2 times)\"\n"),
+    );
+    logdedup()
+        .arg("test")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "expected a sequence (this key takes a list, one string per item: [\"...\", \"...\"])",
+        ));
+}
