@@ -64,7 +64,7 @@ fn shell_status(status: std::process::ExitStatus) -> u8 {
 /// Reports `err` on one line and returns `code`. A closed standard output
 /// (`logdedup big.log | head`) is not an error: exit 0, quietly.
 fn report(err: &anyhow::Error, code: u8) -> ExitCode {
-    if err.chain().any(<dyn std::error::Error>::is::<StdoutClosed>) {
+    if StdoutClosed::is_in(err) {
         return ExitCode::SUCCESS;
     }
     let _ = writeln!(io::stderr(), "logdedup: {err:#}");

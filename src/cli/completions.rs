@@ -5,10 +5,9 @@
 use anyhow::Context;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
-use std::io::{self, Write};
+use std::io::Write;
 
-use super::{Cli, Failure, Outcome};
-use crate::stream::StdoutClosed;
+use super::{print, Cli, Failure, Outcome};
 
 /// `completions`: which shell.
 #[derive(Debug, Args)]
@@ -80,14 +79,6 @@ pub(crate) fn render_man() -> anyhow::Result<Vec<u8>> {
 
 /// Writes `bytes` to stdout; a closed stdout (`| head`) ends quietly.
 fn write_stdout(bytes: &[u8]) -> Result<Outcome, Failure> {
-    let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(Outcome::Success),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-            Err(Failure::Runtime(anyhow::Error::new(StdoutClosed)))
-        }
-        Err(e) => Err(Failure::Runtime(
-            anyhow::Error::new(e).context("writing to standard output"),
-        )),
-    }
+    print(bytes).map_err(Failure::Runtime)?;
+    Ok(Outcome::Success)
 }

@@ -6,6 +6,7 @@
 
 use anyhow::Context;
 use clap::Args;
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use crate::pipeline::{
     per_line_options, NullSink, Pipeline, PipelineOptions, Record, Records, Snapshot,
 };
 use crate::rules::{load, RuleSet};
-use crate::stream::CHUNK_SIZE;
+use crate::stream::{StdoutWriter, CHUNK_SIZE};
 use crate::time::Time;
 
 /// Arguments of `logdedup explain`.
@@ -42,8 +43,14 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Failure> {
     let set =
         Arc::new(load(&args.rules.sources_from_env(), args.rules.window).map_err(Failure::Usage)?);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.lines.is_empty() {
+        super::terminal_hint(
+            "lines to explain",
+            "logdedup explain LINE, or logdedup explain < bot.log",
+            "logdedup explain --help",
+        );
+    }
+    let mut out = std::io::BufWriter::new(StdoutWriter::new());
     let written = if args.summary {
         summary(&set, &args.lines, &mut out)
     } else {
@@ -58,18 +65,23 @@ pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Failure> {
 /// Explains every record of the input (each LINE alone, else standard
 /// input), as the filter frames and decides it.
 fn each_record(set: &Arc<RuleSet>, args: &ExplainArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut failed: Option<std::io::Error> = None;
+    // The first write error ends the explaining (a closed stdout: no more
+    // input is read for nobody); it is returned once the sink lets go.
+    let failed: RefCell<Option<std::io::Error>> = RefCell::new(None);
     let mut sink = Records::new(|record: Record| {
-        if failed.is_none() {
+        if failed.borrow().is_none() {
             let text = describe(set, &record, args.verbose);
             if let Err(e) = out.write_all(text.as_bytes()) {
-                failed = Some(e);
+                *failed.borrow_mut() = Some(e);
             }
         }
     });
     if args.lines.is_empty() {
         let mut pipeline = Pipeline::new(Arc::clone(set), &per_line_options());
-        read_stdin(|chunk| pipeline.push(chunk, Time(0), &mut sink))?;
+        read_stdin(|chunk| {
+            pipeline.push(chunk, Time(0), &mut sink);
+            failed.borrow().is_none()
+        })?;
         pipeline.finish(Time(0), &mut sink);
     } else {
         for line in &args.lines {
@@ -82,7 +94,7 @@ fn each_record(set: &Arc<RuleSet>, args: &ExplainArgs, out: &mut impl Write) -> 
     }
     sink.flush();
     drop(sink);
-    match failed {
+    match failed.into_inner() {
         Some(e) => Err(anyhow::Error::new(e).context("writing to standard output")),
         None => Ok(()),
     }
@@ -93,7 +105,10 @@ fn each_record(set: &Arc<RuleSet>, args: &ExplainArgs, out: &mut impl Write) -> 
 fn summary(set: &Arc<RuleSet>, lines: &[String], out: &mut impl Write) -> anyhow::Result<()> {
     let mut pipeline = Pipeline::new(Arc::clone(set), &PipelineOptions::default());
     if lines.is_empty() {
-        read_stdin(|chunk| pipeline.push(chunk, Time(0), &mut NullSink))?;
+        read_stdin(|chunk| {
+            pipeline.push(chunk, Time(0), &mut NullSink);
+            true
+        })?;
     } else {
         for line in lines {
             pipeline.push(line.as_bytes(), Time(0), &mut NullSink);
@@ -127,8 +142,9 @@ pub(crate) fn summary_table(snapshot: &Snapshot) -> String {
     text
 }
 
-/// Reads standard input in chunks, handing each on.
-fn read_stdin(mut each: impl FnMut(&[u8])) -> anyhow::Result<()> {
+/// Reads standard input in chunks, handing each on while `each` says to
+/// go on.
+fn read_stdin(mut each: impl FnMut(&[u8]) -> bool) -> anyhow::Result<()> {
     let mut input = std::io::stdin().lock();
     let mut buf = vec![0; CHUNK_SIZE];
     loop {
@@ -138,7 +154,9 @@ fn read_stdin(mut each: impl FnMut(&[u8])) -> anyhow::Result<()> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(anyhow::Error::new(e).context("reading standard input")),
         };
-        each(&buf[..n]);
+        if !each(&buf[..n]) {
+            return Ok(());
+        }
     }
 }
 

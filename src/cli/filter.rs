@@ -271,7 +271,15 @@ impl FilterArgs {
 pub(crate) fn run(args: FilterArgs, signals: SignalWatch) -> Result<Outcome, Failure> {
     let rules_env = std::env::var_os("LOGDEDUP_RULES");
     let plan = args.plan(rules_env.as_deref()).map_err(Failure::Usage)?;
+    super::rule_args::warn_skipped(&plan.rule_sources);
     let prepared = prepare(&plan).map_err(Failure::Usage)?;
+    if plan.settings.inputs.contains(&InputSource::Stdin) {
+        super::terminal_hint(
+            "log lines",
+            "python bot.py 2>&1 | logdedup",
+            "logdedup --help",
+        );
+    }
     let (sources, options) = (plan.rule_sources.clone(), plan.load);
     let reload: Reload = Arc::new(move || rules::load_with(&sources, options));
     stream::run(prepared, signals, std::io::stdin().is_terminal(), reload)

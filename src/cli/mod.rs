@@ -17,7 +17,7 @@ pub mod test;
 use clap::{Parser, Subcommand};
 
 use crate::process::SignalWatch;
-use crate::stream;
+use crate::stream::{self, StdoutClosed, StdoutWriter};
 
 /// Collapse floods of repeated log lines into one summary line per rule per
 /// window; every other line passes through untouched and immediately.
@@ -86,6 +86,45 @@ pub enum Failure {
     CommandNotFound(anyhow::Error),
     /// `run -- CMD`: CMD was found but could not be executed.
     CommandNotExecutable(anyhow::Error),
+}
+
+/// Writes `bytes` to standard output, for the commands beside the filter.
+/// A reader that closed it early (`| head`) comes back as [`StdoutClosed`],
+/// which `main` ends quietly with status 0, as the filter does.
+pub(crate) fn print(bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut out = StdoutWriter::new();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .context("writing to standard output")
+}
+
+/// [`print`] for a command whose own verdict (failed tests, invalid
+/// rules) decides its exit status: a closed standard output is no error
+/// there and the verdict stands; any other write error is one.
+pub(crate) fn print_report(bytes: &[u8]) -> Result<(), Failure> {
+    match print(bytes) {
+        Err(err) if !StdoutClosed::is_in(&err) => Err(Failure::Runtime(err)),
+        _ => Ok(()),
+    }
+}
+
+/// Says on standard error, in one line, what a command reading standard
+/// input is waiting for, when that input is a terminal: `logdedup` typed
+/// alone in a shell would otherwise sit there silent, as if hung. `what`:
+/// what it reads; `example`: how it is meant to be fed; `help`: the
+/// command's --help. Nothing is said for a pipe or a file.
+pub(crate) fn terminal_hint(what: &str, example: &str, help: &str) {
+    use std::io::{IsTerminal, Write};
+    if std::io::stdin().is_terminal() {
+        // A hint is no reason to fail: a closed stderr is left at that.
+        let _ = writeln!(
+            std::io::stderr(),
+            "logdedup: reading {what} from the terminal; end with Ctrl-D \
+             (e.g. {example}; see {help})"
+        );
+    }
 }
 
 /// Parses the command line; on an error, prints clap's message and exits

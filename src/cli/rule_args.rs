@@ -13,7 +13,8 @@ use crate::time::parse_duration;
 pub(crate) struct RuleArgs {
     /// Rule file, directory of *.toml (loaded in name order) or builtin:NAME
     /// (builtin:all, builtin:default). Repeatable; default $LOGDEDUP_RULES
-    /// (':'-separated). These come first, then -e rules, then the default packs.
+    /// (':'-separated; a path there that does not exist is skipped with a
+    /// warning). These come first, then -e rules, then the default packs.
     #[arg(short = 'r', long = "rules", value_name = "PATH")]
     pub rules: Vec<String>,
 
@@ -63,11 +64,29 @@ impl RuleArgs {
     }
 
     /// [`RuleArgs::sources`] with `$LOGDEDUP_RULES` read from the
-    /// environment, as bytes (a path in it need not be UTF-8).
+    /// environment, as bytes (a path in it need not be UTF-8); warns of the
+    /// paths in it that are skipped ([`warn_skipped`]).
     pub(crate) fn sources_from_env(&self) -> Vec<RuleSource> {
         let env = std::env::var_os("LOGDEDUP_RULES");
-        self.sources(env.as_deref())
+        let sources = self.sources(env.as_deref());
+        warn_skipped(&sources);
+        sources
     }
+}
+
+/// Says on standard error which `$LOGDEDUP_RULES` paths do not exist and
+/// are skipped (see [`RuleSource::EnvPath`]), one line each, before the
+/// rules load: a unit whose rule directory is not there yet starts its bot
+/// with the default packs, and says so in its journal.
+pub(crate) fn warn_skipped(sources: &[RuleSource]) {
+    use std::io::Write;
+    let text: String = sources
+        .iter()
+        .filter_map(RuleSource::skipped)
+        .map(|w| format!("logdedup: warning: {w}\n"))
+        .collect();
+    // A warning is no reason to fail: a closed stderr is left at that.
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// Parses a `--window` value.

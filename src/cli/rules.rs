@@ -1,8 +1,6 @@
 //! `logdedup rules [list | show NAME]`: the built-in rule packs.
 
-use anyhow::anyhow;
 use clap::{Args, Subcommand};
-use std::io::Write;
 
 use super::{Failure, Outcome};
 use crate::rules::packs_named;
@@ -44,9 +42,7 @@ pub(crate) fn run(args: RulesArgs) -> Result<Outcome, Failure> {
                 .join("\n")
         }
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .map_err(|e| Failure::Runtime(anyhow!(e).context("writing to standard output")))?;
+    super::print(text.as_bytes()).map_err(Failure::Runtime)?;
     Ok(Outcome::Success)
 }
 

@@ -97,6 +97,7 @@ pub(crate) fn run(args: RunArgs, signals: Option<SignalWatch>) -> Result<Outcome
         .filter
         .plan(rules_env.as_deref())
         .map_err(Failure::Usage)?;
+    super::rule_args::warn_skipped(&plan.rule_sources);
     plan.settings.inputs.clear();
     plan.settings
         .metrics

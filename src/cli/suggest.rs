@@ -14,6 +14,7 @@ use super::rule_args::RuleArgs;
 use super::{Failure, Outcome};
 use crate::pipeline::rule_for;
 use crate::rules::{load, load_str, RedactScratch, RuleSet, BUILTIN_PACKS};
+use crate::stream::StdoutWriter;
 use crate::suggest::{suggest, KnownRules, SuggestFormat, SuggestOptions};
 
 /// What the verdict column (`--format table`) and the notes say.
@@ -120,8 +121,14 @@ pub(crate) fn run(args: SuggestArgs) -> Result<Outcome, Failure> {
                 .collect();
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.files.is_empty() || args.files.iter().any(|f| f == "-") {
+        super::terminal_hint(
+            "a log to mine",
+            "logdedup suggest bot.log",
+            "logdedup suggest --help",
+        );
+    }
+    let mut out = std::io::BufWriter::new(StdoutWriter::new());
     let report = suggest(inputs, &opts, &rules, true, &mut out).map_err(Failure::Runtime)?;
     out.flush()
         .context("writing to standard output")

@@ -85,9 +85,7 @@ pub(crate) fn run(args: TestArgs) -> Result<Outcome, Failure> {
         }
     }
     text.push_str(&format!("{passed} passed, {failed} failed\n"));
-    std::io::stdout().write_all(text.as_bytes()).map_err(|e| {
-        Failure::Runtime(anyhow::Error::new(e).context("writing to standard output"))
-    })?;
+    super::print_report(text.as_bytes())?;
     Ok(if failed > 0 {
         Outcome::TestsFailed
     } else {

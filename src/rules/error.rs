@@ -164,6 +164,10 @@ pub(super) fn toml_message(raw: &str) -> String {
     if text.contains("expected a sequence") && text.contains("invalid type: table") {
         text.push_str(" (write [[rule]] / [[test]], with double brackets)");
     }
+    if text.contains("expected a sequence") && text.contains("invalid type: string") {
+        // `expect = "..."` for a window case, `patterns = '...'`.
+        text.push_str(r#" (this key takes a list, one string per item: ["...", "..."])"#);
+    }
     if text.starts_with("invalid escape sequence") {
         text.push_str(" (write patterns in single quotes, e.g. 'socket\\.send', where backslashes stay as written)");
     }

@@ -113,6 +113,15 @@ pub(crate) const SECRETS: &str = "secrets";
 pub enum RuleSource {
     /// A rule file, or a directory whose `*.toml` files load in name order.
     Path(PathBuf),
+    /// A path from `$LOGDEDUP_RULES`: as [`RuleSource::Path`], except that
+    /// one that does not exist, or a directory with no `*.toml` in it yet,
+    /// is skipped (a warning says so at start-up, see
+    /// [`RuleSource::skipped`]) instead of stopping the run. The list
+    /// is set once for a service or a fleet, where a host without the
+    /// directory must still start its bot with the default packs; a path
+    /// typed after `-r` is checked strictly. Read at every load, so a
+    /// directory created later comes in with the next reload.
+    EnvPath(PathBuf),
     /// One of [`BUILTIN_PACKS`], or `default` / `all` for a set of them.
     Builtin(String),
     /// The default set as the filter adds it after the user's rules: packs
@@ -146,7 +155,8 @@ impl RuleSource {
     }
 
     /// Splits `$LOGDEDUP_RULES`: paths separated by `:`, where `builtin:NAME`
-    /// keeps its own colon and empty entries are skipped. Split as bytes:
+    /// keeps its own colon and empty entries are skipped; the paths are
+    /// [`RuleSource::EnvPath`]s. Split as bytes:
     /// a Unix path need not be UTF-8, and such a path is loaded like any
     /// other rather than dropped.
     pub(crate) fn parse_list(list: &OsStr) -> Vec<RuleSource> {
@@ -162,7 +172,7 @@ impl RuleSource {
                 }
             }
             if !part.is_empty() {
-                sources.push(RuleSource::Path(PathBuf::from(OsStr::from_bytes(part))));
+                sources.push(RuleSource::EnvPath(PathBuf::from(OsStr::from_bytes(part))));
             }
         }
         sources
@@ -170,6 +180,23 @@ impl RuleSource {
 }
 
 impl RuleSource {
+    /// The warning for a `$LOGDEDUP_RULES` path that this load skips (see
+    /// [`RuleSource::EnvPath`]); `None` for every other source.
+    pub(crate) fn skipped(&self) -> Option<String> {
+        let RuleSource::EnvPath(path) = self else {
+            return None;
+        };
+        let (what, fix) = match skip_reason(path)? {
+            Skip::Missing => ("which does not exist", "create it and reload"),
+            Skip::Empty => ("a directory with no *.toml files", "add some and reload"),
+        };
+        Some(format!(
+            "$LOGDEDUP_RULES names {}, {what}: going on without it \
+             ({fix}, or fix $LOGDEDUP_RULES)",
+            path.display()
+        ))
+    }
+
     /// Reads `-e` number `n` (from 1): `NAME=PATTERN` when the text before
     /// the first `=` is a plain rule name, else the whole text is the
     /// pattern of a rule named `eN`.
@@ -293,7 +320,8 @@ pub(super) fn read_all(sources: &[RuleSource]) -> Vec<SourceText> {
                 inline: true,
                 ..text(source.to_string(), source.inline_toml())
             }),
-            RuleSource::Path(path) => match rule_files(path) {
+            RuleSource::EnvPath(path) if skip_reason(path).is_some() => {}
+            RuleSource::Path(path) | RuleSource::EnvPath(path) => match rule_files(path) {
                 Ok(files) => out.extend(
                     files
                         .into_iter()
@@ -320,12 +348,33 @@ pub(crate) fn packs_named(name: &str) -> Result<Vec<&'static Pack>> {
 impl fmt::Display for RuleSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RuleSource::Path(p) => write!(f, "{}", p.display()),
+            RuleSource::Path(p) | RuleSource::EnvPath(p) => write!(f, "{}", p.display()),
             RuleSource::Builtin(name) => write!(f, "builtin:{name}"),
             RuleSource::Inline { name, .. } => write!(f, "-e {name}"),
             RuleSource::Defaults => write!(f, "builtin:default"),
             RuleSource::Secrets => write!(f, "builtin:{SECRETS}"),
         }
+    }
+}
+
+/// Why a `$LOGDEDUP_RULES` path is skipped.
+enum Skip {
+    /// Nothing is there (a dangling symlink included).
+    Missing,
+    /// A directory without `*.toml` files: made, not filled yet.
+    Empty,
+}
+
+/// Whether, and why, a `$LOGDEDUP_RULES` path is skipped. Any other
+/// failure to look (no permission, a FIFO named *.toml) is no reason:
+/// the load reports it as it would for `-r`.
+fn skip_reason(path: &Path) -> Option<Skip> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(Skip::Missing),
+        Ok(meta) if meta.is_dir() && toml_files(path).is_ok_and(|f| f.is_empty()) => {
+            Some(Skip::Empty)
+        }
+        _ => None,
     }
 }
 
@@ -404,6 +453,15 @@ pub(super) fn rule_files(path: &Path) -> Result<Vec<PathBuf>> {
         }
         return Ok(vec![path.to_owned()]);
     }
+    let files = toml_files(path)?;
+    if files.is_empty() {
+        bail!("{}: rule directory has no *.toml files", path.display());
+    }
+    Ok(files)
+}
+
+/// The `*.toml` files of directory `path`, in name order (maybe none).
+fn toml_files(path: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path)
         .with_context(|| format!("{}: cannot list rule directory", path.display()))?
@@ -421,8 +479,5 @@ pub(super) fn rule_files(path: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     files.sort();
-    if files.is_empty() {
-        bail!("{}: rule directory has no *.toml files", path.display());
-    }
     Ok(files)
 }

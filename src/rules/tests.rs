@@ -26,9 +26,9 @@ fn rules_env_list_keeps_builtin_colons() {
     assert_eq!(
         RuleSource::parse_list(std::ffi::OsStr::new("a.toml::builtin:pyrogram:/etc/x")),
         vec![
-            RuleSource::Path("a.toml".into()),
+            RuleSource::EnvPath("a.toml".into()),
             RuleSource::Builtin("pyrogram".into()),
-            RuleSource::Path("/etc/x".into()),
+            RuleSource::EnvPath("/etc/x".into()),
         ]
     );
 }
@@ -221,7 +221,7 @@ fn rules_env_list_keeps_paths_that_are_not_utf8() {
     assert_eq!(
         RuleSource::parse_list(list),
         vec![
-            RuleSource::Path(std::ffi::OsStr::from_bytes(b"/etc/r\xe9gles").into()),
+            RuleSource::EnvPath(std::ffi::OsStr::from_bytes(b"/etc/r\xe9gles").into()),
             RuleSource::Builtin("ptb".into()),
         ]
     );
@@ -334,4 +334,37 @@ fn window_case_times_past_what_can_be_printed_are_refused_in_place() {
         e.starts_with("r.toml:6:13: [[test]] at: ") && e.contains("cannot be printed"),
         "{e}"
     );
+}
+
+/// A `$LOGDEDUP_RULES` path that is missing, or a directory not filled
+/// yet, is skipped with a warning; the same path after `-r` is an error.
+#[test]
+fn rules_env_paths_missing_or_empty_are_skipped_not_fatal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let window = Duration::from_secs(30);
+    for path in [&missing, &empty] {
+        let env = RuleSource::EnvPath(path.clone());
+        let warning = env.skipped().expect("a warning");
+        assert!(
+            warning.starts_with(&format!("$LOGDEDUP_RULES names {}, ", path.display())),
+            "{warning}"
+        );
+        let set = load(&[env, RuleSource::Defaults], window).expect("defaults load");
+        assert!(set.sources().iter().all(|s| s.starts_with("builtin:")));
+        let typed = RuleSource::Path(path.clone());
+        assert_eq!(typed.skipped(), None);
+        assert!(load(&[typed, RuleSource::Defaults], window).is_err());
+    }
+    std::fs::write(
+        empty.join("a.toml"),
+        "[[rule]]\nname = \"a\"\npattern = 'abc'\n",
+    )
+    .expect("write");
+    let filled = RuleSource::EnvPath(empty.clone());
+    assert_eq!(filled.skipped(), None);
+    let set = load(&[filled], window).expect("loads");
+    assert_eq!(set.rules().len(), 1);
 }

@@ -128,7 +128,7 @@ impl Shutdown {
 
 /// Whether `err` is standard output closed by its reader.
 fn output_closed(err: &anyhow::Error) -> bool {
-    err.chain().any(<dyn std::error::Error>::is::<StdoutClosed>)
+    StdoutClosed::is_in(err)
 }
 
 /// A SIGINT or SIGTERM as a [`Stop`].

@@ -26,7 +26,7 @@ pub(crate) use clock::WallClock;
 pub use filter::Filter;
 pub(crate) use input::{open_inputs, InputSource, OpenInput, CHUNK_SIZE};
 pub(crate) use outlet::Target;
-pub use outlet::{Outlet, StdoutClosed};
+pub use outlet::{Outlet, StdoutClosed, StdoutWriter};
 pub use output::Output;
 
 use event_loop::{Event, Loop, Shutdown};
@@ -277,7 +277,7 @@ fn ended(event_loop: &mut Loop, result: Result<Outcome>) -> Result<Outcome> {
         Ok(outcome) => return Ok(outcome),
         Err(err) => err,
     };
-    if err.chain().any(<dyn std::error::Error>::is::<StdoutClosed>) {
+    if StdoutClosed::is_in(&err) {
         event_loop.finish()?;
         return Ok(Outcome::OutputClosed);
     }

@@ -50,6 +50,64 @@ impl std::fmt::Display for StdoutClosed {
 
 impl std::error::Error for StdoutClosed {}
 
+impl StdoutClosed {
+    /// Whether `err` is standard output closed by its reader, however it
+    /// was wrapped: as an error of its own (an [`Outlet`]'s) or inside the
+    /// `io::Error` a [`StdoutWriter`] returned. The one test of the rule,
+    /// for `main` and the filter's loop alike.
+    pub fn is_in(err: &anyhow::Error) -> bool {
+        err.chain().any(|e| {
+            e.is::<StdoutClosed>()
+                || e.downcast_ref::<io::Error>()
+                    .and_then(io::Error::get_ref)
+                    .is_some_and(<dyn std::error::Error + Send + Sync>::is::<StdoutClosed>)
+        })
+    }
+}
+
+/// Standard output for the commands beside the filter (`rules show`,
+/// `explain`, `test`, `completions`, ...): a plain [`Write`] whose broken
+/// pipe comes back as [`StdoutClosed`], so that `logdedup rules show all |
+/// head` ends quietly with 0 as the filter does, while any other error
+/// (a full disk) stays an error. Unbuffered: wrap it in a `BufWriter` for
+/// many small writes.
+pub struct StdoutWriter(io::Stdout);
+
+impl StdoutWriter {
+    /// The process's standard output.
+    pub fn new() -> StdoutWriter {
+        StdoutWriter(io::stdout())
+    }
+
+    fn error(err: io::Error) -> io::Error {
+        if err.kind() == io::ErrorKind::BrokenPipe {
+            io::Error::new(io::ErrorKind::BrokenPipe, StdoutClosed)
+        } else {
+            err
+        }
+    }
+}
+
+impl Default for StdoutWriter {
+    fn default() -> StdoutWriter {
+        StdoutWriter::new()
+    }
+}
+
+impl Write for StdoutWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(StdoutWriter::error)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.write_all(buf).map_err(StdoutWriter::error)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(StdoutWriter::error)
+    }
+}
+
 /// A writer with the path (or stream name) it writes to, for error messages.
 pub struct Outlet {
     name: String,

@@ -26,6 +26,8 @@ mod cli;
 mod completions;
 // The built-in packs against the harvested real library output.
 mod harvest;
+// First use: commands into `head`, a terminal, a missing rule directory.
+mod first_use;
 // Records held until their last line decides.
 mod hold;
 // Property tests: nothing lost, nothing reordered, counts that balance.

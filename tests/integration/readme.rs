@@ -96,3 +96,55 @@ fn every_console_example_in_readme_prints_what_readme_shows() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The ```toml blocks of README.md, each a whole rule file.
+fn toml_blocks(readme: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in readme.lines().enumerate() {
+        match &mut current {
+            None if line.trim_start().starts_with("```toml") => {
+                current = Some((i + 1, String::new()))
+            }
+            None => {}
+            Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+/// Every rule file README shows in a ```toml block loads without a word
+/// from `check`, and `logdedup test` passes every case in it; one of them
+/// is the window case that shows `expect` as a list of lines.
+#[test]
+fn every_toml_block_in_readme_passes_check_and_test() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let blocks = toml_blocks(&readme);
+    assert!(
+        blocks.iter().any(|(_, text)| text.contains("expect = [")),
+        "README lost its window case"
+    );
+    let dir = crate::util::RuleDir::new();
+    for (line, text) in blocks {
+        let file = dir.file(&format!("readme-{line}.toml"), &text);
+        crate::util::logdedup()
+            .arg("check")
+            .arg(&file)
+            .assert()
+            .success()
+            .stderr("");
+        let cases = text.matches("[[test]]").count();
+        crate::util::logdedup()
+            .arg("test")
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(predicates::str::ends_with(format!(
+                "{cases} passed, 0 failed\n"
+            )));
+    }
+}

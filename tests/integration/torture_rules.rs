@@ -136,7 +136,7 @@ const CASES: &[Case] = &[
     file(
         "patterns = \"x\"",
         "[[rule]]\nname = \"a\"\npatterns = \"x\"\n",
-        "{path}:3:12: rule \"a\": invalid type: string \"x\", expected a sequence",
+        "{path}:3:12: rule \"a\": invalid type: string \"x\", expected a sequence (this key takes a list, one string per item: [\"...\", \"...\"])",
     ),
     // A number inside `patterns`: points at the element.
     file(
