@@ -1,5 +1,5 @@
-//! README examples must not rot: every ```console block in README.md is
-//! run, each `$ COMMAND` through `sh -c` in the repository root with the
+//! Documented examples must not rot: every ```console block in README.md
+//! and docs/*.md is run, each `$ COMMAND` through `sh -c` in the repository root with the
 //! built `logdedup` first on PATH, and its output compared with the lines
 //! README shows under it. Timestamps printed from the wall clock are the
 //! only thing masked (they differ from run to run).
@@ -49,11 +49,36 @@ fn mask(text: &str) -> String {
     re.replace_all(text, "<time>").into_owned()
 }
 
+/// README.md and every docs/*.md, with their paths.
+fn documents() -> Vec<(String, String)> {
+    let mut paths = vec!["README.md".to_owned()];
+    let mut docs: Vec<String> = std::fs::read_dir("docs")
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| p.display().to_string())
+        .collect();
+    docs.sort();
+    paths.extend(docs);
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect()
+}
+
 #[test]
-fn every_console_example_in_readme_prints_what_readme_shows() {
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    let examples = examples(&readme);
-    assert!(examples.len() >= 10, "README lost its examples");
+fn every_console_example_in_the_docs_prints_what_they_show() {
+    let documents = documents();
+    let readme = examples(&documents[0].1);
+    assert!(!readme.is_empty(), "README lost its first example");
+    let examples: Vec<(String, Example)> = documents
+        .iter()
+        .flat_map(|(path, text)| examples(text).into_iter().map(move |e| (path.clone(), e)))
+        .collect();
+    assert!(examples.len() >= 10, "the docs lost their examples");
     let bin = crate::util::bin();
     let dir = bin.parent().unwrap();
     let path = format!(
@@ -62,7 +87,7 @@ fn every_console_example_in_readme_prints_what_readme_shows() {
         std::env::var("PATH").unwrap_or_default()
     );
     let mut failures = Vec::new();
-    for example in &examples {
+    for (file, example) in &examples {
         // The first command of README builds with cargo; here the binary
         // under test stands in for it.
         let command = example
@@ -87,7 +112,7 @@ fn every_console_example_in_readme_prints_what_readme_shows() {
         );
         if got != want {
             failures.push(format!(
-                "README.md:{}: $ {}\n--- README shows:\n{want}--- it prints:\n{got}{}",
+                "{file}:{}: $ {}\n--- it shows:\n{want}--- it prints:\n{got}{}",
                 example.line,
                 example.command,
                 String::from_utf8_lossy(&out.stderr)
@@ -121,16 +146,23 @@ fn toml_blocks(readme: &str) -> Vec<(usize, String)> {
 /// from `check`, and `logdedup test` passes every case in it; one of them
 /// is the window case that shows `expect` as a list of lines.
 #[test]
-fn every_toml_block_in_readme_passes_check_and_test() {
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    let blocks = toml_blocks(&readme);
+fn every_toml_block_in_the_docs_passes_check_and_test() {
+    let mut blocks = Vec::new();
+    for (path, text) in documents() {
+        let name = path.replace(['/', '.'], "-");
+        blocks.extend(
+            toml_blocks(&text)
+                .into_iter()
+                .map(|(line, block)| (format!("{name}-{line}"), block)),
+        );
+    }
     assert!(
         blocks.iter().any(|(_, text)| text.contains("expect = [")),
-        "README lost its window case"
+        "the docs lost their window case"
     );
     let dir = crate::util::RuleDir::new();
     for (line, text) in blocks {
-        let file = dir.file(&format!("readme-{line}.toml"), &text);
+        let file = dir.file(&format!("{line}.toml"), &text);
         crate::util::logdedup()
             .arg("check")
             .arg(&file)
