@@ -7,6 +7,7 @@
 use regex::bytes::{CaptureLocations, Regex};
 use std::sync::OnceLock;
 
+use super::layout::{Level, RICH_BLANKS};
 use super::prefix::{may_have_collector_prefix, split_collector_prefix};
 
 /// How continuation lines are recognized.
@@ -225,6 +226,8 @@ impl Framer {
                 b' ' | b'\t' | b'\r' | b'\n' | b'T' | b'D' | 0xE2 => false,
                 // After frames, `SomeError: message` continues the record.
                 b'A'..=b'Z' | b'a'..=b'z' | b'_' if state == Traceback::Frames => false,
+                // loguru marks the frame that raised with `> File "...`.
+                b'>' if state == Traceback::Frames => false,
                 b if b.is_ascii_alphanumeric() => !may_have_collector_prefix(line),
                 _ => true,
             };
@@ -353,13 +356,32 @@ fn exception_line() -> &'static Regex {
     })
 }
 
+/// rich's `RichHandler` line with its time column left blank: spaces, a
+/// level word, and the padding that puts the message 9 columns after the
+/// level's start (`           WARNING  Server closed ...`).
+fn rich_record_start(line: &[u8]) -> bool {
+    let spaces = line.iter().take_while(|&&b| b == b' ').count();
+    if !RICH_BLANKS.contains(&spaces) {
+        return false;
+    }
+    let rest = &line[spaces..];
+    let word = rest.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    if word == 0 || word > 8 || Level::parse(&rest[..word]).is_none() {
+        return false;
+    }
+    let message = rest.get(9..).unwrap_or_default();
+    rest[word..rest.len().min(9)].iter().all(|&b| b == b' ')
+        && message.first().is_some_and(|&b| b != b' ')
+}
+
 /// Python's traceback layout as a little state machine: does `line` (after
 /// any collector prefix) continue the record, and what state follows.
 ///
 /// Continuations: the `Traceback (most recent call last):` header, indented
 /// lines (frames, code, exception-group boxes, rich's wrapped message lines
 /// and its `│ ╭ ╰` boxes), the final `SomeError: message` line after the
-/// frames, the chained-exception separators with their blank lines. A new
+/// frames, loguru's `> File "..."` frame marker, the chained-exception
+/// separators with their blank lines. A new
 /// `Traceback` header right after a finished traceback, without a
 /// separator, is a new record: a second, unrelated error.
 fn python_traceback_continues(state: Traceback, line: &[u8]) -> (bool, Traceback) {
@@ -389,12 +411,21 @@ fn python_traceback_continues(state: Traceback, line: &[u8]) -> (bool, Traceback
             }
             false
         }
+        // loguru's `backtrace` marks the frame that raised: `> File "..."`.
+        b'>' if state == Traceback::Frames && trimmed.starts_with(b"> File \"") => {
+            return (true, Traceback::Frames);
+        }
         _ => false,
     };
     let blank =
         (first.is_ascii_whitespace() || indented) && trimmed.iter().all(u8::is_ascii_whitespace);
     match state {
         _ if blank => (state != Traceback::Outside, state),
+        // rich leaves the time column blank when the time repeats: such a
+        // line is a record of its own, not a continuation.
+        Traceback::Outside if first == b' ' && rich_record_start(trimmed) => {
+            (false, Traceback::Outside)
+        }
         _ if indented => (
             true,
             if state == Traceback::Outside {
@@ -439,6 +470,25 @@ mod tests {
             "2025-11-20 16:33:02,000 - bot - INFO - next",
         ];
         assert_eq!(frames(Framing::PythonTraceback, &lines), [S, C, C, C, C, S]);
+    }
+
+    #[test]
+    fn loguru_marks_the_raising_frame_and_it_stays_in_the_record() {
+        let lines = [
+            "2026-12-04 16:03:23.861 | ERROR    | telethon.network.mtprotosender:_recv_loop:544 - Unhandled error while receiving data",
+            "Traceback (most recent call last):",
+            "  File \"/srv/bot/drive_telethon.py\", line 120, in <module>",
+            "    main()",
+            "    └ <function main at 0x7f8847ff8860>",
+            "> File \"/usr/local/lib/python3.11/site-packages/telethon/network/mtprotosender.py\", line 528, in _recv_loop",
+            "    body = await self._connection.recv()",
+            "telethon.errors.common.InvalidChecksumError: Invalid checksum (1 when 2 was expected). This packet should be skipped.",
+            "> not a frame",
+        ];
+        assert_eq!(
+            frames(Framing::PythonTraceback, &lines),
+            [S, C, C, C, C, C, C, C, S]
+        );
     }
 
     #[test]

@@ -72,11 +72,23 @@ const fn s(
 
 use Level::{Critical, Debug, Error, Info, Success, Trace, Warning};
 
+/// `%(asctime)s - %(levelname)s - %(message)s` and its other separators.
+const TIME_LEVEL: &[Tok] = &[
+    Time,
+    Tok::Alt(&[
+        &[Lit(b" - "), Lvl, Lit(b" - ")],
+        &[Lit(b" | "), Lvl, Lit(b" | ")],
+        &[Lit(b" ["), Lvl, Lit(b"] ")],
+        &[Lit(b" "), Lvl, Lit(b" ")],
+    ]),
+    Message,
+];
+
 /// `[TIME]` before a bracketed layout, with any spaces after it.
 const BRACKET_TIME: Tok = Opt(&[Lit(b"["), Time, Lit(b"]"), Pad]);
 
 /// The built-in layouts, in the order `auto` tries them.
-pub static PRESETS: [Preset; 18] = [
+pub static PRESETS: [Preset; 20] = [
     Preset {
         name: "json",
         description: "a JSON object a line (python-json-logger, structlog's JSONRenderer): message from `message`/`msg`/`event`, logger from `logger`/`name`/`logger_name`, level from `level`/`levelname`/`severity`, time from `time`/`timestamp`/`asctime`/`@timestamp`",
@@ -162,19 +174,34 @@ pub static PRESETS: [Preset; 18] = [
         ],
     },
     Preset {
+        name: "time-level-file",
+        description: "`%(asctime)s - %(levelname)s - %(message)s [%(filename)s:%(lineno)d]` and the other `time-level` shapes with the source file at the end (no logger)",
+        parse: Parse::Custom(time_level_file, |b| b.is_ascii_digit()),
+        reads_logger: false,
+        samples: &[
+            s("04-Dec-26 16:02:47 - INFO - Connecting to 127.0.0.1:43407/TcpFull... [mtprotosender.py:245]", Some("04-Dec-26 16:02:47"), Some(Info), None, "Connecting to 127.0.0.1:43407/TcpFull..."),
+            s("2026-12-04 14:35:45,286 - ERROR - Unclosed client session [base_events.py:1771]", Some("2026-12-04 14:35:45,286"), Some(Error), None, "Unclosed client session"),
+        ],
+    },
+    Preset {
         name: "time-level",
         description: "`%(asctime)s - %(levelname)s - %(message)s` (no logger), also with ` | `, `[LEVEL]` or spaces",
-        parse: Parse::Program(&[Time, Tok::Alt(&[
-            &[Lit(b" - "), Lvl, Lit(b" - ")],
-            &[Lit(b" | "), Lvl, Lit(b" | ")],
-            &[Lit(b" ["), Lvl, Lit(b"] ")],
-            &[Lit(b" "), Lvl, Lit(b" ")],
-        ]), Message]),
+        parse: Parse::Program(TIME_LEVEL),
         reads_logger: false,
         samples: &[
             s("2026-12-04 14:35:45,286 - ERROR - Unclosed client session", Some("2026-12-04 14:35:45,286"), Some(Error), None, "Unclosed client session"),
             s("2026-12-04 14:35:45 [INFO] Bot started: polling", Some("2026-12-04 14:35:45"), Some(Info), None, "Bot started: polling"),
             s("2026-12-04 14:35:45 WARNING  Disk is 91% full: cleaning up", Some("2026-12-04 14:35:45"), Some(Warning), None, "Disk is 91% full: cleaning up"),
+        ],
+    },
+    Preset {
+        name: "file-line-level",
+        description: "aiogram's example `%(filename)s[LINE:%(lineno)d]# %(levelname)-8s [%(asctime)s]  %(message)s`, also with spaces around `[LINE:N]` and `#` (no logger)",
+        parse: Parse::Program(&[Func, Lit(b".py"), Pad, Lit(b"[LINE:"), Digits, Lit(b"]"), Pad, Lit(b"#"), Pad, Lvl, Lit(b" ["), Time, Lit(b"]"), Pad, Message]),
+        reads_logger: false,
+        samples: &[
+            s("dispatcher.py[LINE:360]# WARNING  [2026-12-04 16:02:47,347]  Sleep for 1.000000 seconds and try again...", Some("2026-12-04 16:02:47,347"), Some(Warning), None, "Sleep for 1.000000 seconds and try again..."),
+            s("mtprotosender.py [LINE:245] #INFO     [2026-12-04 16:02:47,347]  Connecting to 127.0.0.1:43407/TcpFull...", Some("2026-12-04 16:02:47,347"), Some(Info), None, "Connecting to 127.0.0.1:43407/TcpFull..."),
         ],
     },
     Preset {
@@ -311,9 +338,33 @@ fn uvicorn(line: &[u8]) -> Option<Raw> {
     })
 }
 
-/// rich's time column with its gap: `[%x %X]` is 19 wide, and a repeated
-/// time is written as that many spaces.
-const RICH_TIME_WIDTH: usize = 20;
+/// rich's time column with its gap is as wide as its format, and a
+/// repeated time is written as that many spaces: `[%X]` 11, `[%x %X]` (the
+/// default) 20, `[%Y-%m-%d %H:%M:%S]` 22. Only these: a message rich
+/// wrapped is indented by the time and level columns (29 by default).
+pub(crate) const RICH_BLANKS: [usize; 3] = [11, 20, 22];
+
+/// A `time-level` line that ends in ` [file.py:123]`: the source file is
+/// not part of the message, so a rule anchored on the message's end holds.
+fn time_level_file(line: &[u8]) -> Option<Raw> {
+    let mut raw = super::scan::run(TIME_LEVEL, line)?;
+    let (start, end) = raw.message;
+    let message = &line[start..end];
+    let message = message.strip_suffix(b"\r").unwrap_or(message);
+    let inner = message.strip_suffix(b"]")?;
+    let open = inner.iter().rposition(|&b| b == b'[')?;
+    let path = &inner[open + 1..];
+    let (file, _) = path.split_at(path.iter().rposition(|&b| b == b':')?);
+    if open == 0 || inner[open - 1] != b' ' || !file.ends_with(b".py") || !is_path_column(path) {
+        return None;
+    }
+    let trimmed = inner[..open]
+        .iter()
+        .rposition(|&b| b != b' ')
+        .map_or(0, |i| i + 1);
+    raw.message = (start, start + trimmed);
+    Some(raw)
+}
 
 /// rich's columns: time (or its blank), the level padded to 8, the message,
 /// and the `file.py:line` path column at the right edge.
@@ -325,11 +376,13 @@ fn rich(line: &[u8]) -> Option<Raw> {
         }
         (Some((1, n + 1)), n + 3)
     } else {
-        let blank = line.get(..RICH_TIME_WIDTH)?;
-        if !blank.iter().all(|&b| b == b' ') {
+        // The blank is as wide as the time format: `[%x %X]` by default,
+        // `[%X]` and others as configured.
+        let blank = line.iter().take_while(|&&b| b == b' ').count();
+        if !RICH_BLANKS.contains(&blank) {
             return None;
         }
-        (None, RICH_TIME_WIDTH)
+        (None, blank)
     };
     let rest = &line[at..];
     let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
