@@ -236,10 +236,9 @@ impl Framer {
             let line = &rest[..len];
             let plain = match line[0] {
                 b' ' | b'\t' | b'\r' | b'\n' | b'T' | b'D' | 0xE2 => false,
-                // After frames, `SomeError: message` continues the record.
-                b'A'..=b'Z' | b'a'..=b'z' | b'_' if state == Traceback::Frames => false,
-                // loguru marks the frame that raised with `> File "...`.
-                b'>' if state == Traceback::Frames => false,
+                // After frames, `SomeError: message` continues the record,
+                // and loguru marks the frame that raised with `> File "...`.
+                b'A'..=b'Z' | b'a'..=b'z' | b'_' | b'>' if state == Traceback::Frames => false,
                 b if b.is_ascii_alphanumeric() => !may_have_collector_prefix(line),
                 _ => true,
             };
