@@ -2,6 +2,7 @@
 """Write [[test]] cases for a rule pack from labeled harvest logs.
 
     pack_tests.py BINARY PACK.toml DIR LIB [LIB...] [--signals N]
+                  [--signal-layouts a,b,...] [--signal-match REGEX]
 
 Runs `BINARY --dry-run --no-default-rules --no-redact -r PACK.toml` over
 every DIR/LIB-*.log that has a .labels file beside it and prints, on
@@ -11,7 +12,10 @@ standard output, TOML [[test]] cases to append to the pack:
   first harvested record the rule took, as `line = ...` (a one-line
   record) or `record = ...` (with its traceback), with `rule = ...`;
 - for each signal template (digits folded) and layout, up to N records
-  labeled `signal` (default 1), with no rule: they must pass.
+  labeled `signal` (default 1), with no rule: they must pass. Only the
+  layouts of --signal-layouts (default: basic, bare, loguru, rich, json
+  and the compose prefix), and with
+  --signal-match only the records whose first line matches REGEX.
 
 Lines are real output, copied byte for byte; nothing is typed by hand. A
 record whose lines the dry run tagged with a rule but whose label is not
@@ -28,10 +32,34 @@ import sys
 TAG = re.compile(r"^\[logdedup:([A-Za-z0-9_.-]+)\] ")
 
 
+LEVELS = {"TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"}
+
+
+def rich_start(line):
+    """rich's line with its time column blank (src/records/framer.rs)."""
+    spaces = len(line) - len(line.lstrip(" "))
+    rest = line[spaces:]
+    word = re.match(r"[A-Z]+", rest)
+    return (
+        spaces in (11, 20, 22)
+        and word is not None
+        and word.group(0) in LEVELS
+        and rest[len(word.group(0)):9].strip(" ") == ""
+        and len(rest) > 9
+        and rest[9] != " "
+    )
+
+
+PREFIX = re.compile(r"^([\w.-]+ +\| |[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w.-]+(\[\d+\])?: )")
+
+
 def continuation(line):
     """Mirrors python-traceback framing closely enough for harvested logs."""
+    line = PREFIX.sub("", line, count=1)
+    if rich_start(line):
+        return False
     return (
-        line.startswith((" ", "\t", "Traceback (most recent call last)"))
+        line.startswith((" ", "\t", "Traceback (most recent call last)", "> File \""))
         or line.startswith(("During handling of the above", "The above exception"))
         or line == ""
     )
@@ -45,7 +73,9 @@ def records(lines, labels, tags):
             out[-1].append(i)
             continue
         # The exception line after a traceback belongs to the record.
-        if out and len(out[-1]) > 1 and lines[out[-1][-1]].startswith("  ") and re.match(r"^[A-Za-z_][\w.]*(: |$)", line):
+        last = [PREFIX.sub("", lines[i], count=1) for i in out[-1][1:]] if out else []
+        last = [x for x in last if x.strip()]
+        if last and last[-1].startswith((" ", "> File")) and re.match(r"^[A-Za-z_][\w.]*(: |$)", PREFIX.sub("", line, count=1)):
             out[-1].append(i)
             continue
         out.append([i])
@@ -73,11 +103,17 @@ def layout_of(path):
 
 
 def main(argv):
-    signals = 1
-    if "--signals" in argv:
-        i = argv.index("--signals")
-        signals = int(argv[i + 1])
-        del argv[i : i + 2]
+    def option(name, default):
+        if name in argv:
+            i = argv.index(name)
+            value = argv[i + 1]
+            del argv[i : i + 2]
+            return value
+        return default
+
+    signals = int(option("--signals", "1"))
+    signal_layouts = set(option("--signal-layouts", "basic,bare,loguru,rich,json,basic.compose").split(","))
+    signal_match = re.compile(option("--signal-match", ""))
     binary, pack, root, libs = argv[1], argv[2], argv[3], argv[4:]
     seen_rule = set()
     seen_signal = {}
@@ -117,14 +153,25 @@ def main(argv):
                     print(f"{path}:{first + 1}: {rule} takes a {label} line: {lines[first][:100]}", file=sys.stderr)
                     continue
                 if rule and (rule, layout) not in seen_rule:
+                    # The record as the dry run took it: the lines tagged
+                    # with its rule (a traceback it leaves passes).
+                    taken = []
+                    for i in rec:
+                        if tags[i] != rule:
+                            break
+                        taken.append(i)
+                    rec = taken
+                    text = "\n".join(lines[i] for i in rec)
                     body = toml_string(text)
                     if body:
                         seen_rule.add((rule, layout))
                         key = "record" if len(rec) > 1 else "line"
                         cases.append((0, rule, layout, f"[[test]]\n{key} = {body}\nrule = \"{rule}\"\n"))
-                if not rule and label == "signal":
+                if len(rec) > 40:
+                    continue
+                if not rule and label == "signal" and layout in signal_layouts and signal_match.search(lines[first]):
                     msg = re.sub(r"\d+", "N", lines[first])
-                    msg = re.sub(r"^.*?(ERROR|WARNING|CRITICAL|INFO)\W+", "", msg)[:60]
+                    msg = re.sub(r"^.*?(ERROR|WARNING|CRITICAL|INFO)\W+", "", msg)[:40]
                     k = (msg, layout)
                     if seen_signal.get(k, 0) < signals:
                         body = toml_string(text)

@@ -26,7 +26,61 @@ pub(crate) fn completions(args: CompletionsArgs) -> Result<Outcome, Failure> {
     let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "logdedup", &mut script);
-    write_stdout(&script)
+    let script = with_pack_names(args.shell, &String::from_utf8_lossy(&script));
+    write_stdout(script.as_bytes())
+}
+
+/// Adds `builtin:NAME` to what `-r`/`--rules` completes, beside paths:
+/// clap's scripts complete a value either from a list or as a path, and
+/// `-r` takes both.
+fn with_pack_names(shell: Shell, script: &str) -> String {
+    let names: Vec<String> = super::rules::pack_names()
+        .map(|n| format!("builtin:{n}"))
+        .collect();
+    match shell {
+        Shell::Bash => {
+            let files = "COMPREPLY=($(compgen -f \"${cur}\"))";
+            let both = format!(
+                "COMPREPLY=($(compgen -f \"${{cur}}\") $(compgen -W \"{}\" -- \"${{cur}}\"))",
+                names.join(" ")
+            );
+            let mut out = String::with_capacity(script.len());
+            let mut rules_case = false;
+            for line in script.split_inclusive('\n') {
+                let trimmed = line.trim();
+                if rules_case && trimmed == files {
+                    out.push_str(&line.replace(files, &both));
+                } else {
+                    out.push_str(line);
+                }
+                rules_case = trimmed == "--rules)" || trimmed == "-r)";
+            }
+            out
+        }
+        Shell::Zsh => {
+            let values: Vec<String> = names.iter().map(|n| n.replace(':', "\\:")).collect();
+            let action = format!(":PATH:{{_files; compadd -- {}}}'", values.join(" "));
+            script
+                .lines()
+                .map(|line| {
+                    if (line.starts_with("'*--rules=") || line.starts_with("'*-r+"))
+                        && line.contains(":PATH:_default'")
+                    {
+                        line.replace(":PATH:_default'", &action)
+                    } else {
+                        line.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        }
+        Shell::Fish => format!(
+            "{script}complete -c logdedup -s r -l rules -a '{}'\n",
+            names.join(" ")
+        ),
+        _ => script.to_owned(),
+    }
 }
 
 /// Writes the man page, in roff, to stdout: the top-level page, then one

@@ -80,11 +80,15 @@ impl RuleArgs {
 /// with the default packs, and says so in its journal.
 pub(crate) fn warn_skipped(sources: &[RuleSource]) {
     use std::io::Write;
-    let text: String = sources
+    let text = sources
         .iter()
         .filter_map(RuleSource::skipped)
-        .map(|w| format!("logdedup: warning: {w}\n"))
-        .collect();
+        .fold(String::new(), |mut text, w| {
+            text.push_str("logdedup: warning: ");
+            text.push_str(&w);
+            text.push('\n');
+            text
+        });
     // A warning is no reason to fail: a closed stderr is left at that.
     let _ = std::io::stderr().write_all(text.as_bytes());
 }

@@ -22,8 +22,43 @@ pub(crate) enum RulesAction {
     /// Print a pack's TOML, ready to copy into a rule file of your own.
     Show {
         /// The pack's name (as in builtin:NAME).
+        #[arg(value_parser = PackName)]
         name: String,
     },
+}
+
+/// Takes any name (an unknown one is refused with the list of packs when
+/// the command runs) and tells shell completions the pack names.
+#[derive(Clone, Debug)]
+pub(crate) struct PackName;
+
+impl clap::builder::TypedValueParser for PackName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            pack_names().map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+/// Every name `builtin:NAME` takes: the packs, `default` and `all`.
+pub(crate) fn pack_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN_PACKS
+        .iter()
+        .map(|p| p.name)
+        .chain(["default", "all"])
 }
 
 /// Runs `logdedup rules`.

@@ -211,7 +211,11 @@ impl Decider {
             Decision::Pass => (Verdict::PassMatched(rule_id), Disposition::Pass),
             Decision::Suppress => (Verdict::Suppress(rule_id), Disposition::Suppress(rule_id)),
         };
-        self.framer.started(multiline.then_some(disposition));
+        if multiline {
+            self.framer.started(Some(disposition));
+        } else {
+            self.framer.started_one_line(disposition);
+        }
         verdict
     }
 

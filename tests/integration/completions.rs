@@ -125,3 +125,53 @@ fn which_man() -> Result<std::path::PathBuf, ()> {
         .find(|p| p.is_file())
         .ok_or(())
 }
+
+/// Runs the bash completion function of the generated script for the
+/// words `line` (the last one being completed) and returns its answers.
+fn bash_complete(words: &[&str]) -> Vec<String> {
+    let out = logdedup().args(["completions", "bash"]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("logdedup.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cur = words.last().copied().unwrap_or_default();
+    let prev = words
+        .get(words.len().wrapping_sub(2))
+        .copied()
+        .unwrap_or_default();
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _logdedup logdedup '{cur}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &program])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn rules_show_and_dash_r_complete_the_pack_names() {
+    let show = bash_complete(&["logdedup", "rules", "show", "tele"]);
+    assert_eq!(show, ["telethon", "telethon-reconnect"]);
+    let rules = bash_complete(&["logdedup", "-r", "builtin"]);
+    assert!(
+        rules.iter().any(|r| r == "builtin:pyrogram-reconnect"),
+        "{rules:?}"
+    );
+    assert!(rules.iter().any(|r| r == "builtin:all"), "{rules:?}");
+    for shell in ["zsh", "fish"] {
+        let out = logdedup().args(["completions", shell]).output().unwrap();
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("telethon-reconnect"),
+            "{shell} completes no pack name"
+        );
+    }
+}

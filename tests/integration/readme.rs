@@ -129,7 +129,7 @@ fn toml_blocks(readme: &str) -> Vec<(usize, String)> {
     for (i, line) in readme.lines().enumerate() {
         match &mut current {
             None if line.trim_start().starts_with("```toml") => {
-                current = Some((i + 1, String::new()))
+                current = Some((i + 1, String::new()));
             }
             None => {}
             Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),

@@ -1068,3 +1068,23 @@ fn r25_schema_errors_after_non_ascii_text_keep_their_positions() {
             file.display()
         )));
 }
+
+// 26. A window case whose `at` lies past the last time a summary can
+//     print (chrono's range) printed a raw number where `{time}` should
+//     be. Refused with the case's place and the reason.
+#[test]
+fn r26_window_case_times_past_the_printable_range_are_refused() {
+    let dir = RuleDir::new();
+    let file = dir.file(
+        "far.toml",
+        "[[rule]]\nname = \"n\"\npattern = 'noise'\n\n[[test]]\nlines = [\"noise\", \"noise\"]\nat = [\"0s\", \"99999999d\"]\nexpect = [\"{time} | INFO | n (occurred 2 times)\"]\n",
+    );
+    logdedup()
+        .args(["test", "--no-default-rules", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is too far: times past the year 262143 cannot be printed",
+        ))
+        .stderr(predicate::str::contains(file.display().to_string()));
+}
