@@ -34,6 +34,8 @@ mod hold;
 mod invariant;
 // The layout recognizer on real sample lines of every layout.
 mod layout_samples;
+// The packs against the harvested logs of every layout and version.
+mod layouts;
 // Bounded memory, measured on the child process.
 mod memory;
 // --stats-file and --metrics-textfile.

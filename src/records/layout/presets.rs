@@ -88,7 +88,7 @@ const TIME_LEVEL: &[Tok] = &[
 const BRACKET_TIME: Tok = Opt(&[Lit(b"["), Time, Lit(b"]"), Pad]);
 
 /// The built-in layouts, in the order `auto` tries them.
-pub static PRESETS: [Preset; 20] = [
+pub static PRESETS: [Preset; 19] = [
     Preset {
         name: "json",
         description: "a JSON object a line (python-json-logger, structlog's JSONRenderer): message from `message`/`msg`/`event`, logger from `logger`/`name`/`logger_name`, level from `level`/`levelname`/`severity`, time from `time`/`timestamp`/`asctime`/`@timestamp`",
@@ -174,24 +174,16 @@ pub static PRESETS: [Preset; 20] = [
         ],
     },
     Preset {
-        name: "time-level-file",
-        description: "`%(asctime)s - %(levelname)s - %(message)s [%(filename)s:%(lineno)d]` and the other `time-level` shapes with the source file at the end (no logger)",
-        parse: Parse::Custom(time_level_file, |b| b.is_ascii_digit()),
-        reads_logger: false,
-        samples: &[
-            s("04-Dec-26 16:02:47 - INFO - Connecting to 127.0.0.1:43407/TcpFull... [mtprotosender.py:245]", Some("04-Dec-26 16:02:47"), Some(Info), None, "Connecting to 127.0.0.1:43407/TcpFull..."),
-            s("2026-12-04 14:35:45,286 - ERROR - Unclosed client session [base_events.py:1771]", Some("2026-12-04 14:35:45,286"), Some(Error), None, "Unclosed client session"),
-        ],
-    },
-    Preset {
         name: "time-level",
-        description: "`%(asctime)s - %(levelname)s - %(message)s` (no logger), also with ` | `, `[LEVEL]` or spaces",
-        parse: Parse::Program(TIME_LEVEL),
+        description: "`%(asctime)s - %(levelname)s - %(message)s` (no logger), also with ` | `, `[LEVEL]` or spaces, and with ` [%(filename)s:%(lineno)d]` at the end (not part of the message)",
+        parse: Parse::Custom(time_level, |b| b.is_ascii_digit()),
         reads_logger: false,
         samples: &[
             s("2026-12-04 14:35:45,286 - ERROR - Unclosed client session", Some("2026-12-04 14:35:45,286"), Some(Error), None, "Unclosed client session"),
             s("2026-12-04 14:35:45 [INFO] Bot started: polling", Some("2026-12-04 14:35:45"), Some(Info), None, "Bot started: polling"),
             s("2026-12-04 14:35:45 WARNING  Disk is 91% full: cleaning up", Some("2026-12-04 14:35:45"), Some(Warning), None, "Disk is 91% full: cleaning up"),
+            s("04-Dec-26 16:02:47 - INFO - Connecting to 127.0.0.1:43407/TcpFull... [mtprotosender.py:245]", Some("04-Dec-26 16:02:47"), Some(Info), None, "Connecting to 127.0.0.1:43407/TcpFull..."),
+            s("2026-12-04 14:35:45,286 - ERROR - [1/3] retry [not a file]", Some("2026-12-04 14:35:45,286"), Some(Error), None, "[1/3] retry [not a file]"),
         ],
     },
     Preset {
@@ -344,12 +336,20 @@ fn uvicorn(line: &[u8]) -> Option<Raw> {
 /// wrapped is indented by the time and level columns (29 by default).
 pub(crate) const RICH_BLANKS: [usize; 3] = [11, 20, 22];
 
-/// A `time-level` line that ends in ` [file.py:123]`: the source file is
-/// not part of the message, so a rule anchored on the message's end holds.
-fn time_level_file(line: &[u8]) -> Option<Raw> {
+/// A `time-level` line; a ` [file.py:123]` at its end (a format ending in
+/// `[%(filename)s:%(lineno)d]`) is not part of the message, so a rule
+/// anchored on the message's end holds. One preset for both, so that which
+/// one read the previous line cannot change how the next is read.
+fn time_level(line: &[u8]) -> Option<Raw> {
     let mut raw = super::scan::run(TIME_LEVEL, line)?;
-    let (start, end) = raw.message;
-    let message = &line[start..end];
+    if let Some(end) = without_source_file(&line[raw.message.0..raw.message.1]) {
+        raw.message.1 = raw.message.0 + end;
+    }
+    Some(raw)
+}
+
+/// Where `message` ends without a trailing ` [file.py:123]`, if it has one.
+fn without_source_file(message: &[u8]) -> Option<usize> {
     let message = message.strip_suffix(b"\r").unwrap_or(message);
     let inner = message.strip_suffix(b"]")?;
     let open = inner.iter().rposition(|&b| b == b'[')?;
@@ -358,12 +358,12 @@ fn time_level_file(line: &[u8]) -> Option<Raw> {
     if open == 0 || inner[open - 1] != b' ' || !file.ends_with(b".py") || !is_path_column(path) {
         return None;
     }
-    let trimmed = inner[..open]
-        .iter()
-        .rposition(|&b| b != b' ')
-        .map_or(0, |i| i + 1);
-    raw.message = (start, start + trimmed);
-    Some(raw)
+    Some(
+        inner[..open]
+            .iter()
+            .rposition(|&b| b != b' ')
+            .map_or(0, |i| i + 1),
+    )
 }
 
 /// rich's columns: time (or its blank), the level padded to 8, the message,
