@@ -180,3 +180,19 @@ fn every_toml_block_in_the_docs_passes_check_and_test() {
             )));
     }
 }
+
+/// logdedup is not on PyPI yet: README's Dockerfile, which installs it
+/// with pip, says so at the line that would fail, and where the build
+/// stage is.
+#[test]
+fn the_dockerfile_says_where_logdedup_comes_from_until_it_is_published() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let lines: Vec<&str> = readme.lines().collect();
+    let install = lines
+        .iter()
+        .position(|l| l.contains("RUN pip install") && l.contains("logdedup"))
+        .expect("README's Dockerfile installs logdedup with pip");
+    let above = lines[install.saturating_sub(3)..install].join("\n");
+    assert!(above.contains("Not on PyPI yet"), "{above}");
+    assert!(above.contains("docs/recipes.md"), "{above}");
+}
