@@ -88,7 +88,7 @@ const TIME_LEVEL: &[Tok] = &[
 const BRACKET_TIME: Tok = Opt(&[Lit(b"["), Time, Lit(b"]"), Pad]);
 
 /// The built-in layouts, in the order `auto` tries them.
-pub static PRESETS: [Preset; 19] = [
+pub static PRESETS: [Preset; 20] = [
     Preset {
         name: "json",
         description: "a JSON object a line (python-json-logger, structlog's JSONRenderer): message from `message`/`msg`/`event`, logger from `logger`/`name`/`logger_name`, level from `level`/`levelname`/`severity`, time from `time`/`timestamp`/`asctime`/`@timestamp`",
@@ -171,6 +171,30 @@ pub static PRESETS: [Preset; 19] = [
             s("2026-12-04 14:35:45,279 | DEBUG    | urllib3.util.retry | Incremented Retry for (url='/bot123456:TEST-TOKEN-abcdef/getUpdates'): Retry(total=2)", Some("2026-12-04 14:35:45,279"), Some(Debug), Some("urllib3.util.retry"), "Incremented Retry for (url='/bot123456:TEST-TOKEN-abcdef/getUpdates'): Retry(total=2)"),
             s("2026-12-04 14:35:45,281 ERROR asyncio: Unclosed client session", Some("2026-12-04 14:35:45,281"), Some(Error), Some("asyncio"), "Unclosed client session"),
             s("2026-12-04T14:35:45 [WARNING] aiogram.dispatcher: Sleep for 1.000000 seconds and try again...", Some("2026-12-04T14:35:45"), Some(Warning), Some("aiogram.dispatcher"), "Sleep for 1.000000 seconds and try again..."),
+        ],
+    },
+    Preset {
+        name: "time-level-name-line",
+        description: "`%(asctime)s - [%(levelname)s] - [%(name)s:%(lineno)d] - %(message)s` and its kin: the logger in brackets or followed by `:LINE`, the level bare or in brackets, separated by ` - `, ` | ` or spaces",
+        parse: Parse::Program(&[
+            Time,
+            Tok::Alt(&[&[Lit(b" - ")], &[Lit(b" | ")], &[Lit(b" ")]]),
+            Opt(&[Lit(b"[")]),
+            Lvl,
+            Opt(&[Lit(b"]")]),
+            Tok::Alt(&[&[Lit(b" - ")], &[Lit(b" | ")], &[Lit(b" ")]]),
+            Tok::Alt(&[
+                &[Lit(b"["), Logger, Opt(&[Lit(b":"), Digits]), Lit(b"]")],
+                &[Logger, Lit(b":"), Digits],
+            ]),
+            Tok::Alt(&[&[Lit(b" - ")], &[Lit(b" | ")], &[Lit(b": ")], &[Lit(b" ")]]),
+            Message,
+        ]),
+        reads_logger: true,
+        samples: &[
+            s("2022-11-07 16:38:35,873 - [WARNING] - [pyrogram.connection.connection:59] - Unable to connect due to network issues: [Errno 111] Connection refused", Some("2022-11-07 16:38:35,873"), Some(Warning), Some("pyrogram.connection.connection"), "Unable to connect due to network issues: [Errno 111] Connection refused"),
+            s("2026-12-04 14:35:45,123 INFO bot.handlers:42 /start from @alice", Some("2026-12-04 14:35:45,123"), Some(Info), Some("bot.handlers"), "/start from @alice"),
+            s("2026-12-04 14:35:45 | ERROR | [aiogram.dispatcher] | Failed to fetch updates - TelegramNetworkError: HTTP Client says - Request timeout error", Some("2026-12-04 14:35:45"), Some(Error), Some("aiogram.dispatcher"), "Failed to fetch updates - TelegramNetworkError: HTTP Client says - Request timeout error"),
         ],
     },
     Preset {
