@@ -175,7 +175,7 @@ pub static PRESETS: [Preset; 20] = [
     },
     Preset {
         name: "time-level-name-line",
-        description: "`%(asctime)s - [%(levelname)s] - [%(name)s:%(lineno)d] - %(message)s` and its kin: the logger in brackets or followed by `:LINE`, the level bare or in brackets, separated by ` - `, ` | ` or spaces",
+        description: "`%(asctime)s - [%(levelname)s] - [%(name)s:%(lineno)d] - %(message)s` and its kin: the logger followed by `:LINE`, in brackets or not, the level bare or in brackets, separated by ` - `, ` | ` or spaces",
         parse: Parse::Program(&[
             Time,
             Tok::Alt(&[&[Lit(b" - ")], &[Lit(b" | ")], &[Lit(b" ")]]),
@@ -184,7 +184,9 @@ pub static PRESETS: [Preset; 20] = [
             Opt(&[Lit(b"]")]),
             Tok::Alt(&[&[Lit(b" - ")], &[Lit(b" | ")], &[Lit(b" ")]]),
             Tok::Alt(&[
-                &[Lit(b"["), Logger, Opt(&[Lit(b":"), Digits]), Lit(b"]")],
+                // The line number is required: a bracketed word alone is
+                // as often a tag of the message (`[retry] attempt 3/5`).
+                &[Lit(b"["), Logger, Lit(b":"), Digits, Lit(b"]")],
                 &[Logger, Lit(b":"), Digits],
             ]),
             Tok::Alt(&[&[Lit(b" - ")], &[Lit(b" | ")], &[Lit(b": ")], &[Lit(b" ")]]),
@@ -194,7 +196,7 @@ pub static PRESETS: [Preset; 20] = [
         samples: &[
             s("2022-11-07 16:38:35,873 - [WARNING] - [pyrogram.connection.connection:59] - Unable to connect due to network issues: [Errno 111] Connection refused", Some("2022-11-07 16:38:35,873"), Some(Warning), Some("pyrogram.connection.connection"), "Unable to connect due to network issues: [Errno 111] Connection refused"),
             s("2026-12-04 14:35:45,123 INFO bot.handlers:42 /start from @alice", Some("2026-12-04 14:35:45,123"), Some(Info), Some("bot.handlers"), "/start from @alice"),
-            s("2026-12-04 14:35:45 | ERROR | [aiogram.dispatcher] | Failed to fetch updates - TelegramNetworkError: HTTP Client says - Request timeout error", Some("2026-12-04 14:35:45"), Some(Error), Some("aiogram.dispatcher"), "Failed to fetch updates - TelegramNetworkError: HTTP Client says - Request timeout error"),
+            s("2026-12-04 14:35:45 | ERROR | [aiogram.dispatcher:360] | Failed to fetch updates - TelegramNetworkError: HTTP Client says - Request timeout error", Some("2026-12-04 14:35:45"), Some(Error), Some("aiogram.dispatcher"), "Failed to fetch updates - TelegramNetworkError: HTTP Client says - Request timeout error"),
         ],
     },
     Preset {
