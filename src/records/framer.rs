@@ -7,7 +7,7 @@
 use regex::bytes::{CaptureLocations, Regex};
 use std::sync::OnceLock;
 
-use super::layout::{Level, RICH_BLANKS};
+use super::layout::rich_blank_time_message;
 use super::prefix::{may_have_collector_prefix, split_collector_prefix};
 
 /// How continuation lines are recognized.
@@ -383,22 +383,18 @@ fn exception_line() -> &'static Regex {
     })
 }
 
-/// rich's `RichHandler` line with its time column left blank: spaces, a
-/// level word, and the padding that puts the message 9 columns after the
-/// level's start (`           WARNING  Server closed ...`).
+/// rich's `RichHandler` line with its time column left blank
+/// (`           WARNING  Server closed ...`): rich writes the level in
+/// capitals and the message right after the level column.
 fn rich_record_start(line: &[u8]) -> bool {
-    let spaces = line.iter().take_while(|&&b| b == b' ').count();
-    if !RICH_BLANKS.contains(&spaces) {
-        return false;
-    }
-    let rest = &line[spaces..];
-    let word = rest.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    if word == 0 || word > 8 || Level::parse(&rest[..word]).is_none() {
-        return false;
-    }
-    let message = rest.get(9..).unwrap_or_default();
-    rest[word..rest.len().min(9)].iter().all(|&b| b == b' ')
-        && message.first().is_some_and(|&b| b != b' ')
+    let capitals = line
+        .iter()
+        .skip_while(|&&b| b == b' ')
+        .take_while(|b| b.is_ascii_alphabetic())
+        .all(u8::is_ascii_uppercase);
+    capitals
+        && rich_blank_time_message(line)
+            .is_some_and(|start| line.get(start).is_some_and(|&b| b != b' '))
 }
 
 /// Python's traceback layout as a little state machine: does `line` (after

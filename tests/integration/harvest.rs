@@ -70,15 +70,6 @@ fn regex(cell: &'static OnceLock<Regex>, re: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(re).unwrap())
 }
 
-/// Lines of `data`, each without its `\n`.
-fn lines(data: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    lines
-}
-
 /// `scripts/harvest/http/label.py`, `frame()`: the number of lines of each record.
 fn frame_http(lines: &[&[u8]]) -> Vec<usize> {
     static EXC: OnceLock<Regex> = OnceLock::new();
@@ -196,26 +187,13 @@ fn verdicts(log: &Path, packs: &[&str], tmp: &Path) -> Vec<Option<String>> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let input_lines = lines(&input);
-    let output_lines = lines(&out.stdout);
-    assert_eq!(input_lines.len(), output_lines.len(), "{}", log.display());
-    static TAG: OnceLock<Regex> = OnceLock::new();
-    let tag = regex(&TAG, r"^\[logdedup:([^\]]+)\] ");
-    let mut marks = Vec::with_capacity(input_lines.len());
+    let marks = crate::util::dryrun::tags(log, &input, &out.stdout);
+    let input_lines = crate::util::dryrun::lines(&input);
     let mut trail = Vec::new();
-    for (inp, out) in input_lines.iter().zip(&output_lines) {
-        match tag.captures(out) {
-            Some(c) => {
-                let rule = String::from_utf8_lossy(&c[1]).into_owned();
-                assert_eq!(&out[c[0].len()..], *inp, "{}", log.display());
-                trail.extend_from_slice(inp);
-                trail.push(b'\n');
-                marks.push(Some(rule));
-            }
-            None => {
-                assert_eq!(out, inp, "{}", log.display());
-                marks.push(None);
-            }
+    for (line, mark) in input_lines.iter().zip(&marks) {
+        if mark.is_some() {
+            trail.extend_from_slice(line);
+            trail.push(b'\n');
         }
     }
     let dry_trail = written(&audit);
@@ -305,7 +283,7 @@ fn tally(lib: &str, corpus: &str, packs: &[&str], tmp: &Path) -> Tally {
     let mut t = Tally::default();
     for log in &logs {
         let data = std::fs::read(log).unwrap();
-        let lines = lines(&data);
+        let lines = crate::util::dryrun::lines(&data);
         let records = match corpus {
             "http" => frame_http(&lines),
             _ => frame_mtproto(&lines),
@@ -438,7 +416,7 @@ fn the_framers_agree_with_the_label_files() {
             }
             checked += 1;
             let data = std::fs::read(&log).unwrap();
-            let lines = lines(&data);
+            let lines = crate::util::dryrun::lines(&data);
             let n = match corpus {
                 "http" => frame_http(&lines).len(),
                 _ => frame_mtproto(&lines).len(),

@@ -81,24 +81,15 @@ fn labeled(dir: &Path) -> Vec<PathBuf> {
     logs
 }
 
-/// Lines of `data`, each without its `\n`.
-fn lines(data: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    lines
-}
-
-/// Per input line of `log`, whether `--dry-run` with `args` suppresses it:
-/// every input line comes out in order, bare or behind `[logdedup:RULE] `;
-/// anything else on the way is a summary.
+/// Per input line of `log`, whether `--dry-run` with `args` suppresses it.
 fn suppressed(log: &Path, args: &[&str]) -> Vec<bool> {
+    let summaries = tempfile::NamedTempFile::new().expect("temporary file");
     let out = std::process::Command::new(bin())
         .env_remove("LOGDEDUP_RULES")
         // Masking rewrites the lines with a bot token: scored without it,
         // so that every input line can be found in the output.
-        .args(["--dry-run", "--no-redact"])
+        .args(["--dry-run", "--no-redact", "--summary-to"])
+        .arg(summaries.path())
         .args(args)
         .arg(log)
         .output()
@@ -110,32 +101,10 @@ fn suppressed(log: &Path, args: &[&str]) -> Vec<bool> {
         String::from_utf8_lossy(&out.stderr)
     );
     let input = std::fs::read(log).expect("log");
-    let (input, output) = (lines(&input), lines(&out.stdout));
-    let mut marks = Vec::with_capacity(input.len());
-    let mut out = output.into_iter();
-    for line in input {
-        loop {
-            let Some(o) = out.next() else {
-                panic!(
-                    "{}: input line not in the output: {:?}",
-                    log.display(),
-                    String::from_utf8_lossy(line)
-                );
-            };
-            if o == line {
-                marks.push(false);
-                break;
-            }
-            if let Some(rest) = o.strip_prefix(b"[logdedup:") {
-                let end = rest.iter().position(|&b| b == b']').unwrap_or(0);
-                if rest.get(end + 1..).and_then(|r| r.strip_prefix(b" ")) == Some(line) {
-                    marks.push(true);
-                    break;
-                }
-            }
-        }
-    }
-    marks
+    crate::util::dryrun::tags(log, &input, &out.stdout)
+        .iter()
+        .map(Option::is_some)
+        .collect()
 }
 
 /// Counts of one library version: noise lines and those suppressed,

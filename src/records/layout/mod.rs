@@ -25,7 +25,7 @@ mod tests;
 
 pub use declared::{CustomLayout, LayoutSpec};
 pub use level::Level;
-pub(crate) use presets::RICH_BLANKS;
+pub(crate) use presets::rich_blank_time_message;
 pub use presets::{Preset, PRESETS};
 
 use regex::bytes::CaptureLocations;

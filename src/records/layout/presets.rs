@@ -360,7 +360,7 @@ fn uvicorn(line: &[u8]) -> Option<Raw> {
 /// repeated time is written as that many spaces: `[%X]` 11, `[%x %X]` (the
 /// default) 20, `[%Y-%m-%d %H:%M:%S]` 22. Only these: a message rich
 /// wrapped is indented by the time and level columns (29 by default).
-pub(crate) const RICH_BLANKS: [usize; 3] = [11, 20, 22];
+const RICH_BLANKS: [usize; 3] = [11, 20, 22];
 
 /// A `time-level` line; a ` [file.py:123]` at its end (a format ending in
 /// `[%(filename)s:%(lineno)d]`) is not part of the message, so a rule
@@ -410,15 +410,7 @@ fn rich(line: &[u8]) -> Option<Raw> {
         }
         (None, blank)
     };
-    let rest = &line[at..];
-    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let level = Level::parse(&rest[..n])?;
-    // The level column is 8 wide, then a gap: the message starts 9 in.
-    let padding = rest.get(n..9.max(n + 1))?;
-    if !padding.iter().all(|&b| b == b' ') {
-        return None;
-    }
-    let start = at + 9.max(n + 1);
+    let (level, start) = rich_level_column(line, at)?;
     let mut end = line.len()
         - line[start..]
             .iter()
@@ -441,6 +433,31 @@ fn rich(line: &[u8]) -> Option<Raw> {
         logger: None,
         message: (start, end.max(start)),
     })
+}
+
+/// rich's level column at `at`: the level, padded to 8, then a gap; the
+/// level and where the message starts (9 in).
+fn rich_level_column(line: &[u8], at: usize) -> Option<(Level, usize)> {
+    let rest = &line[at..];
+    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let level = Level::parse(&rest[..n])?;
+    let padding = rest.get(n..9.max(n + 1))?;
+    padding
+        .iter()
+        .all(|&b| b == b' ')
+        .then_some((level, at + 9.max(n + 1)))
+}
+
+/// Where the message of a rich line with its time column left blank (the
+/// time repeated) starts: a blank as wide as one of [`RICH_BLANKS`], then
+/// the level column. The framer asks, to tell such a line from a wrapped
+/// message's continuation.
+pub(crate) fn rich_blank_time_message(line: &[u8]) -> Option<usize> {
+    let blank = line.iter().take_while(|&&b| b == b' ').count();
+    if !RICH_BLANKS.contains(&blank) {
+        return None;
+    }
+    rich_level_column(line, blank).map(|(_, start)| start)
 }
 
 /// `file.py:123`: rich's path column.

@@ -6,6 +6,7 @@
 //! schema validator in [`schema`], generated bot logs in [`botlog`].
 
 pub mod botlog;
+pub mod dryrun;
 pub mod live;
 pub mod schema;
 pub mod suggestlog;
