@@ -39,6 +39,8 @@ fn with_pack_names(shell: Shell, script: &str) -> String {
         .collect();
     match shell {
         Shell::Bash => {
+            let bare: Vec<String> = super::rules::pack_names().map(str::to_owned).collect();
+            let colon = BASH_COLON.replace("NAMES", &bare.join(" "));
             let files = "COMPREPLY=($(compgen -f \"${cur}\"))";
             let both = format!(
                 "COMPREPLY=($(compgen -f \"${{cur}}\") $(compgen -W \"{}\" -- \"${{cur}}\"))",
@@ -46,9 +48,14 @@ fn with_pack_names(shell: Shell, script: &str) -> String {
             );
             let mut out = String::with_capacity(script.len());
             let mut rules_case = false;
+            let mut colon_done = false;
             for line in script.split_inclusive('\n') {
                 let trimmed = line.trim();
-                if rules_case && trimmed == files {
+                if !colon_done && trimmed == "COMPREPLY=()" {
+                    out.push_str(line);
+                    out.push_str(&colon);
+                    colon_done = true;
+                } else if rules_case && trimmed == files {
                     out.push_str(&line.replace(files, &both));
                 } else {
                     out.push_str(line);
@@ -82,6 +89,30 @@ fn with_pack_names(shell: Shell, script: &str) -> String {
         _ => script.to_owned(),
     }
 }
+
+/// Bash splits `-r builtin:NAME` into `builtin`, `:` and `NAME` (`:` is in
+/// `COMP_WORDBREAKS`), so clap's case on the previous word never sees `-r`.
+/// This runs first: after `-r builtin:` or `--rules=builtin:` it offers the
+/// pack names alone, the part bash replaces. Where `:` is not a word break
+/// the word arrives whole and clap's `-r` case offers `builtin:NAME`.
+const BASH_COLON: &str = r#"    local _ld_at=$((COMP_CWORD - 1)) _ld_cur="${COMP_WORDS[COMP_CWORD]}"
+    if [[ "${_ld_cur}" == ":" ]]; then
+        _ld_cur=""
+        _ld_at=$((COMP_CWORD))
+    elif [[ "${COMP_WORDS[_ld_at]}" != ":" ]]; then
+        _ld_at=0
+    fi
+    if [[ ${_ld_at} -ge 2 && "${COMP_WORDS[_ld_at - 1]}" == "builtin" ]]; then
+        local _ld_opt="${COMP_WORDS[_ld_at - 2]}"
+        if [[ "${_ld_opt}" == "=" && ${_ld_at} -ge 3 ]]; then
+            _ld_opt="${COMP_WORDS[_ld_at - 3]}"
+        fi
+        if [[ "${_ld_opt}" == "-r" || "${_ld_opt}" == "--rules" ]]; then
+            COMPREPLY=($(compgen -W "NAMES" -- "${_ld_cur}"))
+            return 0
+        fi
+    fi
+"#;
 
 /// Writes the man page, in roff, to stdout: the top-level page, then one
 /// section per command with its synopsis, description and options.

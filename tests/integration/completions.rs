@@ -166,6 +166,24 @@ fn rules_show_and_dash_r_complete_the_pack_names() {
         "{rules:?}"
     );
     assert!(rules.iter().any(|r| r == "builtin:all"), "{rules:?}");
+    // Bash splits `-r builtin:tele` at the colon (COMP_WORDBREAKS) into
+    // `builtin`, `:` and `tele`, and replaces only the part after the colon.
+    let split = bash_complete(&["logdedup", "-r", "builtin", ":", "tele"]);
+    assert_eq!(split, ["telethon", "telethon-reconnect"]);
+    let after_colon = bash_complete(&["logdedup", "filter", "-r", "builtin", ":"]);
+    assert!(after_colon.iter().any(|r| r == "all"), "{after_colon:?}");
+    assert!(
+        after_colon.iter().all(|r| !r.contains(':')),
+        "{after_colon:?}"
+    );
+    let equals = bash_complete(&["logdedup", "--rules", "=", "builtin", ":", "py"]);
+    assert!(
+        equals.iter().any(|r| r == "pyrogram-reconnect"),
+        "{equals:?}"
+    );
+    // Another option's value with a colon gets no pack names.
+    let other = bash_complete(&["logdedup", "--clock", "builtin", ":", "py"]);
+    assert!(other.iter().all(|r| r != "pyrogram"), "{other:?}");
     for shell in ["zsh", "fish"] {
         let out = logdedup().args(["completions", shell]).output().unwrap();
         let script = String::from_utf8(out.stdout).unwrap();
