@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::engine::{Decision, Engine, RuleStats, Summary, WindowSpec};
 use regex::bytes::CaptureLocations;
 
+use super::repeat::{Outcome, Repeats};
 use crate::records::{
     line_content, split_collector_prefix, Disposition, Frame, Framer, Framing, LayoutRecognizer,
     LayoutSpec, Passed,
@@ -92,6 +93,8 @@ pub(crate) struct Decider {
     layout: LayoutRecognizer,
     /// Decoded JSON values of the record being matched.
     field_buf: Vec<u8>,
+    /// What the rules found for recent record starts (see [`Repeats`]).
+    repeats: Repeats,
 }
 
 impl Decider {
@@ -105,6 +108,7 @@ impl Decider {
         Decider {
             layout: recognizer(&rules),
             field_buf: Vec::new(),
+            repeats: Repeats::default(),
             scratch: rules.scratch(),
             engine: Engine::new(window_specs(&rules)),
             rules,
@@ -113,6 +117,13 @@ impl Decider {
             records: 0,
             prefix_slots: None,
         }
+    }
+
+    /// This decider without the storm cache: every line read and matched.
+    #[cfg(test)]
+    pub(crate) fn without_repeats(mut self) -> Decider {
+        self.repeats = Repeats::off();
+        self
     }
 
     /// How records are framed.
@@ -171,25 +182,19 @@ impl Decider {
         // Patterns see the program's own line, without a log collector's
         // prefix (docker compose, journald, ...), so `^` anchors hold there too.
         let (_, body) = split_collector_prefix(content, &mut self.prefix_slots);
-        // The record's fields, read only when some rule needs them.
-        let fields = self
-            .rules
-            .on_messages()
-            .then(|| self.layout.recognize(body, &mut self.field_buf));
-        let found = if candidate {
-            self.rules
-                .match_each_rule(body, fields.as_ref(), &mut self.scratch)
+        let outcome = if self.rules.on_messages() {
+            self.match_fields(body, candidate)
         } else {
-            self.rules
-                .match_line(body, fields.as_ref(), &mut self.scratch)
+            let found = self.rules.match_line(body, None, &mut self.scratch);
+            outcome_of(found)
         };
-        match found {
-            None => {
+        match outcome {
+            Outcome::Pass => {
                 self.framer.started(Some(Disposition::Pass));
                 Verdict::Pass
             }
-            Some(Found::Rule(rule_id, _)) => self.count(rule_id, now, out),
-            Some(Found::Deferred(rule_id)) => {
+            Outcome::Rule(rule_id) => self.count(rule_id, now, out),
+            Outcome::Deferred(rule_id) => {
                 if self.framer.framing().is_on() && self.rules.rules()[rule_id].multiline {
                     self.framer.started(Some(Disposition::Hold));
                     Verdict::Hold(rule_id)
@@ -199,6 +204,38 @@ impl Decider {
                 }
             }
         }
+    }
+
+    /// What the rules find for a record's first line `body` when some rule
+    /// is on the message: reused from a recent line that differs only in
+    /// its timestamp's digits when no rule on the whole line could tell
+    /// the two apart, else read and matched (and kept for the next).
+    fn match_fields(&mut self, body: &[u8], candidate: bool) -> Outcome {
+        let cacheable = !self.rules.a_line_rule_matches(body);
+        if cacheable {
+            if let Some((outcome, key)) = self.repeats.lookup(body) {
+                // The key is the last counted rule's: a line no rule takes,
+                // or one deferred, leaves it as it was.
+                if matches!(outcome, Outcome::Rule(_)) {
+                    self.scratch.set_key(key);
+                }
+                return outcome;
+            }
+        }
+        let fields = self.layout.recognize(body, &mut self.field_buf);
+        let time = fields.time.and_then(|t| offset_in(body, t)).unwrap_or(0..0);
+        let found = if candidate {
+            self.rules
+                .match_each_rule(body, Some(&fields), &mut self.scratch)
+        } else {
+            self.rules
+                .match_line(body, Some(&fields), &mut self.scratch)
+        };
+        let outcome = outcome_of(found);
+        if cacheable {
+            self.repeats.keep(body, time, outcome, self.scratch.key());
+        }
+        outcome
     }
 
     /// Counts a record of `rule_id` with the engine, under the key the
@@ -342,6 +379,7 @@ impl Decider {
         self.engine.reload(window_specs(&rules), &carried, now, out);
         self.scratch = rules.scratch();
         self.layout = recognizer(&rules);
+        self.repeats.clear();
         if self.framing_override.is_none() {
             let framing = rules.input().framing.clone().unwrap_or(Framing::Lines);
             if framing.describe() != self.framer.framing().describe() {
@@ -376,6 +414,23 @@ impl Decider {
     pub(crate) fn open_windows(&self) -> usize {
         self.engine.open_windows()
     }
+}
+
+/// What was found, without the borrow of the key.
+fn outcome_of(found: Option<Found>) -> Outcome {
+    match found {
+        None => Outcome::Pass,
+        Some(Found::Rule(id, _)) => Outcome::Rule(id),
+        Some(Found::Deferred(id)) => Outcome::Deferred(id),
+    }
+}
+
+/// Where `part` sits in `line`, if it is a slice of it (a JSON value may
+/// be decoded elsewhere).
+fn offset_in(line: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= line.len()).then_some(start..end)
 }
 
 #[cfg(test)]

@@ -340,3 +340,123 @@ fn reload_repoints_an_open_suppressed_record() {
         Verdict::ContinueSuppressed(0)
     );
 }
+
+mod repeats {
+    //! The storm cache changes no decision: a decider that reuses what it
+    //! found for a line repeating a recent one but for its timestamp's
+    //! digits decides every line, key and summary as one that reads and
+    //! matches each line alone.
+
+    use super::*;
+    use crate::rules::RuleSource;
+    use proptest::prelude::*;
+
+    /// Record starts in several layouts; `{T}` is a time whose digits vary.
+    const TEXTS: &[&str] = &[
+        "{D} {T},123 - asyncio - WARNING - socket.send() raised exception.",
+        "{D} {T},123 - bot.main - WARNING - socket.send() raised exception.",
+        "{D} {T},123 - asyncio - ERROR - socket.send() raised exception.",
+        "[20-Nov-25 {T} - WARNING] - pyrogram.session.session - [2] Retrying \"messages.SendMessage\" due to: Connection lost",
+        "[20-Nov-25 {T} - WARNING] - pyrogram.session.session - [3] Retrying \"messages.SendMessage\" due to: Connection lost",
+        "[20-Nov-25 {T} - INFO] - pyrogram.connection.connection - Disconnected",
+        "[20-Nov-25 {T} - ERROR] - pyrogram.dispatcher - Connection lost",
+        "Traceback (most recent call last):",
+        "  File \"/usr/lib/python3.11/site-packages/pyrogram/session/session.py\", line 211, in send",
+        "OSError: Connection lost",
+        "socket.send() raised exception.",
+        "{D} {T}.123 | WARNING  | asyncio.selector_events:_sock_sendall:{N} - socket.send() raised exception.",
+        "{\"time\": \"{D} {T}\", \"level\": \"WARNING\", \"name\": \"asyncio\", \"message\": \"socket.send() raised exception.\"}",
+        "WARNING:telethon.network.mtprotosender:Server closed the connection: 0 bytes read on a total of 8 expected bytes",
+        "{D} {T} - at 16:{T} the bot said hello",
+        "Nov 20 {T} host bot[{N}]: WARNING:asyncio:socket.send() raised exception.",
+    ];
+
+    fn line(text: &str, stamp: u32) -> String {
+        let t = format!(
+            "{:02}:{:02}:{:02}",
+            stamp / 3600 % 24,
+            stamp / 60 % 60,
+            stamp % 60
+        );
+        text.replace("{D}", &format!("2025-11-{:02}", 10 + stamp % 19))
+            .replace("{T}", &t)
+            .replace("{N}", &(stamp % 7).to_string())
+            + "\n"
+    }
+
+    fn decide_all(mut d: Decider, lines: &[(String, i64)]) -> Vec<String> {
+        let mut seen = Vec::new();
+        for (l, t) in lines {
+            let mut out = Vec::new();
+            let v = d.feed(l.as_bytes(), Time(*t), &mut out);
+            seen.push(format!("{v:?} {:?} {out:?}", d.key()));
+        }
+        let mut out = Vec::new();
+        d.finish(Time(i64::MAX / 2), &mut out);
+        seen.push(format!("{out:?}"));
+        seen
+    }
+
+    /// Every built-in pack, after a rule on the whole line when `line_rule`
+    /// (it sees the timestamp's digits, so the cache must not hide it).
+    fn rules(line_rule: bool) -> Arc<RuleSet> {
+        static SETS: std::sync::OnceLock<[Arc<RuleSet>; 2]> = std::sync::OnceLock::new();
+        SETS.get_or_init(|| [load_all(false), load_all(true)])[usize::from(line_rule)].clone()
+    }
+
+    fn load_all(line_rule: bool) -> Arc<RuleSet> {
+        let mut sources = vec![RuleSource::Secrets, RuleSource::parse("builtin:all")];
+        if line_rule {
+            sources.insert(0, RuleSource::inline(r"at-seven=16:\d7:", 1));
+        }
+        Arc::new(crate::rules::load(&sources, Duration::from_secs(30)).expect("valid rules"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn the_cache_changes_no_decision(
+            picks in proptest::collection::vec((0..TEXTS.len(), 0u32..200_000, 0i64..4000), 1..200),
+            line_rule in any::<bool>(),
+        ) {
+            let set = rules(line_rule);
+            let mut now = 0;
+            let lines: Vec<(String, i64)> = picks
+                .iter()
+                .map(|&(i, stamp, step)| {
+                    now += step;
+                    (line(TEXTS[i], stamp), now)
+                })
+                .collect();
+            let cached = decide_all(Decider::new(set.clone(), None), &lines);
+            let alone = decide_all(Decider::new(set, None).without_repeats(), &lines);
+            prop_assert_eq!(cached, alone);
+        }
+    }
+
+    #[test]
+    fn a_storm_is_decided_from_the_cache() {
+        let set = rules(false);
+        let mut d = Decider::new(set, None);
+        let mut out = Vec::new();
+        for s in 0..50 {
+            let l = line(TEXTS[0], 60_000 + s);
+            assert_eq!(
+                d.feed(l.as_bytes(), Time(0), &mut out),
+                Verdict::Suppress(rule_named(&d, "asyncio-socket-send"))
+            );
+        }
+        assert!(d
+            .repeats
+            .lookup(line(TEXTS[0], 7).trim_end().as_bytes())
+            .is_some());
+    }
+
+    fn rule_named(d: &Decider, name: &str) -> usize {
+        d.rules()
+            .rules()
+            .iter()
+            .position(|r| r.name == name)
+            .expect("rule loaded")
+    }
+}

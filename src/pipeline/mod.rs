@@ -18,6 +18,7 @@ mod feed;
 mod held;
 mod mask;
 mod options;
+mod repeat;
 mod simulate;
 mod sink;
 mod stage;

@@ -72,6 +72,12 @@ impl MatchScratch {
         &self.key
     }
 
+    /// Sets the window key, as a cached decision found it.
+    pub(crate) fn set_key(&mut self, key: &[u8]) {
+        self.key.clear();
+        self.key.extend_from_slice(key);
+    }
+
     /// Scratch space sized for `rules`; `cacheable` says, per rule and
     /// pattern, whether its key may be reused for the same matched text
     /// (see [`cacheable_patterns`]).

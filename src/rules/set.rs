@@ -108,6 +108,12 @@ impl RuleSet {
         first_match(&self.rules, 0, line, fields, None, scratch)
     }
 
+    /// Whether some rule on the whole line has a pattern matching `line`
+    /// (false without such rules).
+    pub(crate) fn a_line_rule_matches(&self, line: &[u8]) -> bool {
+        self.rules.iter().any(|r| r.on == super::rule::Target::Line) && self.matcher.any_match(line)
+    }
+
     /// Decides a held record: the first rule from `from` on that matches
     /// its first line `line` and, for rules with `exception`, its final
     /// line `last`.
