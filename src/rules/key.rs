@@ -2,6 +2,8 @@
 //! window of its own. Split with the crate's one placeholder tokenizer.
 
 use regex::bytes::{CaptureLocations, Regex};
+
+use super::pattern::Pattern;
 use std::borrow::Cow;
 
 use crate::template::{split, Piece, TemplateError};
@@ -52,7 +54,7 @@ impl KeyTemplate {
     }
 
     /// Fails naming the first placeholder that `regex` has no group for.
-    pub(super) fn check_against(&self, regex: &Regex) -> Result<(), String> {
+    pub(super) fn check_against(&self, regex: &Pattern) -> Result<(), String> {
         for part in &self.parts {
             match part {
                 KeyPart::Named(name) if !regex.capture_names().any(|n| n == Some(name)) => {

@@ -3,10 +3,11 @@
 //! per-rule confirmation that names the winning rule and renders its key.
 //! Matching allocates nothing: scratch space is reused across lines.
 
-use regex::bytes::{CaptureLocations, Regex};
+use regex::bytes::CaptureLocations;
 use regex_automata::{meta, util::prefilter::Prefilter, util::syntax, Input};
 
-use super::needles::buffer_prefilter;
+use super::needles::{buffer_prefilter, needle_sets};
+use super::pattern::Pattern;
 use super::rule::{Rule, Target};
 use crate::records::Fields;
 
@@ -48,7 +49,9 @@ enum Messages {
 /// Scratch space for matching, reused so matching allocates nothing.
 #[derive(Debug)]
 pub(crate) struct MatchScratch {
-    locations: Vec<Vec<CaptureLocations>>,
+    /// Per rule and pattern, made when the pattern first captures (a
+    /// pattern is compiled when first used, see [`super::Pattern`]).
+    locations: Vec<Vec<Option<CaptureLocations>>>,
     key: Vec<u8>,
     /// Per pattern of a keyed rule: the text of its last match and the key
     /// rendered from it (`None` for a pattern whose captures may depend on
@@ -85,7 +88,7 @@ impl MatchScratch {
         MatchScratch {
             locations: rules
                 .iter()
-                .map(|r| r.patterns.iter().map(Regex::capture_locations).collect())
+                .map(|r| r.patterns.iter().map(|_| None).collect())
                 .collect(),
             key: Vec::new(),
             recent: rules
@@ -106,7 +109,7 @@ impl MatchScratch {
 /// Worked out once per load: parsing every pattern again for each new
 /// scratch space would cost more than the matching it saves.
 pub(super) fn cacheable_patterns(rules: &[Rule]) -> Vec<Vec<bool>> {
-    let cacheable = |p: &Regex| {
+    let cacheable = |p: &Pattern| {
         regex_syntax::ParserBuilder::new()
             .utf8(false)
             .build()
@@ -135,15 +138,21 @@ impl Matcher {
             )
             .build_many(patterns)
             .ok();
-        let all: Vec<String> = patterns.iter().chain(on_message).cloned().collect();
+        let (line_sets, message_sets) = (needle_sets(patterns), needle_sets(on_message));
         let messages = if on_message.is_empty() {
             Messages::None
         } else {
-            buffer_prefilter(on_message).map_or(Messages::Every, Messages::Literals)
+            buffer_prefilter(&message_sets).map_or(Messages::Every, Messages::Literals)
+        };
+        // Without rules on the whole line, the buffer search is the one
+        // for the messages: built once (a prefilter is shared, not copied).
+        let buffer = match &messages {
+            Messages::Literals(p) if patterns.is_empty() => Some(p.clone()),
+            _ => buffer_prefilter(line_sets.iter().chain(&message_sets)),
         };
         Matcher {
             any,
-            buffer: buffer_prefilter(&all),
+            buffer,
             messages,
         }
     }
@@ -218,8 +227,9 @@ pub(crate) fn first_match<'s>(
         let hit = if rule.window_key.is_keyed() {
             let (locations, recent) = (&mut scratch.locations[id], &mut scratch.recent[id]);
             rule.patterns.iter().enumerate().position(|(i, regex)| {
+                let locations = locations[i].get_or_insert_with(|| regex.capture_locations());
                 let Some(recent) = &mut recent[i] else {
-                    return regex.captures_read(&mut locations[i], line).is_some();
+                    return regex.captures_read(locations, line).is_some();
                 };
                 let Some(m) = regex.find(line) else {
                     return false;
@@ -228,9 +238,7 @@ pub(crate) fn first_match<'s>(
                     cached = true;
                     return true;
                 }
-                regex
-                    .captures_read_at(&mut locations[i], line, m.start())
-                    .is_some()
+                regex.captures_read_at(locations, line, m.start()).is_some()
             })
         } else {
             rule.patterns.iter().position(|p| p.is_match(line))
@@ -248,10 +256,11 @@ pub(crate) fn first_match<'s>(
         scratch.key.clear();
         if rule.window_key.is_keyed() {
             let recent = scratch.recent[id][pattern].as_mut();
-            match recent {
-                Some(recent) if cached => scratch.key.extend_from_slice(&recent.key),
-                _ => {
-                    let locations = &scratch.locations[id][pattern];
+            let locations = scratch.locations[id][pattern].as_ref();
+            match (recent, locations) {
+                (Some(recent), _) if cached => scratch.key.extend_from_slice(&recent.key),
+                (_, None) => {}
+                (recent, Some(locations)) => {
                     rule.window_key.render(
                         &rule.patterns[pattern],
                         locations,

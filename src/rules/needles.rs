@@ -7,18 +7,31 @@ use regex_automata::{util::prefilter::Prefilter, util::syntax};
 use regex_syntax::hir::literal::{rank, ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, HirKind};
 
+/// For each pattern, the literals one of which every match contains (see
+/// [`pattern_needles`]); `None` for a pattern that does not parse or has
+/// no such set. Worked out once per pattern: the buffer searches are built
+/// from these.
+pub(super) fn needle_sets(patterns: &[String]) -> Vec<Option<Vec<Vec<u8>>>> {
+    let config = syntax::Config::new().utf8(false);
+    patterns
+        .iter()
+        .map(|p| {
+            let hir = regex_automata::util::syntax::parse_with(p, &config).ok()?;
+            pattern_needles(&hir).map(|n| n.needles)
+        })
+        .collect()
+}
+
 /// A literal search that finds, in a buffer of many lines, every line some
-/// pattern may match: for each pattern, a set of literals one of which every
-/// match contains, chosen for selectivity rather than position (see
-/// [`pattern_needles`]). `None` when some pattern has no such set (then
-/// lines are matched one by one).
-pub(super) fn buffer_prefilter(patterns: &[String]) -> Option<Prefilter> {
-    let hirs =
-        regex_automata::util::syntax::parse_many_with(patterns, &syntax::Config::new().utf8(false))
-            .ok()?;
+/// pattern may match: the union of the patterns' needle sets (from
+/// [`needle_sets`]), chosen for selectivity rather than position. `None`
+/// when some pattern has no such set (then lines are matched one by one).
+pub(super) fn buffer_prefilter<'a>(
+    sets: impl IntoIterator<Item = &'a Option<Vec<Vec<u8>>>>,
+) -> Option<Prefilter> {
     let mut needles: Vec<Vec<u8>> = Vec::new();
-    for hir in &hirs {
-        needles.extend(pattern_needles(hir)?.needles);
+    for set in sets {
+        needles.extend(set.as_ref()?.iter().cloned());
     }
     needles.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     needles.dedup();
@@ -26,14 +39,17 @@ pub(super) fn buffer_prefilter(patterns: &[String]) -> Option<Prefilter> {
     // dropping it shrinks the searcher and its verification work.
     let mut kept: Vec<Vec<u8>> = Vec::with_capacity(needles.len());
     for needle in needles {
-        if !kept
-            .iter()
-            .any(|k| memchr::memmem::find(&needle, k).is_some())
-        {
+        if !kept.iter().any(|k| contains(&needle, k)) {
             kept.push(needle);
         }
     }
     Prefilter::new(regex_automata::MatchKind::LeftmostFirst, &kept)
+}
+
+/// Whether `needle` occurs in `hay`. Needles are short and few, and
+/// building a searcher for each test cost more than the test.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The needles chosen for one pattern and their estimated cost: the sum,
@@ -92,17 +108,31 @@ pub(super) fn pattern_needles(hir: &Hir) -> Option<Needles> {
             flatten_concat(hir, &mut parts);
             // A required literal of any run of pieces is required of the
             // whole: the literals the tail from piece i starts with, those
-            // the head up to piece j ends with, and each piece's own.
+            // the head up to piece j ends with, and each piece's own. Only
+            // runs that start (end) with a literal or a small class are
+            // tried: others give an infinite or a larger set, and trying
+            // every run cost a third of start-up.
             for i in 1..parts.len() {
-                let tail = Hir::concat(parts[i..].to_vec());
-                consider(needles_of(extract(&tail, ExtractKind::Prefix)));
+                if literal_edge(&parts[i]) {
+                    let tail = Hir::concat(parts[i..].to_vec());
+                    consider(needles_of(extract(&tail, ExtractKind::Prefix)));
+                }
             }
             for j in 0..parts.len().saturating_sub(1) {
-                let head = Hir::concat(parts[..=j].to_vec());
-                consider(needles_of(extract(&head, ExtractKind::Suffix)));
+                if literal_edge(&parts[j]) {
+                    let head = Hir::concat(parts[..=j].to_vec());
+                    consider(needles_of(extract(&head, ExtractKind::Suffix)));
+                }
             }
+            // A piece's own best set, for the pieces that hold more than
+            // the runs above see (a literal or a class is one of them).
             for part in &parts {
-                consider(pattern_needles(part));
+                if !matches!(
+                    part.kind(),
+                    HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) | HirKind::Empty
+                ) {
+                    consider(pattern_needles(part));
+                }
             }
         }
         HirKind::Alternation(branches) => {
@@ -126,6 +156,32 @@ pub(super) fn pattern_needles(hir: &Hir) -> Option<Needles> {
         _ => {}
     }
     best
+}
+
+/// Whether a run of pieces may start or end with `piece` and give a
+/// useful literal set: a literal, or a class of a few bytes (`[Ee]`).
+fn literal_edge(piece: &Hir) -> bool {
+    match piece.kind() {
+        HirKind::Literal(_) => true,
+        HirKind::Class(class) => class.minimum_len() == Some(1) && class_size(class) <= 4,
+        _ => false,
+    }
+}
+
+/// How many characters (or bytes) a class holds, up to a bound.
+fn class_size(class: &regex_syntax::hir::Class) -> u32 {
+    match class {
+        regex_syntax::hir::Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
+            .fold(0, u32::saturating_add),
+        regex_syntax::hir::Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
+            .sum(),
+    }
 }
 
 /// The pieces of a concatenation, with nested concatenations and groups
@@ -207,7 +263,12 @@ fn byte_log_frequencies(literal: &[u8]) -> Vec<f64> {
         })
         .collect();
     for word in COMMON_WORDS {
-        for at in memchr::memmem::find_iter(literal, word) {
+        let hits = literal
+            .windows(word.len())
+            .enumerate()
+            .filter(|(_, w)| *w == word)
+            .map(|(at, _)| at);
+        for at in hits {
             let mut start = at;
             while start > 0 && !literal[start - 1].is_ascii_alphanumeric() {
                 start -= 1;

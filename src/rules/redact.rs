@@ -25,7 +25,7 @@ pub struct Redaction {
     /// Unique name across all loaded files (rules and redactions).
     pub name: String,
     /// Its patterns; every match of any of them is masked.
-    pub(crate) patterns: Vec<Regex>,
+    pub(crate) patterns: Vec<super::pattern::Pattern>,
     /// Per pattern: the index of its group `secret`, if it has one.
     pub(crate) secret: Vec<Option<usize>>,
     /// What a secret becomes.
@@ -383,7 +383,10 @@ mod tests {
     use super::*;
 
     fn redactor(patterns: &[&str]) -> Redactor {
-        let patterns: Vec<Regex> = patterns.iter().map(|p| Regex::new(p).unwrap()).collect();
+        let patterns: Vec<super::super::pattern::Pattern> = patterns
+            .iter()
+            .map(|p| super::super::pattern::Pattern::compiled(Regex::new(p).unwrap(), false))
+            .collect();
         let secret = patterns
             .iter()
             .map(|p| p.capture_names().position(|n| n == Some("secret")))

@@ -2,10 +2,10 @@
 //! its summary says. Built by `validate`, read by the matcher, the
 //! pipeline and the summary formatter.
 
-use regex::bytes::Regex;
 use std::time::Duration;
 
 use super::key::{KeyTemplate, WindowKey};
+use super::pattern::Pattern;
 use crate::records::{Fields, Level};
 
 /// Most windows one rule keeps open at once unless the rule says otherwise.
@@ -38,13 +38,13 @@ pub struct Rule {
     pub(crate) window_key: WindowKey,
     /// The rule's patterns; a line (or, for a rule on the message, a
     /// message) matching any of them belongs to the rule.
-    pub patterns: Vec<Regex>,
+    pub patterns: Vec<Pattern>,
     /// What the patterns see: the whole line, or the message of a record
     /// of the rule's loggers and levels.
     pub on: Target,
     /// With `exception = ...`: the record's final line (its exception)
     /// must match too, so the record is held until it ends.
-    pub exception: Option<Regex>,
+    pub exception: Option<Pattern>,
     /// Whether the rule's records may carry continuation lines (with
     /// framing on). `false`: whatever follows a match is a new record.
     pub multiline: bool,

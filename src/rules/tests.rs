@@ -368,3 +368,28 @@ fn rules_env_paths_missing_or_empty_are_skipped_not_fatal() {
     let set = load(&[filled], window).expect("loads");
     assert_eq!(set.rules().len(), 1);
 }
+
+/// A built-in pack's patterns are compiled when a line first reaches them
+/// (see `Pattern::deferred`), so each pack is also loaded as a user file
+/// would be, compiling and checking every pattern now: one that did not
+/// compile would otherwise match nothing, silently.
+#[test]
+fn every_builtin_pattern_compiles_when_loaded_as_a_user_file() {
+    for pack in super::BUILTIN_PACKS {
+        let set = load_str(pack.name, pack.text, Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("builtin:{}: {e:#}", pack.name));
+        let deferred = load(
+            &[RuleSource::parse(&format!("builtin:{}", pack.name))],
+            Duration::from_secs(30),
+        )
+        .expect("loads as a built-in pack");
+        let texts = |s: &super::RuleSet| -> Vec<String> {
+            s.rules()
+                .iter()
+                .flat_map(|r| r.patterns.iter().chain(&r.exception))
+                .map(|p| p.as_str().to_owned())
+                .collect()
+        };
+        assert_eq!(texts(&set), texts(&deferred), "builtin:{}", pack.name);
+    }
+}

@@ -2,13 +2,14 @@
 //! mistake reported at its place in the file. A rule either compiles to
 //! exactly what its author meant or is refused.
 
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::Regex;
 use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
 
 use super::error::{regex_error_line, Locator};
 use super::key::{KeyTemplate, WindowKey};
+use super::pattern::Pattern;
 use super::raw::{RawDefaults, RawRedact, RawRule};
 use super::redact::{Redaction, DEFAULT_REPLACEMENT};
 use super::rule::{Rule, DEFAULT_LEVEL, DEFAULT_MAX_KEYS};
@@ -16,11 +17,7 @@ use super::target::{target, ErrAt, PatternTexts};
 use crate::template::{split, Piece};
 use crate::time::parse_duration;
 
-/// Most bytes of a compiled pattern program (per pattern) and of the lazy
-/// DFA cache: a hostile pattern is refused instead of eating memory.
-pub(crate) const PATTERN_SIZE_LIMIT: usize = 10 << 20;
-/// Lazy DFA cache per pattern.
-pub(crate) const PATTERN_DFA_LIMIT: usize = 2 << 20;
+pub(crate) use super::pattern::{PATTERN_DFA_LIMIT, PATTERN_SIZE_LIMIT};
 
 /// Most memory compiling the rules of one load may take: the compiled size
 /// of every pattern of every rule, summed. A rule set over it is refused,
@@ -125,12 +122,14 @@ pub(super) fn compile_rule(
     let (texts, on) = target(&rule, &err)?;
     let (patterns, any_patterns) = compile_patterns(&texts, ignore_case, budget, &err)?;
     let exception = match &rule.exception {
-        Some(e) => Some(
+        Some(e) if budget.trusted => Some(Pattern::deferred(e.get_ref(), ignore_case)),
+        Some(e) => Some(Pattern::compiled(
             budget
                 .charge(e.get_ref(), ignore_case)
                 .and_then(|()| compile_pattern(e.get_ref(), ignore_case))
                 .map_err(|m| err(e.span(), format!("exception: {m}")))?,
-        ),
+            ignore_case,
+        )),
         None => None,
     };
     let settings = settings(&rule, defaults, file_window, &err)?;
@@ -222,7 +221,7 @@ fn compile_patterns(
     ignore_case: bool,
     budget: &mut Budget,
     err: &ErrAt,
-) -> anyhow::Result<(Vec<Regex>, Vec<String>)> {
+) -> anyhow::Result<(Vec<Pattern>, Vec<String>)> {
     let pattern_texts: Vec<&Spanned<String>> = match (rule.pattern, rule.patterns) {
         (Some(_), Some(list)) => {
             return Err(err(
@@ -253,8 +252,20 @@ fn compile_patterns(
         budget
             .charge(p.get_ref(), ignore_case)
             .map_err(|m| err(p.span(), m))?;
-        let regex = compile_pattern(p.get_ref(), ignore_case).map_err(|m| err(p.span(), m))?;
-        patterns.push(regex);
+        if p.get_ref().is_empty() {
+            return Err(err(
+                p.span(),
+                "pattern is empty (it would match every line)".into(),
+            ));
+        }
+        // A built-in pack's patterns are compiled by the tests; a run
+        // compiles them when a line first reaches them.
+        patterns.push(if budget.trusted {
+            Pattern::deferred(p.get_ref(), ignore_case)
+        } else {
+            let regex = compile_pattern(p.get_ref(), ignore_case).map_err(|m| err(p.span(), m))?;
+            Pattern::compiled(regex, ignore_case)
+        });
         any_patterns.push(if ignore_case {
             format!("(?i){}", p.get_ref())
         } else {
@@ -310,7 +321,7 @@ fn settings(
 fn text_groups(
     rule: &RawRule,
     keyed: bool,
-    patterns: &[Regex],
+    patterns: &[Pattern],
     err: &ErrAt,
 ) -> anyhow::Result<Vec<String>> {
     // A summary is one line: a line break in its text would break the
@@ -439,18 +450,13 @@ pub(super) fn compile_pattern(pattern: &str, ignore_case: bool) -> Result<Regex,
 /// Compiles `pattern` with the size limits every regex of a rule file
 /// gets, its error quoted on one line.
 pub(super) fn build_regex(pattern: &str, ignore_case: bool) -> Result<Regex, String> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(ignore_case)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .dfa_size_limit(PATTERN_DFA_LIMIT)
-        .build()
-        .map_err(|e| {
-            format!(
-                "invalid pattern {}: {}",
-                quote_pattern(pattern),
-                regex_error_line(&e)
-            )
-        })
+    super::pattern::build(pattern, ignore_case).map_err(|e| {
+        format!(
+            "invalid pattern {}: {}",
+            quote_pattern(pattern),
+            regex_error_line(&e)
+        )
+    })
 }
 
 /// Lines of every shape and length: a pattern that matches all of them
