@@ -10,7 +10,7 @@ mod prefix;
 
 pub use framer::Framing;
 pub(crate) use framer::{Disposition, Frame, Framer, Passed, PYTHON_TRACEBACK};
-pub use layout::{Fields, LayoutId, LayoutRecognizer, LayoutSpec, Level};
+pub use layout::{timestamp_ms, Fields, LayoutId, LayoutRecognizer, LayoutSpec, Level};
 pub use logtime::TimestampPreset;
 pub use logtime::{LogClock, TimestampSpec};
 pub(crate) use prefix::split_collector_prefix;

@@ -18,12 +18,14 @@ use std::time::Duration;
 
 use regex::bytes::Regex;
 
-use super::pattern::{rule_text, RuleText};
+use super::pattern::{rule_text, OnMessage, RuleText};
 use super::rank::{similarity, words, Score, Verdict, MIN_COUNT};
 use super::redact::redact;
 use super::shape::Shapes;
 use super::template::Template;
 use super::KnownRules;
+use crate::records::{split_collector_prefix, LayoutRecognizer, LayoutSpec, Level};
+use crate::rules::{LoggerName, MessageFilter};
 
 /// Candidates tried, best first, for a negative test case.
 const NEGATIVE_CANDIDATES: usize = 20;
@@ -72,6 +74,50 @@ impl std::fmt::Display for WindowUnit {
     }
 }
 
+/// A suggested rule as the filter applies it, to check it on lines: its
+/// regex on the line, or, for a rule on the message, on the message of a
+/// record whose logger and level its filter admits.
+struct Check {
+    regex: Regex,
+    on_message: Option<MessageFilter>,
+}
+
+impl Check {
+    /// The check of `rule`; `None` if its regex does not compile or it
+    /// names a logger or level the rules would refuse.
+    fn new(rule: &RuleText) -> Option<Check> {
+        let on_message = match &rule.on_message {
+            None => None,
+            Some(OnMessage { loggers, levels }) => Some(MessageFilter {
+                loggers: loggers
+                    .iter()
+                    .map(|l| LoggerName::parse(l))
+                    .collect::<Option<_>>()?,
+                levels: levels
+                    .iter()
+                    .map(|l| Level::parse(l.as_bytes()))
+                    .collect::<Option<_>>()?,
+                bare: loggers.is_empty(),
+            }),
+        };
+        Some(Check {
+            regex: Regex::new(&rule.pattern).ok()?,
+            on_message,
+        })
+    }
+
+    /// Whether the rule takes `line`, read alone as a `[[test]]` case is.
+    fn takes(&self, line: &[u8]) -> bool {
+        let Some(filter) = &self.on_message else {
+            return self.regex.is_match(line);
+        };
+        let (_, text) = split_collector_prefix(line, &mut None);
+        let mut scratch = Vec::new();
+        let fields = LayoutRecognizer::new(LayoutSpec::Auto).recognize(text, &mut scratch);
+        filter.admits(&fields) && self.regex.is_match(fields.message)
+    }
+}
+
 /// Picks up to `top` templates that get a rule and make sound rules, in
 /// rank order; a must-pass line is chosen among those `known` lets pass.
 pub(crate) fn choose(
@@ -82,7 +128,7 @@ pub(crate) fn choose(
     include_errors: bool,
     known: &dyn KnownRules,
 ) -> Vec<Suggestion> {
-    let mut chosen: Vec<(Suggestion, Regex)> = Vec::new();
+    let mut chosen: Vec<(Suggestion, Check)> = Vec::new();
     for (score, verdict) in ranked {
         if chosen.len() >= top || !verdict.gets_rule() {
             break;
@@ -91,7 +137,7 @@ pub(crate) fn choose(
         let Some(mut rule) = rule_text(t, shapes, include_errors) else {
             continue;
         };
-        let Ok(regex) = Regex::new(&rule.pattern) else {
+        let Some(check) = Check::new(&rule) else {
             continue;
         };
         // A template that is all wildcards would be refused by `check`
@@ -103,8 +149,8 @@ pub(crate) fn choose(
         let positives: Vec<String> = t
             .samples
             .iter()
-            .filter(|s| regex.is_match(s.line.as_bytes()))
-            .filter(|s| !chosen.iter().any(|(_, r)| r.is_match(s.line.as_bytes())))
+            .filter(|s| check.takes(s.line.as_bytes()))
+            .filter(|s| !chosen.iter().any(|(_, c)| c.takes(s.line.as_bytes())))
             .map(|s| s.line.clone())
             .collect();
         if positives.is_empty() {
@@ -118,18 +164,18 @@ pub(crate) fn choose(
                 positives,
                 negative: None,
             },
-            regex,
+            check,
         ));
     }
     if chosen.is_empty() {
         return Vec::new();
     }
-    let regexes: Vec<&Regex> = chosen.iter().map(|(_, r)| r).collect();
+    let checks: Vec<&Check> = chosen.iter().map(|(_, c)| c).collect();
     let picked: Vec<usize> = chosen.iter().map(|(s, _)| s.index).collect();
     let all_words: Vec<Vec<&[u8]>> = templates.iter().map(words).collect();
     let negatives: Vec<Option<String>> = chosen
         .iter()
-        .map(|(s, _)| negative_for(templates, &all_words, s.index, &picked, &regexes, known))
+        .map(|(s, _)| negative_for(templates, &all_words, s.index, &picked, &checks, known))
         .collect();
     chosen
         .into_iter()
@@ -148,7 +194,7 @@ fn negative_for(
     words: &[Vec<&[u8]>],
     index: usize,
     picked: &[usize],
-    regexes: &[&Regex],
+    checks: &[&Check],
     known: &dyn KnownRules,
 ) -> Option<String> {
     let me = &templates[index];
@@ -169,7 +215,7 @@ fn negative_for(
         .flat_map(|&(_, i)| &templates[i].samples)
         .find(|s| {
             let line = s.line.as_bytes();
-            !regexes.iter().any(|r| r.is_match(line)) && !known.takes(line)
+            !checks.iter().any(|c| c.takes(line)) && !known.takes(line)
         })
         .map(|s| s.line.clone())
 }
@@ -232,7 +278,18 @@ pub(crate) fn write_toml(
         }
         writeln!(out, "[[rule]]")?;
         writeln!(out, "name = {}", toml_string(&s.rule.name))?;
-        writeln!(out, "pattern = {}", toml_string(&s.rule.pattern))?;
+        match &s.rule.on_message {
+            None => writeln!(out, "pattern = {}", toml_string(&s.rule.pattern))?,
+            Some(on) => {
+                writeln!(out, "body = {}", toml_string(&s.rule.pattern))?;
+                if !on.loggers.is_empty() {
+                    writeln!(out, "loggers = {}", toml_list(&on.loggers))?;
+                }
+                if !on.levels.is_empty() {
+                    writeln!(out, "levels = {}", toml_list(&on.levels))?;
+                }
+            }
+        }
         if let Some(key) = &s.rule.key {
             writeln!(out, "key = {}", toml_string(key))?;
         }
@@ -373,6 +430,12 @@ fn slot_summary(t: &Template) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// A TOML array of strings.
+fn toml_list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|s| toml_string(s)).collect();
+    format!("[{}]", items.join(", "))
 }
 
 /// A TOML string: a literal `'...'` when the text allows one, otherwise a

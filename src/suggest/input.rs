@@ -13,7 +13,7 @@ use std::io::{self, Read};
 
 use memchr::memchr;
 
-use super::prefix;
+use super::prefix::Reader;
 
 /// Longest line held whole; the rest of a longer line is skipped (the
 /// miner looks at far less anyway).
@@ -126,6 +126,8 @@ pub(crate) struct Framer {
     open: bool,
     traceback: bool,
     in_frames: bool,
+    /// Reads the line after a traceback's frames: a log line of its own?
+    layouts: Reader,
 }
 
 impl Framer {
@@ -183,8 +185,8 @@ impl Framer {
             }
             Some(_) if self.in_frames => {
                 // The exception line: unless it is a log line of its own.
-                let p = prefix::parse(line);
-                let own = p.time_ms.is_some() || p.level != prefix::Level::Unknown;
+                let p = self.layouts.read(line).prefix;
+                let own = p.time_ms.is_some() || p.level.is_some();
                 self.in_frames = false;
                 !own
             }

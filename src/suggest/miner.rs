@@ -33,7 +33,7 @@ use std::hash::Hasher;
 
 use super::hash::{hash, IdHash, IdHasher};
 use super::mask::Masked;
-use super::prefix::Prefix;
+use super::prefix::Line;
 use super::shape::Shapes;
 use super::template::{generalize, keep_sample, record_values, Template};
 
@@ -47,10 +47,8 @@ const HISTOGRAM: usize = 4096;
 
 /// A record handed to the miner.
 pub(crate) struct Record<'a> {
-    /// The record's first line, without its line ending.
-    pub line: &'a [u8],
-    /// What its prefix holds.
-    pub prefix: &'a Prefix,
+    /// The record's first line, read.
+    pub line: &'a Line<'a>,
     /// Error level or traceback.
     pub error: bool,
     /// Window id (log time or line position).
@@ -63,14 +61,21 @@ pub(crate) struct Record<'a> {
 
 impl Record<'_> {
     fn logger(&self) -> &[u8] {
-        self.prefix
-            .logger
-            .and_then(|(s, e)| self.line.get(s..e))
-            .unwrap_or_default()
+        self.line.logger
     }
 
     fn body(&self) -> &[u8] {
-        self.line.get(self.prefix.body..).unwrap_or_default()
+        self.line.message
+    }
+
+    /// Whether the message starts the line (no prefix at all).
+    fn at_line_start(&self) -> bool {
+        self.line.prefix.body == 0 && !self.line.prefix.json
+    }
+
+    /// The template key's bits for where the message is.
+    fn place(&self) -> u64 {
+        u64::from(self.at_line_start()) | u64::from(self.line.prefix.json) << 1
     }
 }
 
@@ -158,8 +163,10 @@ impl Miner {
         masked.mask(rec.body());
         let id = self.template_for(rec, &masked);
         self.masked = masked;
-        let shape = self.shapes.id(rec.line, rec.prefix);
-        let level = self.shapes.level(rec.line, rec.prefix);
+        let shape = self.shapes.id(rec.line.text, &rec.line.prefix);
+        let level = self
+            .shapes
+            .level(rec.line.level_word, rec.line.prefix.is_error());
 
         let Some(t) = self.templates.get_mut(id as usize).and_then(Option::as_mut) else {
             return 0;
@@ -182,7 +189,7 @@ impl Miner {
         }
         t.bucket_count += 1;
         record_values(t, &self.masked, rec.body());
-        keep_sample(t, rec.line, shape);
+        keep_sample(t, rec.line.text, shape);
         t.serial
     }
 
@@ -198,8 +205,7 @@ impl Miner {
     fn template_for(&mut self, rec: &Record, masked: &Masked) -> u32 {
         let n = masked.tokens.len();
         let mut h = IdHasher(hash(rec.logger()));
-        let at_line_start = rec.prefix.body == 0;
-        h.write_u64(n as u64 | (u64::from(at_line_start) << 32) | (u64::from(rec.error) << 33));
+        h.write_u64(n as u64 | (rec.place() << 32) | (u64::from(rec.error) << 34));
         h.write_u64(hash(masked.token_text(0)));
         for (i, tok) in masked.tokens.iter().enumerate().skip(1) {
             if tok.url {
@@ -264,7 +270,8 @@ impl Miner {
             .is_some_and(|t| {
                 t.tokens.len() == n
                     && *t.logger == *rec.logger()
-                    && t.at_line_start == (rec.prefix.body == 0)
+                    && t.at_line_start == rec.at_line_start()
+                    && t.json == rec.line.prefix.json
                     && t.error == rec.error
             })
     }
@@ -277,7 +284,8 @@ impl Miner {
         let t = Template::new(
             self.serial,
             rec.logger(),
-            rec.prefix.body == 0,
+            rec.at_line_start(),
+            rec.line.prefix.json,
             rec.error,
             masked,
         );
@@ -358,15 +366,15 @@ impl Miner {
 
 #[cfg(test)]
 mod tests {
-    use super::super::prefix;
+    use super::super::prefix::Reader;
     use super::*;
 
     fn feed(m: &mut Miner, line: &str, n: i64) -> u64 {
-        let p = prefix::parse(line.as_bytes());
+        let mut reader = Reader::default();
+        let line = reader.read(line.as_bytes());
         m.feed(&Record {
-            line: line.as_bytes(),
-            prefix: &p,
-            error: p.level == prefix::Level::Error,
+            line: &line,
+            error: line.prefix.is_error(),
             window: n / 100,
             bucket: n,
             time_ms: n * 100,

@@ -9,7 +9,9 @@
 //! TOML rule file whose `[[test]]` cases are real lines of the log — or as
 //! a table for people.
 //!
-//! Pieces: [`prefix`](self) reads line prefixes and timestamps, `shape`
+//! Pieces: `prefix` reads each line through the filter's layout
+//! recognizer (`records::LayoutRecognizer`: time, level, logger, message,
+//! as offsets into the line) and its time in milliseconds, `shape`
 //! abstracts them (a rule is anchored on its lines' shapes), `mask`
 //! tokenizes and masks, `redact` keeps bot tokens out of everything
 //! printed, `input` reads and frames, `miner` groups (into `template`s),
@@ -54,6 +56,7 @@ use anyhow::{Context, Result};
 use self::emit::WindowUnit;
 use self::input::{Framer, LineReader};
 use self::miner::{Miner, Record};
+use self::prefix::{Line, Reader};
 
 /// Records a window holds when there are no timestamps (10 a second).
 const RECORDS_PER_SECOND: u64 = 10;
@@ -166,12 +169,14 @@ pub fn suggest(
     let bar = progress_bar(progress && std::io::stderr().is_terminal());
     let mut state = State::new(opts);
     let mut framer = Framer::default();
+    let mut layouts = Reader::default();
     let mut done_before = 0;
     for (n, input) in inputs.into_iter().enumerate() {
         let mut reader = LineReader::new(input);
         let mut drawn = 0;
-        let mut emit =
-            |line: &[u8], traceback: bool, first: u64| state.record(line, traceback, first);
+        let mut emit = |line: &[u8], traceback: bool, first: u64| {
+            state.record(&layouts.read(line), traceback, first);
+        };
         while let Some(line) = reader
             .next_line()
             .with_context(|| format!("reading input {}", n + 1))?
@@ -252,9 +257,8 @@ impl State {
         }
     }
 
-    fn record(&mut self, line: &[u8], traceback: bool, first_line: u64) {
-        let p = prefix::parse(line);
-        let (window, bucket, time_ms) = match self.clock(p.time_ms) {
+    fn record(&mut self, line: &Line, traceback: bool, first_line: u64) {
+        let (window, bucket, time_ms) = match self.clock(line.prefix.time_ms) {
             Some(t) => (
                 t.div_euclid(self.window_ms),
                 t.div_euclid(self.bucket_ms),
@@ -269,8 +273,7 @@ impl State {
         self.records += 1;
         let serial = self.miner.feed(&Record {
             line,
-            prefix: &p,
-            error: traceback || p.level == prefix::Level::Error,
+            error: traceback || line.prefix.is_error(),
             window,
             bucket,
             time_ms,

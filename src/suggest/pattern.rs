@@ -10,6 +10,11 @@
 //! message merely ends alike, and not a line at another level (ERROR and
 //! CRITICAL lines are left out unless errors were asked for). A bot token
 //! is a slot of its own, matched as itself or redacted, and never written.
+//!
+//! A template of JSON lines has no prefix to anchor on (its message is a
+//! value anywhere in the object, perhaps with escapes): its rule is a rule
+//! on the message, `body`, anchored at both ends of the message and naming
+//! its logger and levels.
 
 use super::mask::{Kind, SLOT};
 use super::redact::{REDACTED, TOKEN_REGEX};
@@ -32,6 +37,41 @@ pub(crate) struct RuleText {
     pub key: Option<String>,
     /// Summary message.
     pub message: String,
+    /// For a rule on the message (`body`, whose regex `pattern` then is):
+    /// its loggers and levels.
+    pub on_message: Option<OnMessage>,
+}
+
+/// What a rule on the message names besides its regex.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OnMessage {
+    /// `loggers`: the template's logger, if its lines show one.
+    pub loggers: Vec<String>,
+    /// `levels`: its levels (those at ERROR or worse only with
+    /// `include_errors`); empty when its lines show none.
+    pub levels: Vec<String>,
+}
+
+/// The loggers and levels of a rule on the message for `t`; `None` when
+/// every level of its lines was an error's.
+fn on_message(t: &Template, shapes: &Shapes, include_errors: bool) -> Option<OnMessage> {
+    let mut levels: Vec<String> = t
+        .levels
+        .iter()
+        .filter_map(|&id| shapes.level_word(id))
+        .filter(|l| include_errors || !l.error)
+        .map(|l| l.word.clone())
+        .collect();
+    if levels.is_empty() && !t.levels.is_empty() {
+        return None;
+    }
+    levels.sort_unstable();
+    levels.dedup();
+    let loggers = (!t.logger.is_empty())
+        .then(|| String::from_utf8_lossy(&t.logger).into_owned())
+        .into_iter()
+        .collect();
+    Some(OnMessage { loggers, levels })
 }
 
 /// Which slot the windows are keyed on: token index, slot index, group name.
@@ -97,7 +137,11 @@ fn anchor(t: &Template, shapes: &Shapes, include_errors: bool) -> Option<String>
 pub(crate) fn rule_text(t: &Template, shapes: &Shapes, include_errors: bool) -> Option<RuleText> {
     let key = key_slot(t);
     let logger = String::from_utf8_lossy(&t.logger);
-    let mut pattern = anchor(t, shapes, include_errors)?;
+    let (mut pattern, on_message) = if t.json {
+        ("^".to_owned(), Some(on_message(t, shapes, include_errors)?))
+    } else {
+        (anchor(t, shapes, include_errors)?, None)
+    };
     let mut message = String::new();
     if !logger.is_empty() {
         message.push_str(&logger);
@@ -134,6 +178,7 @@ pub(crate) fn rule_text(t: &Template, shapes: &Shapes, include_errors: bool) -> 
         pattern,
         key: key.map(|k| format!("{{{}}}", k.2)),
         message,
+        on_message,
     })
 }
 
@@ -383,17 +428,17 @@ fn name_of(t: &Template) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::miner::{Miner, Record};
-    use super::super::prefix;
+    use super::super::prefix::Reader;
     use super::*;
 
     fn template(lines: &[&str]) -> (Template, Shapes) {
         let mut m = Miner::new(100);
+        let mut reader = Reader::default();
         for line in lines {
-            let p = prefix::parse(line.as_bytes());
+            let line = reader.read(line.as_bytes());
             m.feed(&Record {
-                line: line.as_bytes(),
-                prefix: &p,
-                error: p.level == prefix::Level::Error,
+                line: &line,
+                error: line.prefix.is_error(),
                 window: 0,
                 bucket: 0,
                 time_ms: 0,

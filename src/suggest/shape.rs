@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::hash::Hasher;
 
 use super::hash::{IdHash, IdHasher};
-use super::prefix::{Level, Prefix};
+use super::prefix::Prefix;
 
 /// Longest prefix given a shape; a line with a longer one has none.
 const MAX_PREFIX: usize = 256;
@@ -85,7 +85,7 @@ enum Piece {
 /// has no shape (too long, or odd bytes in it).
 fn pieces(line: &[u8], p: &Prefix, f: &mut dyn FnMut(Piece)) -> bool {
     let end = p.body.min(line.len());
-    if end > MAX_PREFIX || !line[..end].is_ascii() {
+    if p.json || end > MAX_PREFIX || !line[..end].is_ascii() {
         return false;
     }
     let mut i = 0;
@@ -100,7 +100,7 @@ fn pieces(line: &[u8], p: &Prefix, f: &mut dyn FnMut(Piece)) -> bool {
             (Piece::Digits, run(u8::is_ascii_digit))
         } else if b == b' ' || b == b'\t' {
             (Piece::Blanks, run(|b| *b == b' ' || *b == b'\t'))
-        } else if i < p.time_end && b.is_ascii_alphabetic() {
+        } else if p.time.is_some_and(|(s, e)| s <= i && i < e) && b.is_ascii_alphabetic() {
             (Piece::Letters, run(u8::is_ascii_alphabetic))
         } else {
             (Piece::Literal(b), i + 1)
@@ -120,9 +120,12 @@ pub(crate) struct Shapes {
 }
 
 impl Shapes {
-    /// The id of `line`'s level word (interned on first sight), if it has one.
-    pub(crate) fn level(&mut self, line: &[u8], p: &Prefix) -> Option<u16> {
-        let word = line.get(p.level_span?.0..p.level_span?.1)?;
+    /// The id of a line's level word (interned on first sight), if it has
+    /// one (`word` is empty without one); `error`: ERROR or worse.
+    pub(crate) fn level(&mut self, word: &[u8], error: bool) -> Option<u16> {
+        if word.is_empty() {
+            return None;
+        }
         if let Some(i) = self.levels.iter().position(|l| l.word.as_bytes() == word) {
             return u16::try_from(i).ok();
         }
@@ -131,7 +134,7 @@ impl Shapes {
         }
         self.levels.push(LevelWord {
             word: std::str::from_utf8(word).ok()?.to_owned(),
-            error: p.level == Level::Error,
+            error,
         });
         u16::try_from(self.levels.len() - 1).ok()
     }
@@ -210,11 +213,20 @@ impl Shapes {
 
 #[cfg(test)]
 mod tests {
-    use super::super::prefix::parse;
+    use super::super::prefix::Reader;
     use super::*;
 
     fn shape_of(shapes: &mut Shapes, line: &str) -> Option<u16> {
-        shapes.id(line.as_bytes(), &parse(line.as_bytes()))
+        shapes.id(
+            line.as_bytes(),
+            &Reader::default().read(line.as_bytes()).prefix,
+        )
+    }
+
+    fn level_of(shapes: &mut Shapes, line: &[u8]) -> Option<u16> {
+        let mut reader = Reader::default();
+        let line = reader.read(line);
+        shapes.level(line.level_word, line.prefix.is_error())
     }
 
     #[test]
@@ -247,13 +259,11 @@ mod tests {
     #[test]
     fn level_words_are_interned_with_their_severity() {
         let mut s = Shapes::default();
-        let line = b"CRITICAL:bot:x";
-        let id = s.level(line, &parse(line)).unwrap();
+        let id = level_of(&mut s, b"CRITICAL:bot:x").unwrap();
         let word = s.level_word(id).unwrap();
         assert_eq!((word.word.as_str(), word.error), ("CRITICAL", true));
-        let line = b"INFO:bot:x";
-        assert_ne!(s.level(line, &parse(line)), Some(id));
-        assert_eq!(s.level(b"no level", &parse(b"no level")), None);
+        assert_ne!(level_of(&mut s, b"INFO:bot:x"), Some(id));
+        assert_eq!(level_of(&mut s, b"no level"), None);
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub(crate) struct Template {
     pub logger: Box<[u8]>,
     /// Whether the message started the line (no prefix at all).
     pub at_line_start: bool,
+    /// Its lines are JSON objects: its rule matches their message.
+    pub json: bool,
     /// Its records are at ERROR or worse, or carry a traceback (a template
     /// holds either such records only or none).
     pub error: bool,
@@ -157,6 +159,7 @@ impl Template {
         serial: u64,
         logger: &[u8],
         at_line_start: bool,
+        json: bool,
         error: bool,
         masked: &Masked,
     ) -> Template {
@@ -170,6 +173,7 @@ impl Template {
             serial,
             logger: logger.into(),
             at_line_start,
+            json,
             error,
             tokens,
             truncated: false,

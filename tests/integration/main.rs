@@ -66,6 +66,8 @@ mod run_terminal;
 mod schema;
 // Signals: grace periods, a second signal, reload, statistics.
 mod signals;
+// suggest reads layouts through the recognizer: Home Assistant, JSON.
+mod suggest_layouts;
 // `suggest` end to end on generated bot logs.
 mod suggest_quality;
 // suggest checked against the very logs it mined.

@@ -15,6 +15,7 @@
 //! nothing; JSON values with escapes are decoded into a scratch buffer the
 //! caller keeps.
 
+mod clock;
 mod declared;
 mod json;
 mod level;
@@ -23,6 +24,7 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
+pub use clock::timestamp_ms;
 pub use declared::{CustomLayout, LayoutSpec};
 pub use level::Level;
 pub(crate) use presets::rich_blank_time_message;
@@ -73,6 +75,9 @@ pub struct Fields<'a> {
     /// The level; `None` when the layout has none (bare, rich without
     /// one) or it is unknown.
     pub level: Option<Level>,
+    /// The level as written (`WARNING`, `warn`, `Info`), without padding;
+    /// `None` with no level.
+    pub level_word: Option<&'a [u8]>,
     /// The logger name (a Python dotted name); `None` when the layout
     /// shows none.
     pub logger: Option<&'a [u8]>,
@@ -88,10 +93,20 @@ impl<'a> Fields<'a> {
         Fields {
             time: None,
             level: None,
+            level_word: None,
             logger: None,
             message: line,
             layout: LayoutId::BARE,
         }
+    }
+
+    /// Where `field` (one of these fields) lies in `line`, the line they
+    /// were read from: `None` for a JSON value decoded into the scratch
+    /// buffer, which is no part of the line.
+    pub fn span_in(line: &[u8], field: &[u8]) -> Option<(usize, usize)> {
+        let start = (field.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+        let end = start.checked_add(field.len())?;
+        (end <= line.len()).then_some((start, end))
     }
 }
 
@@ -201,6 +216,7 @@ fn text_fields(id: LayoutId, raw: Raw, line: &[u8]) -> Fields<'_> {
     Fields {
         time: raw.time.map(slice),
         level: raw.level,
+        level_word: raw.level.and(raw.level_span.map(slice)),
         logger: raw.logger.map(slice),
         message: slice(raw.message),
         layout: id,
@@ -234,9 +250,11 @@ fn json_fields<'a>(
     let get = |slot: usize| {
         at[slot].map(|(decoded, a, b)| if decoded { &scratch[a..b] } else { &line[a..b] })
     };
+    let level_word = get(json::LEVEL).filter(|word| Level::parse(word).is_some());
     Fields {
         time: get(json::TIME),
-        level: get(json::LEVEL).and_then(Level::parse),
+        level: level_word.and_then(Level::parse),
+        level_word: level_word.map(<[u8]>::trim_ascii),
         logger: get(json::LOGGER).filter(|name| is_logger(name)),
         message: get(json::MESSAGE).unwrap_or(line),
         layout: id,
@@ -269,6 +287,7 @@ fn custom<'a>(
     Some(Fields {
         time: get(0).filter(|t| !t.is_empty()),
         level,
+        level_word: level.and(get(1)).map(<[u8]>::trim_ascii),
         logger,
         message: get(3)?,
         layout: LayoutId::CUSTOM,

@@ -351,6 +351,7 @@ fn uvicorn(line: &[u8]) -> Option<Raw> {
     }
     Some(Raw {
         level: Some(level),
+        level_span: Some((0, n)),
         message: (start, line.len()),
         ..Raw::default()
     })
@@ -411,6 +412,10 @@ fn rich(line: &[u8]) -> Option<Raw> {
         (None, blank)
     };
     let (level, start) = rich_level_column(line, at)?;
+    let word = line[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
     let mut end = line.len()
         - line[start..]
             .iter()
@@ -430,6 +435,7 @@ fn rich(line: &[u8]) -> Option<Raw> {
     Some(Raw {
         time,
         level: Some(level),
+        level_span: Some((at, at + word)),
         logger: None,
         message: (start, end.max(start)),
     })

@@ -13,6 +13,8 @@ pub(super) type Span = (usize, usize);
 pub(super) struct Raw {
     pub time: Option<Span>,
     pub level: Option<Level>,
+    /// Where the level word is, as written (padding not included).
+    pub level_span: Option<Span>,
     pub logger: Option<Span>,
     pub message: Span,
 }
@@ -78,7 +80,10 @@ fn steps(program: &[Tok], line: &[u8], pos: &mut usize, padded: &mut bool, raw: 
             Tok::Level => {
                 let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
                 match Level::parse(&rest[..n]) {
-                    Some(level) => raw.level = Some(level),
+                    Some(level) => {
+                        raw.level = Some(level);
+                        raw.level_span = Some((start, start + n));
+                    }
                     None => return false,
                 }
                 *pos += n;
@@ -243,27 +248,29 @@ fn thread_len(s: &[u8]) -> Option<usize> {
 
 /// Date shapes, tried in order: `d` a digit, `M` a month abbreviation
 /// (`Jan`..`Dec`), anything else itself. Longer shapes first where one is
-/// the start of another.
-const DATES: [&[u8]; 10] = [
-    b"dddd-dd-dd",
-    b"dddd/dd/dd",
-    b"dd/dd/dddd",
-    b"dd/dd/dd",
-    b"dd.dd.dddd",
-    b"dd.dd.dd",
-    b"dd-M-dddd",
-    b"dd-M-dd",
-    b"dd-dd-dddd",
+/// the start of another. With each, the order of its fields (`y`ear,
+/// `m`onth, `d`ay), for [`super::clock`].
+pub(super) const DATES: [(&[u8], &[u8]); 10] = [
+    (b"dddd-dd-dd", b"ymd"),
+    (b"dddd/dd/dd", b"ymd"),
+    // rich's `%x`, the C locale's date: month first.
+    (b"dd/dd/dddd", b"mdy"),
+    (b"dd/dd/dd", b"mdy"),
+    (b"dd.dd.dddd", b"dmy"),
+    (b"dd.dd.dd", b"dmy"),
+    (b"dd-M-dddd", b"dmy"),
+    (b"dd-M-dd", b"dmy"),
+    (b"dd-dd-dddd", b"dmy"),
     // `%m-%d`, the logging cookbook's date.
-    b"dd-dd",
+    (b"dd-dd", b"md"),
 ];
 
-const MONTHS: [&[u8; 3]; 12] = [
+pub(super) const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
 /// Matches one date shape at the start of `s`; its length.
-fn shape_len(s: &[u8], shape: &[u8]) -> Option<usize> {
+pub(super) fn shape_len(s: &[u8], shape: &[u8]) -> Option<usize> {
     let mut i = 0;
     for &c in shape {
         match c {
@@ -292,7 +299,7 @@ fn shape_len(s: &[u8], shape: &[u8]) -> Option<usize> {
 }
 
 #[inline]
-fn digits_at(s: &[u8], at: usize, n: usize) -> bool {
+pub(super) fn digits_at(s: &[u8], at: usize, n: usize) -> bool {
     s.get(at..at + n)
         .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
 }
@@ -320,7 +327,7 @@ pub(super) fn time_len(s: &[u8]) -> Option<usize> {
     let date = if iso {
         Some(10)
     } else {
-        DATES.iter().find_map(|d| shape_len(s, d))
+        DATES.iter().find_map(|(d, _)| shape_len(s, d))
     };
     if let Some(n) = date {
         i = n;

@@ -338,6 +338,42 @@ fn json_levels_and_loggers_that_are_not_are_unknown() {
     assert_eq!((f.1, f.2, f.3.as_str(), f.4), (None, None, "x", "json"));
 }
 
+/// The level word is the level as written, a slice of the line in a text
+/// layout (where it is found again with `Fields::span_in`), and the
+/// message's place in the line is found the same way.
+#[test]
+fn level_words_and_spans_are_where_the_line_has_them() {
+    for preset in &PRESETS {
+        for sample in preset.samples {
+            let line = sample.line.as_bytes();
+            let mut scratch = Vec::new();
+            let f = LayoutRecognizer::new(LayoutSpec::Auto).recognize(line, &mut scratch);
+            let word = f.level_word;
+            assert_eq!(word.and_then(Level::parse), f.level, "{}", sample.line);
+            if f.layout == LayoutId::JSON {
+                continue;
+            }
+            if let Some(word) = word {
+                let (start, end) = Fields::span_in(line, word).expect("a slice of the line");
+                assert_eq!(&line[start..end], word);
+                assert!(!word.starts_with(b" ") && !word.ends_with(b" "));
+            }
+            let (start, _) = Fields::span_in(line, f.message).expect("a slice of the line");
+            assert_eq!(Some(start), offset_in(line, f.message));
+        }
+    }
+    let mut scratch = Vec::new();
+    let line = br#"{"level": "warn", "msg": "a\u0020b"}"#;
+    let f = LayoutRecognizer::new(LayoutSpec::Auto).recognize(line, &mut scratch);
+    assert_eq!(f.level_word, Some(&b"warn"[..]));
+    assert_eq!(f.message, b"a b");
+    assert_eq!(
+        Fields::span_in(line, f.message),
+        None,
+        "decoded: not in the line"
+    );
+}
+
 /// Where `inner` lies in `outer`, if it is a subslice of it.
 fn offset_in(outer: &[u8], inner: &[u8]) -> Option<usize> {
     let range = outer.as_ptr_range();
