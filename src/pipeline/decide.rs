@@ -184,9 +184,12 @@ impl Decider {
         let (_, body) = split_collector_prefix(content, &mut self.prefix_slots);
         let outcome = if self.rules.on_messages() {
             self.match_fields(body, candidate)
+        } else if candidate {
+            // The buffer search picked the line out: most such lines match,
+            // so the combined pre-check would only scan them twice.
+            outcome_of(self.rules.match_each_rule(body, None, &mut self.scratch))
         } else {
-            let found = self.rules.match_line(body, None, &mut self.scratch);
-            outcome_of(found)
+            outcome_of(self.rules.match_line(body, None, &mut self.scratch))
         };
         match outcome {
             Outcome::Pass => {
