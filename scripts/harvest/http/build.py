@@ -183,6 +183,7 @@ PREFIXED = {
     "ptb": [("reset", "basic", ("compose", "journald")), ("handler_error", "asctime", ("compose",)),
             ("e502html", "basic", ("compose", "journald")),
             ("manual_reset", "basic", ("compose", "journald")),
+            ("manual_reset", "rich", ("compose", "journald")),
             ("refused_start", "basic", ("compose", "journald"))],
     "urllib3": [("reset_recovers", "basic", ("compose", "journald"))],
     "uvicorn": [("scanners", "basic", ("compose", "journald"))],
