@@ -33,14 +33,15 @@ FULL = ("basic", "bare", "loguru")
 EVERY = ("asctime", "message", "pyro-bot", "aiogram-line", "pyro-fileline", "hass", "rich",
          "rich-tb", "json", "structlog")
 # per library: the main noise scenarios and the signal scenarios
-# (a handler's network failure, a proxy's HTML page, PTB's manual polling and
-# its vendored urllib3's retries are in every layout too: their rules' tests,
+# (a handler's network failure, a proxy's HTML page, PTB's manual polling,
+# its vendored urllib3's retries and its updater's back-off after a polling
+# 429 are in every layout too: their rules' tests,
 # scripts/harvest/layout_coverage.py)
 MAIN = {
     "aiogram": {"reset", "handler_error", "handler_flood", "e401_poll", "e409", "unclosed",
                 "handler_network", "e502html"},
     "ptb": {"reset", "handler_error", "handler_flood", "e401_poll", "e409",
-            "e502html", "manual_reset", "refused_start"},
+            "e502html", "manual_reset", "refused_start", "e429"},
     "urllib3": {"reset_recovers", "refused"},
     "uvicorn": {"scanners", "handler_error"},
 }
@@ -184,7 +185,8 @@ PREFIXED = {
             ("e502html", "basic", ("compose", "journald")),
             ("manual_reset", "basic", ("compose", "journald")),
             ("manual_reset", "rich", ("compose", "journald")),
-            ("refused_start", "basic", ("compose", "journald"))],
+            ("refused_start", "basic", ("compose", "journald")),
+            ("e429", "basic", ("compose", "journald"))],
     "urllib3": [("reset_recovers", "basic", ("compose", "journald"))],
     "uvicorn": [("scanners", "basic", ("compose", "journald"))],
 }
