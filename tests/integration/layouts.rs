@@ -42,7 +42,7 @@ fn min_noise_suppressed(library: &str, version: &str) -> f64 {
 fn min_noise_suppressed_of(library: &str) -> f64 {
     match library {
         "pyrogram" | "pyrofork" | "kurigram" | "hydrogram" => 84.0,
-        "telethon" => 63.0,
+        "telethon" => 69.0,
         "aiogram" => 88.0,
         "ptb" => 83.0,
         "urllib3" | "uvicorn" => 98.0,
