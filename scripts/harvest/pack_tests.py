@@ -82,16 +82,32 @@ def records(lines, labels, tags):
     return out
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def toml_basic(text):
+    """A TOML basic string ("..." or \"\"\"...\"\"\"), its control characters
+    (a carriage return ending an HTML page's line) escaped: literal strings
+    cannot hold them."""
+    out = text.replace("\\", "\\\\")
+    out = CONTROL.sub(lambda m: "\\u%04x" % ord(m.group(0)) if m.group(0) != "\r" else "\\r", out)
+    if "\n" in text:
+        return '"""' + out.replace('"""', '""\\"') + '"""'
+    return '"' + out.replace('"', '\\"') + '"'
+
+
 def toml_string(text):
+    if CONTROL.search(text):
+        return toml_basic(text)
     if "\n" in text:
         if '"""' in text or "\\" in text:
-            return "'''" + text + "'''" if "'''" not in text else None
+            return "'''" + text + "'''" if "'''" not in text else toml_basic(text)
         return '"""' + text + '"""'
     if "'" not in text:
         return "'" + text + "'"
     if '"' not in text and "\\" not in text:
         return '"' + text + '"'
-    return None
+    return toml_basic(text)
 
 
 def layout_of(path):

@@ -6,7 +6,7 @@
 use regex::bytes::CaptureLocations;
 use regex_automata::{meta, util::prefilter::Prefilter, util::syntax, Input};
 
-use super::needles::{buffer_prefilter, needle_sets};
+use super::needles::{buffer_prefilter, message_needle_sets, needle_sets};
 use super::pattern::Pattern;
 use super::rule::{Rule, Target};
 use crate::records::Fields;
@@ -138,7 +138,7 @@ impl Matcher {
             )
             .build_many(patterns)
             .ok();
-        let (line_sets, message_sets) = (needle_sets(patterns), needle_sets(on_message));
+        let (line_sets, message_sets) = (needle_sets(patterns), message_needle_sets(on_message));
         let messages = if on_message.is_empty() {
             Messages::None
         } else {

@@ -22,6 +22,31 @@ pub(super) fn needle_sets(patterns: &[String]) -> Vec<Option<Vec<Vec<u8>>>> {
         .collect()
 }
 
+/// [`needle_sets`] for the patterns on a record's message, each needle cut
+/// to its longest run of bytes a JSON line writes as they are. The buffer
+/// search looks at the raw line, and a JSON layout's message is escaped
+/// there: `"`, `\\`, control characters and (python-json-logger's
+/// `ensure_ascii`) every non-ASCII character. A needle holding one would
+/// miss the line (PTB's `Can not load invalid JSON data: "` in a JSON
+/// line); a piece of a needle is in every match the needle is in.
+pub(super) fn message_needle_sets(patterns: &[String]) -> Vec<Option<Vec<Vec<u8>>>> {
+    needle_sets(patterns)
+        .into_iter()
+        .map(|set| set?.into_iter().map(json_verbatim).collect())
+        .collect()
+}
+
+/// The longest run of `needle` that JSON leaves unescaped; `None` when
+/// there is none.
+fn json_verbatim(needle: Vec<u8>) -> Option<Vec<u8>> {
+    let escaped = |b: &u8| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x80..=0xff);
+    if !needle.iter().any(escaped) {
+        return Some(needle);
+    }
+    let piece = needle.split(escaped).max_by_key(|p| p.len())?;
+    (!piece.is_empty()).then(|| piece.to_vec())
+}
+
 /// A literal search that finds, in a buffer of many lines, every line some
 /// pattern may match: the union of the patterns' needle sets (from
 /// [`needle_sets`]), chosen for selectivity rather than position. `None`
@@ -294,4 +319,48 @@ fn byte_log_frequencies(literal: &[u8]) -> Vec<f64> {
         i += run.max(1);
     }
     log_p
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    /// Every needle of a pattern on the message is found in the raw JSON
+    /// line that carries a matching message (escaped quotes, backslashes,
+    /// control characters and non-ASCII).
+    #[test]
+    fn message_needles_are_found_in_the_escaped_json_line() {
+        let cases = [
+            (
+                r#"(?:^|\s)said: "hello there"$"#,
+                r#"{"message": "said: \"hello there\""}"#,
+            ),
+            (
+                r"^C:\\temp\\logs are full$",
+                r#"{"message": "C:\\temp\\logs are full"}"#,
+            ),
+            ("^page start\r$", r#"{"message": "page start\r"}"#),
+            (
+                "^caf\u{e9} au lait is cold$",
+                r#"{"message": "caf\u00e9 au lait is cold"}"#,
+            ),
+        ];
+        for (pattern, line) in cases {
+            let sets = message_needle_sets(&[pattern.to_owned()]);
+            let needles = sets[0].as_ref().expect("needles");
+            assert!(
+                needles.iter().any(|n| contains(line.as_bytes(), n)),
+                "{pattern}: {needles:?} not in {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_needle_without_escapes_is_kept_whole() {
+        let plain = needle_sets(&["Retrying the request".to_owned()]);
+        assert_eq!(
+            message_needle_sets(&["Retrying the request".to_owned()]),
+            plain
+        );
+    }
 }

@@ -33,9 +33,15 @@ FULL = ("basic", "bare", "loguru")
 EVERY = ("asctime", "message", "pyro-bot", "aiogram-line", "pyro-fileline", "hass", "rich",
          "rich-tb", "json", "structlog")
 # per library: the main noise scenarios and the signal scenarios
+# (a handler's network failure, a proxy's HTML page, PTB's manual polling,
+# its vendored urllib3's retries and its updater's back-off after a polling
+# 429 are in every layout too: their rules' tests,
+# scripts/harvest/layout_coverage.py)
 MAIN = {
-    "aiogram": {"reset", "handler_error", "handler_flood", "e401_poll", "e409", "unclosed"},
-    "ptb": {"reset", "handler_error", "handler_flood", "e401_poll", "e409"},
+    "aiogram": {"reset", "handler_error", "handler_flood", "e401_poll", "e409", "unclosed",
+                "handler_network", "e502html"},
+    "ptb": {"reset", "handler_error", "handler_flood", "e401_poll", "e409",
+            "e502html", "manual_reset", "refused_start", "e429"},
     "urllib3": {"reset_recovers", "refused"},
     "uvicorn": {"scanners", "handler_error"},
 }
@@ -172,8 +178,15 @@ def build_one(base, version, out_base):
 
 # the collector-prefixed copies: (scenario, layout, prefix kinds) per library
 PREFIXED = {
-    "aiogram": [("reset", "basic", ("compose", "journald")), ("handler_error", "loguru", ("compose",))],
-    "ptb": [("reset", "basic", ("compose", "journald")), ("handler_error", "asctime", ("compose",))],
+    "aiogram": [("reset", "basic", ("compose", "journald")), ("handler_error", "loguru", ("compose",)),
+                ("handler_network", "basic", ("compose", "journald")),
+                ("e502html", "basic", ("compose", "journald"))],
+    "ptb": [("reset", "basic", ("compose", "journald")), ("handler_error", "asctime", ("compose",)),
+            ("e502html", "basic", ("compose", "journald")),
+            ("manual_reset", "basic", ("compose", "journald")),
+            ("manual_reset", "rich", ("compose", "journald")),
+            ("refused_start", "basic", ("compose", "journald")),
+            ("e429", "basic", ("compose", "journald"))],
     "urllib3": [("reset_recovers", "basic", ("compose", "journald"))],
     "uvicorn": [("scanners", "basic", ("compose", "journald"))],
 }

@@ -44,7 +44,8 @@ SIGNAL_SCENARIOS = {"wobble", "auth-in-handler", "flood", "clock", "authgen"}
 # every scenario is kept in these
 BASE_LAYOUTS = {"basic", "bare", "loguru"}
 # runs also written behind a collector's prefix: (scenario, layout, kind)
-PREFIXED = [("wobble", "basic", "compose"), ("wobble", "asctime", "journald"), ("flood", "basic", "journald")]
+PREFIXED = [("wobble", "basic", "compose"), ("wobble", "asctime", "journald"), ("flood", "basic", "journald"),
+            ("flood", "basic", "compose"), ("wobble", "rich", "compose"), ("wobble", "rich", "journald")]
 PREFIXED_VERSIONS = {"pyrogram-1.4.16", "pyrogram-2.0.106", "pyrofork-2.4.0rc1", "telethon-1.24.0",
                      "telethon-1.45.0"}
 # the layout whose .records keep every field; the others keep the byte
