@@ -95,6 +95,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<Outcome, Failure> {
     let options = LoadOptions {
         window: args.rules.window,
         framing_given: args.record_start.is_some() || args.continuation.is_some(),
+        cases: true,
     };
     let sources = sources(&args.files, &args.rules);
     let (reports, set) = load_each(&sources, options);

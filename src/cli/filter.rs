@@ -242,6 +242,7 @@ impl FilterArgs {
             load: LoadOptions {
                 window: self.rules.window,
                 framing_given: framing.is_some(),
+                cases: false,
             },
             log_clock: self.clock == ClockArg::Log,
             utc: self.utc,

@@ -53,14 +53,18 @@ pub(crate) struct LoadOptions {
     /// framing wins over every file's `[input]`, so files that disagree
     /// about framing do not stop the run.
     pub framing_given: bool,
+    /// The built-in packs' `[[test]]` cases are read too (`test`, `check`);
+    /// the filter leaves them unread: they are most of the packs' text.
+    pub cases: bool,
 }
 
 impl LoadOptions {
-    /// Options with `window` and no framing on the command line.
+    /// Options with `window`, no framing on the command line, and cases.
     pub(crate) fn window(window: Duration) -> LoadOptions {
         LoadOptions {
             window,
             framing_given: false,
+            cases: true,
         }
     }
 }
@@ -130,7 +134,12 @@ pub(crate) fn load_with(sources: &[RuleSource], options: LoadOptions) -> Result<
             yields: file.yields,
             inline: file.inline,
         };
-        builder.add_file(&from, &text, options.window)?;
+        let text = if file.builtin && !options.cases {
+            source::without_cases(&text)
+        } else {
+            &text
+        };
+        builder.add_file(&from, text, options.window)?;
         builder.sources.push(file.origin);
     }
     if builder.is_empty() {

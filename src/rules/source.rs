@@ -145,6 +145,31 @@ pub enum RuleSource {
     },
 }
 
+/// A pack's text up to its first `[[test]]` case, when only cases follow
+/// (no `[[rule]]`, `[[redact]]`, `[input]` or `[defaults]` after it); else
+/// the whole text. The filter needs no cases, and reading them was most of
+/// a start-up once the packs carried one per rule and layout.
+pub(crate) fn without_cases(text: &str) -> &str {
+    let Some(first) = text
+        .match_indices("[[test]]")
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+    else {
+        return text;
+    };
+    let more = text[first..].lines().any(|l| {
+        matches!(
+            l.trim_end(),
+            "[[rule]]" | "[[redact]]" | "[input]" | "[defaults]" | "[secrets]"
+        )
+    });
+    if more {
+        text
+    } else {
+        &text[..first]
+    }
+}
+
 impl RuleSource {
     /// Reads `builtin:NAME` as a built-in pack and anything else as a path.
     pub fn parse(text: &str) -> RuleSource {

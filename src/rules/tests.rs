@@ -393,3 +393,34 @@ fn every_builtin_pattern_compiles_when_loaded_as_a_user_file() {
         assert_eq!(texts(&set), texts(&deferred), "builtin:{}", pack.name);
     }
 }
+
+/// The filter reads each built-in pack only up to its `[[test]]` cases;
+/// every pack keeps its cases at the end, so what is cut is cases alone,
+/// and the rules loaded are the same.
+#[test]
+fn the_filter_leaves_the_packs_cases_unread_and_loads_the_same_rules() {
+    for pack in super::BUILTIN_PACKS {
+        let head = super::source::without_cases(pack.text);
+        assert!(
+            head.len() < pack.text.len(),
+            "builtin:{}: its cases are not all at the end",
+            pack.name
+        );
+        let source = [RuleSource::parse(&format!("builtin:{}", pack.name))];
+        let whole = load(&source, Duration::from_secs(30)).expect("loads");
+        let options = LoadOptions {
+            cases: false,
+            ..LoadOptions::window(Duration::from_secs(30))
+        };
+        let cut = load_with(&source, options).expect("loads without cases");
+        let names =
+            |s: &RuleSet| -> Vec<String> { s.rules().iter().map(|r| r.name.clone()).collect() };
+        assert_eq!(names(&whole), names(&cut), "builtin:{}", pack.name);
+        assert!(cut.tests().is_empty() && !whole.tests().is_empty());
+    }
+    assert_eq!(
+        super::source::without_cases("[[test]]\nline = 'a'\n[[rule]]\nname = 'b'\n"),
+        "[[test]]\nline = 'a'\n[[rule]]\nname = 'b'\n",
+        "a rule after a case: nothing is cut"
+    );
+}
