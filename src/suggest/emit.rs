@@ -293,7 +293,11 @@ pub(crate) fn write_toml(
         if let Some(key) = &s.rule.key {
             writeln!(out, "key = {}", toml_string(key))?;
         }
-        writeln!(out, "message = {}", toml_string(&redact(&s.rule.message)))?;
+        writeln!(
+            out,
+            "message = {}",
+            toml_string(&printable(&redact(&s.rule.message)))
+        )?;
         for line in &s.positives {
             writeln!(out)?;
             writeln!(out, "[[test]]")?;
@@ -436,6 +440,20 @@ fn slot_summary(t: &Template) -> String {
 fn toml_list(items: &[String]) -> String {
     let items: Vec<String> = items.iter().map(|s| toml_string(s)).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// A summary message is one line of plain text (`check` refuses control
+/// characters there): a control character a log line carried becomes `?`.
+fn printable(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.chars().any(|c| c.is_control() && c != '\t') {
+        message
+            .chars()
+            .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        message.into()
+    }
 }
 
 /// A TOML string: a literal `'...'` when the text allows one, otherwise a

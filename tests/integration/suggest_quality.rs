@@ -315,3 +315,24 @@ proptest::proptest! {
         run_suggest(log, &table, &NONE);
     }
 }
+
+/// A flood of a line holding a control character (here U+0089, a C1
+/// control, valid UTF-8): its rule's message shows `?` there, since a
+/// summary is one line of plain text and `check` refuses control
+/// characters in a message.
+#[test]
+fn a_control_character_in_a_flood_becomes_a_question_mark_in_the_message() {
+    let mut log = Vec::new();
+    for _ in 0..12 {
+        log.extend_from_slice("\u{89}\n".as_bytes());
+        log.extend_from_slice(b"2025-11-20 16:32:54,123 - bot - INFO - hello\n");
+    }
+    let opts = SuggestOptions {
+        top: 3,
+        ..SuggestOptions::default()
+    };
+    let (toml, report) = run_suggest(log, &opts, &NONE);
+    assert!(!report.rules.is_empty(), "{toml}");
+    load_checked(&toml);
+    assert!(toml.contains("message = '?'"), "{toml}");
+}
