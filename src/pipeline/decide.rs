@@ -11,8 +11,8 @@ use regex::bytes::CaptureLocations;
 
 use super::repeat::{Outcome, Repeats};
 use crate::records::{
-    line_content, split_collector_prefix, Disposition, Frame, Framer, Framing, LayoutRecognizer,
-    LayoutSpec, Passed,
+    line_content, split_collector_prefix, Disposition, Fields, Frame, Framer, Framing,
+    LayoutRecognizer, LayoutSpec, Passed,
 };
 use crate::rules::{Found, MatchScratch, RuleSet};
 use crate::time::Time;
@@ -226,7 +226,10 @@ impl Decider {
             }
         }
         let fields = self.layout.recognize(body, &mut self.field_buf);
-        let time = fields.time.and_then(|t| offset_in(body, t)).unwrap_or(0..0);
+        let time = fields
+            .time
+            .and_then(|t| Fields::span_in(body, t))
+            .map_or(0..0, |(start, end)| start..end);
         let found = if candidate {
             self.rules
                 .match_each_rule(body, Some(&fields), &mut self.scratch)
@@ -426,14 +429,6 @@ fn outcome_of(found: Option<Found>) -> Outcome {
         Some(Found::Rule(id, _)) => Outcome::Rule(id),
         Some(Found::Deferred(id)) => Outcome::Deferred(id),
     }
-}
-
-/// Where `part` sits in `line`, if it is a slice of it (a JSON value may
-/// be decoded elsewhere).
-fn offset_in(line: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
-    let start = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
-    let end = start.checked_add(part.len())?;
-    (end <= line.len()).then_some(start..end)
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub(crate) struct Matcher {
     /// is too large for one automaton: then each rule's own patterns are
     /// tried in turn (slower, never wrong).
     any: Option<meta::Regex>,
+    /// Some rule is on the whole line (`any` has patterns).
+    on_lines: bool,
     /// A literal search for the prefixes of all patterns, to find in a whole
     /// buffer the few lines that may match; `None` when some pattern has no
     /// literal prefix to search for.
@@ -152,6 +154,7 @@ impl Matcher {
         };
         Matcher {
             any,
+            on_lines: !patterns.is_empty(),
             buffer,
             messages,
         }
@@ -178,6 +181,12 @@ impl Matcher {
     /// The buffer search (see [`Matcher::new`]).
     pub(crate) fn buffer(&self) -> Option<&Prefilter> {
         self.buffer.as_ref()
+    }
+
+    /// Whether a pattern of a rule on the whole line matches `line` (false
+    /// without such rules).
+    pub(crate) fn line_rule_matches(&self, line: &[u8]) -> bool {
+        self.on_lines && self.any_match(line)
     }
 
     /// Whether any pattern of any rule matches `line`.

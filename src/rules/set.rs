@@ -111,7 +111,7 @@ impl RuleSet {
     /// Whether some rule on the whole line has a pattern matching `line`
     /// (false without such rules).
     pub(crate) fn a_line_rule_matches(&self, line: &[u8]) -> bool {
-        self.rules.iter().any(|r| r.on == super::rule::Target::Line) && self.matcher.any_match(line)
+        self.matcher.line_rule_matches(line)
     }
 
     /// Decides a held record: the first rule from `from` on that matches

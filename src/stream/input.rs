@@ -30,7 +30,7 @@ pub(crate) struct OpenInput {
     name: String,
     reader: Box<dyn Read + Send>,
     /// The descriptor `reader` reads, to ask whether more is ready.
-    fd: Option<RawFd>,
+    fd: RawFd,
     /// (device, inode) of a regular file, to refuse writing into an input.
     identity: Option<(u64, u64)>,
 }
@@ -41,27 +41,10 @@ impl OpenInput {
     pub(crate) fn pipe(name: String, reader: impl Read + AsRawFd + Send + 'static) -> OpenInput {
         OpenInput {
             name,
-            fd: Some(reader.as_raw_fd()),
+            fd: reader.as_raw_fd(),
             reader: Box::new(reader),
             identity: None,
         }
-    }
-
-    /// Whether a read would return at once (data or the end): a poll that
-    /// does not wait.
-    fn ready_now(&self) -> bool {
-        let Some(fd) = self.fd else {
-            return false;
-        };
-        let mut poll = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, a zero timeout; `fd` stays open while
-        // `reader` (which owns it) lives.
-        let n = unsafe { libc::poll(&raw mut poll, 1, 0) };
-        n == 1 && poll.revents & libc::POLLIN != 0
     }
 }
 
@@ -111,7 +94,7 @@ pub(crate) fn open_inputs(inputs: &[InputSource]) -> Result<Vec<OpenInput>> {
                 let identity = file.metadata().ok().as_ref().and_then(file_identity);
                 Ok(OpenInput {
                     name: "standard input".into(),
-                    fd: Some(file.as_raw_fd()),
+                    fd: file.as_raw_fd(),
                     reader: Box::new(file),
                     identity,
                 })
@@ -127,7 +110,7 @@ pub(crate) fn open_inputs(inputs: &[InputSource]) -> Result<Vec<OpenInput>> {
                 }
                 Ok(OpenInput {
                     name: path.display().to_string(),
-                    fd: Some(file.as_raw_fd()),
+                    fd: file.as_raw_fd(),
                     reader: Box::new(file),
                     identity: file_identity(&meta),
                 })
@@ -187,7 +170,7 @@ pub(super) fn read_inputs<E: From<Chunk>>(
 /// input is read once, so it must be kept). An error stops it; the next
 /// read meets it again.
 fn gather(input: &mut OpenInput, buf: &mut Vec<u8>) -> bool {
-    while buf.len() + CHUNK_SIZE <= GATHER_SIZE && input.ready_now() {
+    while buf.len() + CHUNK_SIZE <= GATHER_SIZE && crate::process::ready_now(input.fd) {
         let len = buf.len();
         buf.resize(len + CHUNK_SIZE, 0);
         match input.reader.read(&mut buf[len..]) {
