@@ -222,7 +222,10 @@ fn describe(set: &RuleSet, record: &Record, verbose: bool) -> String {
         if hits.is_empty() {
             continue;
         }
-        let exception = rule.exception.as_ref().map(|e| e.is_match(last));
+        let exception = rule
+            .exception
+            .as_ref()
+            .map(|e| e.is_match(crate::records::trim_blank_end(last)));
         let role = if found.as_ref().is_some_and(|(r, _)| *r == rule.name) {
             "wins"
         } else if exception == Some(false) {

@@ -20,3 +20,14 @@ pub fn line_content(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }
+
+/// `text` without the spaces and tabs at its end. A message copied from a
+/// terminal is padded to the window's width, and a `$` in a rule means the
+/// end of the words, not of the padding.
+pub fn trim_blank_end(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i + 1);
+    &text[..end]
+}

@@ -18,12 +18,14 @@ fn collector_prefix() -> &'static CollectorPrefix {
         // ASCII classes: the Unicode ones would cost milliseconds to build.
         let regex = Regex::new(concat!(
             "(?-u)",
-            // docker compose: `bot-1  | ` (v2) or `bot_1  | ` (v1)
-            r"^(?:(?P<compose>[A-Za-z0-9][\w.-]*[-_]\d+)\s+\| ",
+            // docker compose: `bot-1  | ` (v2) or `bot_1  | ` (v1); a blank
+            // line of the program (inside a chained traceback) is `bot-1  |`.
+            r"^(?:(?P<compose>[A-Za-z0-9][\w.-]*[-_]\d+)\s+\|(?: |$)",
             // journald / syslog: `Mar 14 03:22:41 host python3[2211]: `
-            r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<journal>\S+ [^\s:\[]+(?:\[\d+\])?): ",
+            // (a blank line of the program may lose the space after the colon)
+            r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (?P<journal>\S+ [^\s:\[]+(?:\[\d+\])?):(?: |$)",
             // Heroku: `2022-01-07T15:23:27.046930+00:00 app[worker.1]: `
-            r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) (?P<heroku>[\w-]+\[[\w.-]+\]): ",
+            r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) (?P<heroku>[\w-]+\[[\w.-]+\]):(?: |$)",
             // docker logs --timestamps: `2025-11-20T16:32:54.123456789Z `
             r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z )",
         ))
@@ -71,6 +73,12 @@ const NAME_BYTE: [bool; 256] = {
     table
 };
 
+/// The `|` after a compose name's padding: `| ` before the program's line,
+/// or `|` alone on a blank one (with or without its line ending).
+fn compose_bar(rest: &[u8]) -> bool {
+    matches!(rest, [b'|'] | [b'|', b' ' | b'\r' | b'\n', ..])
+}
+
 /// A cheap test that rules out the prefixes for almost every plain log
 /// line, so the prefix regex runs only on lines that may carry one.
 pub(super) fn may_have_collector_prefix(line: &[u8]) -> bool {
@@ -107,7 +115,7 @@ pub(super) fn may_have_collector_prefix(line: &[u8]) -> bool {
         .position(|&b| !NAME_BYTE[usize::from(b)])
         .unwrap_or(line.len());
     let spaces = line[name_end..].iter().take_while(|&&b| b == b' ').count();
-    if spaces == 0 || !line[name_end + spaces..].starts_with(b"| ") {
+    if spaces == 0 || !compose_bar(&line[name_end + spaces..]) {
         return false;
     }
     let name = &line[..name_end];
@@ -149,13 +157,21 @@ mod tests {
             return false;
         }
         let spaces = line[name_end..].iter().take_while(|&&b| b == b' ').count();
-        spaces > 0 && line[name_end + spaces..].starts_with(b"| ")
+        let rest = &line[name_end + spaces..];
+        spaces > 0
+            && (rest.starts_with(b"| ")
+                || rest == b"|"
+                || rest.starts_with(b"|\n")
+                || rest.starts_with(b"|\r"))
     }
 
     #[test]
     fn prefixes_are_recognised_and_plain_lines_are_not() {
         let mut slots = None;
-        let cases: [(&[u8], &[u8], &[u8]); 5] = [
+        let cases: [(&[u8], &[u8], &[u8]); 8] = [
+            // A blank line inside a chained traceback.
+            (b"bot-1  |", b"bot-1", b""),
+            (b"bot-1  |x", b"", b"bot-1  |x"),
             (
                 b"bot-1  | 2022-01-07 15:23:27,046 x",
                 b"bot-1",
@@ -172,6 +188,11 @@ mod tests {
                 b"Mar 14 03:22:41 host python3[2211]: hi",
                 b"host python3[2211]",
                 b"hi",
+            ),
+            (
+                b"Mar 14 03:22:41 host python3[2211]:",
+                b"host python3[2211]",
+                b"",
             ),
         ];
         for (line, source, body) in cases {
@@ -208,7 +229,7 @@ mod tests {
     fn near_prefix() -> impl Strategy<Value = Vec<u8>> {
         let piece = prop::sample::select(vec![
             "2025", "-", "11", "_", " ", "  ", "|", "| ", "T", ":", "16", "bot", "1", ".", "x",
-            "é", "\t", "Mar", "[",
+            "é", "\t", "Mar", "[", "\n", "\r",
         ]);
         prop::collection::vec(piece, 0..14).prop_map(|pieces| pieces.concat().into_bytes())
     }

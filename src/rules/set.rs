@@ -125,6 +125,7 @@ impl RuleSet {
         last: &[u8],
         scratch: &'s mut MatchScratch,
     ) -> Option<(usize, &'s [u8])> {
+        let last = crate::records::trim_blank_end(last);
         match first_match(&self.rules, from, line, fields, Some(last), scratch)? {
             Found::Rule(id, key) => Some((id, key)),
             Found::Deferred(_) => None,

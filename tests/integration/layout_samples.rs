@@ -73,7 +73,10 @@ fn check(
     let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
     let message = String::from_utf8_lossy(got.message).into_owned();
     let message_ok = match (&want.message, &want.message_prefix) {
-        (Some(m), _) => *m == message,
+        // The recognizer reads a message without the spaces and tabs at its
+        // end (a JSON message excepted); the samples record what Python wrote.
+        (Some(m), _) if got.layout.name() == "json" => *m == message,
+        (Some(m), _) => m.trim_end_matches([' ', '\t']) == message,
         (None, Some(prefix)) => message.trim().starts_with(prefix.as_str()),
         (None, None) => false,
     };

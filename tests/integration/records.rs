@@ -52,6 +52,56 @@ fn default_pack_suppresses_a_handler_error_with_its_traceback_whole() {
     );
 }
 
+/// docker compose prints a blank line of the program as `name-1  |`, with
+/// nothing after the bar: it stays inside the chained traceback.
+#[test]
+fn a_compose_traceback_with_blank_lines_is_one_record() {
+    let chained = "\
+2025-11-20 16:32:11,000 - pyrogram.dispatcher - ERROR - Connection lost
+Traceback (most recent call last):
+  File \"/usr/lib/python3.11/site-packages/pyrogram/session/session.py\", line 336, in send
+    await self.connection.send(payload)
+OSError: Connection lost
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File \"/usr/lib/python3.11/site-packages/pyrogram/dispatcher.py\", line 240, in handler_worker
+    await handler.callback(self.client, *args)
+OSError: Connection lost
+";
+    let composed: String = chained
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "bot-1  |\n".to_string()
+            } else {
+                format!("bot-1  | {l}\n")
+            }
+        })
+        .collect();
+    let input = format!("bot-1  | before\n{composed}bot-1  | after\n");
+    assert_eq!(
+        run_default(&input),
+        "bot-1  | before\nbot-1  | after\npyrogram-handler-network-error 1\n"
+    );
+}
+
+/// A paste from a terminal pads every line with spaces to the window's
+/// width; the rules' `$` still finds the end of the words, on the first
+/// line and on the traceback's last.
+#[test]
+fn lines_padded_with_spaces_are_matched_on_their_words() {
+    let padded: String = HANDLER_ERROR
+        .lines()
+        .map(|l| format!("{l:<120}\n"))
+        .collect();
+    assert_eq!(
+        run_default(&format!("before\n{padded}after\n")),
+        "before\nafter\npyrogram-handler-network-error 1\n"
+    );
+}
+
 #[test]
 fn crash_traceback_after_a_socket_send_flood_stays_visible() {
     let input = format!("{}{CRASH}", SOCKET.repeat(50));

@@ -14,7 +14,7 @@ use super::LayoutId;
 pub const PRESET_NAMES: &str = "auto, json, loguru, home-assistant, telethon, bracket-time-level, \
      time-name-level, time-level-name, time-level-name-line, time-level, file-line-level, name-func-line, \
      bracket-name-level, level-at-name, \
-     bracket-level-name, bracket-level, name-level, python-basic, uvicorn, rich, bare";
+     bracket-level-name, bracket-level, name-level, python-basic, uvicorn, rich, loose, bare";
 
 /// The named groups a layout regex may have.
 const GROUPS: [&str; 4] = ["time", "level", "logger", "message"];

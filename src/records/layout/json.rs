@@ -32,6 +32,8 @@ fn key_field(key: &[u8]) -> Option<(usize, u8)> {
         b"message" => (MESSAGE, 0),
         b"msg" => (MESSAGE, 1),
         b"event" => (MESSAGE, 2),
+        // `journalctl -o json`
+        b"MESSAGE" => (MESSAGE, 3),
         b"logger" => (LOGGER, 0),
         b"name" => (LOGGER, 1),
         b"logger_name" => (LOGGER, 2),
@@ -299,6 +301,12 @@ mod tests {
     #[test]
     fn valid_objects() {
         assert_eq!(message(r#"{"message": "hi"}"#).as_deref(), Some("hi"));
+        // journalctl -o json
+        assert_eq!(
+            message(r#"{"PRIORITY": "4", "MESSAGE": "hi", "SYSLOG_IDENTIFIER": "python3"}"#)
+                .as_deref(),
+            Some("hi")
+        );
         assert_eq!(
             message(r#" {"a": [1, -2.5e+3, {"message": "inner"}, [], {}], "b": null, "msg": "x", "message": "y"} "#)
                 .as_deref(),

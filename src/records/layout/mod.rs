@@ -19,6 +19,7 @@ mod clock;
 mod declared;
 mod json;
 mod level;
+mod loose;
 mod presets;
 mod scan;
 #[cfg(test)]
@@ -44,6 +45,8 @@ impl LayoutId {
     pub const JSON: LayoutId = LayoutId(0);
     /// A bare message: no layout read the line.
     pub const BARE: LayoutId = LayoutId(PRESETS.len() as u8 - 1);
+    /// The loose reading, tried after every other preset.
+    pub const LOOSE: LayoutId = LayoutId(PRESETS.len() as u8 - 2);
     /// The layout declared as a regex or a Python format string.
     pub const CUSTOM: LayoutId = LayoutId(u8::MAX);
 
@@ -156,14 +159,22 @@ impl LayoutRecognizer {
             LayoutSpec::Auto => self.auto(line),
             LayoutSpec::Preset(id) => read(*id, line).map(|r| (*id, r)),
             LayoutSpec::Custom(layout) => {
-                return custom(layout, &mut self.slots, line).unwrap_or(Fields::bare(line))
+                let mut fields =
+                    custom(layout, &mut self.slots, line).unwrap_or(Fields::bare(line));
+                fields.message = super::trim_blank_end(fields.message);
+                return fields;
             }
         };
-        match read {
+        let mut fields = match read {
             Some((id, Read::Text(raw))) => text_fields(id, raw, line),
             Some((id, Read::Json(found))) => json_fields(id, &found, line, scratch),
             None => Fields::bare(line),
+        };
+        // A JSON message is the program's own string, padding and all.
+        if fields.layout != LayoutId::JSON {
+            fields.message = super::trim_blank_end(fields.message);
         }
+        fields
     }
 
     /// `auto`: the locked layout, then every preset in order. The lock
@@ -189,9 +200,13 @@ impl LayoutRecognizer {
         })
         .find_map(|id| read(id, line).map(|r| (id, r)))?;
         let keeps_logger = |l: LayoutId| l.preset().is_some_and(|p| p.reads_logger);
-        if self
-            .locked
-            .is_none_or(|l| !keeps_logger(l) || keeps_logger(id))
+        // The loose reading is the last resort for one line, never the
+        // stream's layout: tried first, it would read what a preset reads
+        // better (`WARNING:asyncio:...` as the message `asyncio:...`).
+        if id != LayoutId::LOOSE
+            && self
+                .locked
+                .is_none_or(|l| !keeps_logger(l) || keeps_logger(id))
         {
             self.locked = Some(id);
         }

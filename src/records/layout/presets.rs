@@ -88,10 +88,10 @@ const TIME_LEVEL: &[Tok] = &[
 const BRACKET_TIME: Tok = Opt(&[Lit(b"["), Time, Lit(b"]"), Pad]);
 
 /// The built-in layouts, in the order `auto` tries them.
-pub static PRESETS: [Preset; 20] = [
+pub static PRESETS: [Preset; 21] = [
     Preset {
         name: "json",
-        description: "a JSON object a line (python-json-logger, structlog's JSONRenderer): message from `message`/`msg`/`event`, logger from `logger`/`name`/`logger_name`, level from `level`/`levelname`/`severity`, time from `time`/`timestamp`/`asctime`/`@timestamp`",
+        description: "a JSON object a line (python-json-logger, structlog's JSONRenderer): message from `message`/`msg`/`event`/`MESSAGE` (journalctl -o json), logger from `logger`/`name`/`logger_name`, level from `level`/`levelname`/`severity`, time from `time`/`timestamp`/`asctime`/`@timestamp`",
         parse: Parse::Json,
         reads_logger: true,
         samples: &[
@@ -210,6 +210,9 @@ pub static PRESETS: [Preset; 20] = [
             s("2026-12-04 14:35:45 WARNING  Disk is 91% full: cleaning up", Some("2026-12-04 14:35:45"), Some(Warning), None, "Disk is 91% full: cleaning up"),
             s("04-Dec-26 16:02:47 - INFO - Connecting to 127.0.0.1:43407/TcpFull... [mtprotosender.py:245]", Some("04-Dec-26 16:02:47"), Some(Info), None, "Connecting to 127.0.0.1:43407/TcpFull..."),
             s("2026-12-04 14:35:45,286 - ERROR - [1/3] retry [not a file]", Some("2026-12-04 14:35:45,286"), Some(Error), None, "[1/3] retry [not a file]"),
+            s("2026-12-04 14:35:45,286 WARNING telethon.network.mtprotosender Server closed the connection: x", Some("2026-12-04 14:35:45,286"), Some(Warning), Some("telethon.network.mtprotosender"), "Server closed the connection: x"),
+            s("2026-12-04 14:35:45 INFO socket.send() is not a logger", Some("2026-12-04 14:35:45"), Some(Info), None, "socket.send() is not a logger"),
+            s("2026-12-04 15:06:33,407 - DEBUG - connect_tcp.started host='127.0.0.1' port=47781", Some("2026-12-04 15:06:33,407"), Some(Debug), None, "connect_tcp.started host='127.0.0.1' port=47781"),
         ],
     },
     Preset {
@@ -323,6 +326,18 @@ pub static PRESETS: [Preset; 20] = [
         ],
     },
     Preset {
+        name: "loose",
+        description: "any other `... LEVEL [logger] message` layout, read loosely and never locked on: an upper-case level word within the first 100 bytes after columns with a digit in them, a dotted logger name right after it or before it",
+        parse: Parse::Custom(super::loose::loose, |_| true),
+        reads_logger: false,
+        samples: &[
+            s("2024-01-01 12:00:00 - telethon.network.mtprotosender:520 - WARNING - Server closed the connection: x", None, Some(Warning), Some("telethon.network.mtprotosender"), "Server closed the connection: x"),
+            s("[2024-01-01 12:00:00,123] {session.py:52} ERROR - Connection lost", None, Some(Error), None, "Connection lost"),
+            s("07 21:30:57.005[8615874045014.network.mtprotosender(15996)]-WARNING:Security error", None, Some(Warning), None, "Security error"),
+            s("W 2024-01-01 12:00:00 [1234] WARNING [telethon.client.updates] Got difference", None, Some(Warning), Some("telethon.client.updates"), "Got difference"),
+        ],
+    },
+    Preset {
         name: "bare",
         description: "a bare message: no logging configured (Python's last-resort handler), `%(message)s`, print(); level and logger unknown",
         parse: Parse::Bare,
@@ -367,12 +382,39 @@ const RICH_BLANKS: [usize; 3] = [11, 20, 22];
 /// `[%(filename)s:%(lineno)d]`) is not part of the message, so a rule
 /// anchored on the message's end holds. One preset for both, so that which
 /// one read the previous line cannot change how the next is read.
+///
+/// A dotted name right after the level, ended by a separator, is the
+/// logger (`%(asctime)s %(levelname)s %(name)s %(message)s` and its kin).
 fn time_level(line: &[u8]) -> Option<Raw> {
     let mut raw = super::scan::run(TIME_LEVEL, line)?;
+    if let Some((from, to, after)) = super::loose::logger_at(line, raw.message.0) {
+        let start = after + super::loose::separators(&line[after..]);
+        if start < raw.message.1 && ends_name_as_level(line, &raw, after) {
+            raw.logger = Some((from, to));
+            raw.message.0 = start;
+        }
+    }
     if let Some(end) = without_source_file(&line[raw.message.0..raw.message.1]) {
         raw.message.1 = raw.message.0 + end;
     }
     Some(raw)
+}
+
+/// Whether the text after a name at the message's start (at `after`) is
+/// the column separator the level ended with: ` - ` after ` - LEVEL - `,
+/// ` | ` after ` | LEVEL | `, a space or `: ` after a plain `LEVEL ` or
+/// `[LEVEL] `. So `- DEBUG - connect_tcp.started host=...` (httpcore's
+/// message) keeps its first word.
+fn ends_name_as_level(line: &[u8], raw: &Raw, after: usize) -> bool {
+    let Some((_, level_end)) = raw.level_span else {
+        return false;
+    };
+    let rest = &line[after..];
+    match &line[level_end..raw.message.0] {
+        b" - " => rest.starts_with(b" - "),
+        b" | " => rest.starts_with(b" | "),
+        _ => rest.starts_with(b" ") || rest.starts_with(b": "),
+    }
 }
 
 /// Where `message` ends without a trailing ` [file.py:123]`, if it has one.
