@@ -11,7 +11,7 @@ use super::LayoutId;
 
 /// Every name `[input] layout` accepts besides a regex or a format string,
 /// for error messages.
-pub const PRESET_NAMES: &str = "auto, json, loguru, home-assistant, telethon, bracket-time-level, \
+pub const PRESET_NAMES: &str = "auto, json, logfmt, loguru, home-assistant, telethon, bracket-time-level, \
      time-name-level, time-level-name, time-level-name-line, time-level, file-line-level, name-func-line, \
      bracket-name-level, level-at-name, \
      bracket-level-name, bracket-level, name-level, python-basic, uvicorn, rich, loose, bare";

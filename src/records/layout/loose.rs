@@ -20,10 +20,11 @@ pub(super) fn loose(line: &[u8]) -> Option<Raw> {
     let (level, start, end) = level_word(line)?;
     let prefix = &line[..start];
     // Columns before the level hold a time, a pid, a thread or a dotted
-    // name; prose does not. A digit in them is the cheap sign of columns.
+    // name; prose does not. A digit in them is the cheap sign of columns;
+    // one column alone (a thread name) is one too.
     // A line may also start with its level, bare or as `[LEVEL]`.
     let level_first = prefix.is_empty() || prefix == b"[";
-    if !level_first && !prefix.iter().any(u8::is_ascii_digit) {
+    if !level_first && !prefix.iter().any(u8::is_ascii_digit) && !one_column(prefix) {
         return None;
     }
     // A line that starts with its level and a colon is `LEVEL:name:message`
@@ -83,6 +84,19 @@ fn level_word(line: &[u8]) -> Option<(Level, usize, usize)> {
         i = end;
     }
     None
+}
+
+/// A single column of up to 40 bytes and its separator (`MainThread `,
+/// `Thread-2`, a host name): what is left of a line whose time a
+/// collector's prefix took. A plain word (`the`, `Then`) is prose.
+fn one_column(prefix: &[u8]) -> bool {
+    let text = prefix.trim_ascii_end();
+    let name_like = text.iter().skip(1).any(u8::is_ascii_uppercase)
+        || text.iter().any(|b| matches!(b, b'_' | b'-' | b'.'));
+    name_like
+        && text.iter().any(u8::is_ascii_alphanumeric)
+        && text.len() <= 40
+        && !text.iter().any(u8::is_ascii_whitespace)
 }
 
 fn is_word(b: u8) -> bool {
@@ -217,6 +231,7 @@ mod tests {
             format!("[2024-01-01 12:00:00] [1234] [WARNING] [{L}] {M}"),
             format!("[WARNING] 2024-01-01 12:00:00 {L}: {M}"),
             format!("WARNING - 2024-01-01 12:00:00,123 - {L} - {M}"),
+            format!("MainThread WARNING {L}: {M}"),
         ];
         for line in &cases {
             assert_eq!(
@@ -251,7 +266,7 @@ mod tests {
     #[test]
     fn prose_is_no_layout() {
         for line in [
-            "Got ERROR from the server: Server closed the connection",
+            "Then we got ERROR from the server: Server closed the connection",
             "socket.send() raised exception.",
             "the WARNING was ignored 3 times",
             "ERRORS: 3",

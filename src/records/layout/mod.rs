@@ -19,9 +19,11 @@ mod clock;
 mod declared;
 mod json;
 mod level;
+mod logfmt;
 mod loose;
 mod presets;
 mod scan;
+mod stdlib;
 #[cfg(test)]
 mod tests;
 
@@ -217,13 +219,43 @@ impl LayoutRecognizer {
 /// Reads `line` with one preset; `None` if it does not fit.
 fn read(id: LayoutId, line: &[u8]) -> Option<Read> {
     match id.preset()?.parse {
-        Parse::Program(program) => scan::run(program, line).map(Read::Text),
-        Parse::Custom(parse, _) => parse(line).map(Read::Text),
+        Parse::Program(program) => {
+            scan::run(program, line).map(|raw| Read::Text(refine(line, raw)))
+        }
+        Parse::Custom(parse, _) => parse(line).map(|raw| Read::Text(refine(line, raw))),
         Parse::Json => json::scan(line)
             .filter(|f| f[json::MESSAGE].is_some())
             .map(Read::Json),
         Parse::Bare => None,
     }
+}
+
+/// A layout that shows neither time nor logger before its message (`[LEVEL]
+/// message`) may be the start of a longer one: `[LEVEL] TIME logger:
+/// message`. A timestamp opening the message is read as the time, and a
+/// dotted name after it, ended by a separator, as the logger.
+fn refine(line: &[u8], mut raw: Raw) -> Raw {
+    if raw.time.is_some() || raw.logger.is_some() {
+        return raw;
+    }
+    let at = raw.message.0;
+    let Some(n) = scan::time_len(&line[at..]) else {
+        return raw;
+    };
+    let mut start = at + n + loose::separators(&line[at + n..]);
+    if start == at + n || start >= raw.message.1 {
+        return raw;
+    }
+    raw.time = Some((at, at + n));
+    if let Some((from, to, after)) = loose::logger_at(line, start) {
+        let rest = after + loose::separators(&line[after..]);
+        if rest < raw.message.1 {
+            raw.logger = Some((from, to));
+            start = rest;
+        }
+    }
+    raw.message.0 = start;
+    raw
 }
 
 fn text_fields(id: LayoutId, raw: Raw, line: &[u8]) -> Fields<'_> {

@@ -72,23 +72,11 @@ const fn s(
 
 use Level::{Critical, Debug, Error, Info, Success, Trace, Warning};
 
-/// `%(asctime)s - %(levelname)s - %(message)s` and its other separators.
-const TIME_LEVEL: &[Tok] = &[
-    Time,
-    Tok::Alt(&[
-        &[Lit(b" - "), Lvl, Lit(b" - ")],
-        &[Lit(b" | "), Lvl, Lit(b" | ")],
-        &[Lit(b" ["), Lvl, Lit(b"] ")],
-        &[Lit(b" "), Lvl, Lit(b" ")],
-    ]),
-    Message,
-];
-
 /// `[TIME]` before a bracketed layout, with any spaces after it.
 const BRACKET_TIME: Tok = Opt(&[Lit(b"["), Time, Lit(b"]"), Pad]);
 
 /// The built-in layouts, in the order `auto` tries them.
-pub static PRESETS: [Preset; 21] = [
+pub static PRESETS: [Preset; 22] = [
     Preset {
         name: "json",
         description: "a JSON object a line (python-json-logger, structlog's JSONRenderer): message from `message`/`msg`/`event`/`MESSAGE` (journalctl -o json), logger from `logger`/`name`/`logger_name`, level from `level`/`levelname`/`severity`, time from `time`/`timestamp`/`asctime`/`@timestamp`",
@@ -98,6 +86,16 @@ pub static PRESETS: [Preset; 21] = [
             s(r#"{"asctime": "2026-12-04 14:35:45,518", "name": "asyncio", "levelname": "ERROR", "message": "Unclosed client session"}"#, Some("2026-12-04 14:35:45,518"), Some(Error), Some("asyncio"), "Unclosed client session"),
             s(r#"{"chat_id": 42, "event": "Sent: {\n    \"_\": \"Ping\"\n}", "level": "debug", "logger": "pyrogram.session.session", "timestamp": "2026-12-04T14:35:45.533565Z"}"#, Some("2026-12-04T14:35:45.533565Z"), Some(Debug), Some("pyrogram.session.session"), "Sent: {\n    \"_\": \"Ping\"\n}"),
             s(r#"{"msg": "caf\u00e9 \ud83d\ude80", "severity": "WARN", "nested": {"logger": "no"}}"#, None, Some(Warning), None, "café 🚀"),
+        ],
+    },
+    Preset {
+        name: "logfmt",
+        description: "`key=value` lines: logfmt (`level=warning logger=x msg=\"...\"`) and structlog's KeyValueRenderer (`event='...' logger='x' level='warning'`): message from `msg`/`message`/`event`, level from `level`/`lvl`/`levelname`/`severity`, logger from `logger`/`name`/`logger_name`, time from `time`/`ts`/`timestamp`",
+        parse: Parse::Custom(super::logfmt::logfmt, |b| b.is_ascii_lowercase() || b == b'_' || b == b'@'),
+        reads_logger: true,
+        samples: &[
+            s(r#"time="2026-12-04T14:35:45Z" level=warning logger=telethon.network.mtprotosender msg="Server closed the connection: x""#, Some("2026-12-04T14:35:45Z"), Some(Warning), Some("telethon.network.mtprotosender"), "Server closed the connection: x"),
+            s("event='Connection lost' logger='pyrogram.dispatcher' level='error'", None, Some(Error), Some("pyrogram.dispatcher"), "Connection lost"),
         ],
     },
     Preset {
@@ -202,7 +200,7 @@ pub static PRESETS: [Preset; 21] = [
     Preset {
         name: "time-level",
         description: "`%(asctime)s - %(levelname)s - %(message)s` (no logger), also with ` | `, `[LEVEL]` or spaces, and with ` [%(filename)s:%(lineno)d]` at the end (not part of the message)",
-        parse: Parse::Custom(time_level, |b| b.is_ascii_digit()),
+        parse: Parse::Custom(super::stdlib::time_level, |b| b.is_ascii_digit()),
         reads_logger: false,
         samples: &[
             s("2026-12-04 14:35:45,286 - ERROR - Unclosed client session", Some("2026-12-04 14:35:45,286"), Some(Error), None, "Unclosed client session"),
@@ -304,7 +302,7 @@ pub static PRESETS: [Preset; 21] = [
     Preset {
         name: "uvicorn",
         description: "uvicorn's `%(levelprefix)s %(message)s`: the level, a colon, padding to 9 columns (no logger)",
-        parse: Parse::Custom(uvicorn, |b| b.is_ascii_alphabetic()),
+        parse: Parse::Custom(super::stdlib::uvicorn, |b| b.is_ascii_alphabetic()),
         reads_logger: false,
         samples: &[
             s("INFO:     Started server process [3347]", None, Some(Info), None, "Started server process [3347]"),
@@ -350,90 +348,11 @@ pub static PRESETS: [Preset; 21] = [
     },
 ];
 
-/// uvicorn's `LEVEL:` padded to 9 columns, then the message: exactly the
-/// padding its formatter writes, so `Error: x` printed by anyone else is
-/// no uvicorn line.
-fn uvicorn(line: &[u8]) -> Option<Raw> {
-    let n = line.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let level = Level::parse(&line[..n])?;
-    if line.get(n) != Some(&b':') {
-        return None;
-    }
-    let start = n + 1 + 8usize.saturating_sub(n) + 1;
-    let padding = line.get(n + 1..start)?;
-    if !padding.iter().all(|&b| b == b' ') {
-        return None;
-    }
-    Some(Raw {
-        level: Some(level),
-        level_span: Some((0, n)),
-        message: (start, line.len()),
-        ..Raw::default()
-    })
-}
-
 /// rich's time column with its gap is as wide as its format, and a
 /// repeated time is written as that many spaces: `[%X]` 11, `[%x %X]` (the
 /// default) 20, `[%Y-%m-%d %H:%M:%S]` 22. Only these: a message rich
 /// wrapped is indented by the time and level columns (29 by default).
 const RICH_BLANKS: [usize; 3] = [11, 20, 22];
-
-/// A `time-level` line; a ` [file.py:123]` at its end (a format ending in
-/// `[%(filename)s:%(lineno)d]`) is not part of the message, so a rule
-/// anchored on the message's end holds. One preset for both, so that which
-/// one read the previous line cannot change how the next is read.
-///
-/// A dotted name right after the level, ended by a separator, is the
-/// logger (`%(asctime)s %(levelname)s %(name)s %(message)s` and its kin).
-fn time_level(line: &[u8]) -> Option<Raw> {
-    let mut raw = super::scan::run(TIME_LEVEL, line)?;
-    if let Some((from, to, after)) = super::loose::logger_at(line, raw.message.0) {
-        let start = after + super::loose::separators(&line[after..]);
-        if start < raw.message.1 && ends_name_as_level(line, &raw, after) {
-            raw.logger = Some((from, to));
-            raw.message.0 = start;
-        }
-    }
-    if let Some(end) = without_source_file(&line[raw.message.0..raw.message.1]) {
-        raw.message.1 = raw.message.0 + end;
-    }
-    Some(raw)
-}
-
-/// Whether the text after a name at the message's start (at `after`) is
-/// the column separator the level ended with: ` - ` after ` - LEVEL - `,
-/// ` | ` after ` | LEVEL | `, a space or `: ` after a plain `LEVEL ` or
-/// `[LEVEL] `. So `- DEBUG - connect_tcp.started host=...` (httpcore's
-/// message) keeps its first word.
-fn ends_name_as_level(line: &[u8], raw: &Raw, after: usize) -> bool {
-    let Some((_, level_end)) = raw.level_span else {
-        return false;
-    };
-    let rest = &line[after..];
-    match &line[level_end..raw.message.0] {
-        b" - " => rest.starts_with(b" - "),
-        b" | " => rest.starts_with(b" | "),
-        _ => rest.starts_with(b" ") || rest.starts_with(b": "),
-    }
-}
-
-/// Where `message` ends without a trailing ` [file.py:123]`, if it has one.
-fn without_source_file(message: &[u8]) -> Option<usize> {
-    let message = message.strip_suffix(b"\r").unwrap_or(message);
-    let inner = message.strip_suffix(b"]")?;
-    let open = inner.iter().rposition(|&b| b == b'[')?;
-    let path = &inner[open + 1..];
-    let (file, _) = path.split_at(path.iter().rposition(|&b| b == b':')?);
-    if open == 0 || inner[open - 1] != b' ' || !file.ends_with(b".py") || !is_path_column(path) {
-        return None;
-    }
-    Some(
-        inner[..open]
-            .iter()
-            .rposition(|&b| b != b' ')
-            .map_or(0, |i| i + 1),
-    )
-}
 
 /// rich's columns: time (or its blank), the level padded to 8, the message,
 /// and the `file.py:line` path column at the right edge.
@@ -465,7 +384,7 @@ fn rich(line: &[u8]) -> Option<Raw> {
             .take_while(|&&b| b == b' ')
             .count();
     if let Some(gap) = line[start..end].iter().rposition(|&b| b == b' ') {
-        if is_path_column(&line[start + gap + 1..end]) {
+        if super::stdlib::is_path_column(&line[start + gap + 1..end]) {
             end = start + gap;
             end -= line[start..end]
                 .iter()
@@ -506,14 +425,6 @@ pub(crate) fn rich_blank_time_message(line: &[u8]) -> Option<usize> {
         return None;
     }
     rich_level_column(line, blank).map(|(_, start)| start)
-}
-
-/// `file.py:123`: rich's path column.
-fn is_path_column(s: &[u8]) -> bool {
-    let Some(colon) = s.iter().rposition(|&b| b == b':') else {
-        return false;
-    };
-    colon > 0 && colon + 1 < s.len() && s[colon + 1..].iter().all(u8::is_ascii_digit)
 }
 
 /// Bit `i` of entry `b`: preset `i` may read a line that starts with byte

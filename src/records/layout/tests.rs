@@ -487,6 +487,10 @@ proptest! {
                 }
                 // A dotted name opening the message is read as the logger
                 // there (see `time_level`).
+                // A quoted value cannot hold its own quote unescaped.
+                if preset.name == "logfmt" && message.contains(['\'', '"', '\\']) {
+                    continue;
+                }
                 let reads_a_logger_first = matches!(preset.name, "time-level" | "loose");
                 if reads_a_logger_first && loose::logger_at(message.as_bytes(), 0).is_some() {
                     continue;
