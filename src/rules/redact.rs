@@ -109,6 +109,13 @@ impl Guard {
                 // `fits` lets through: the rest is looked at colon by colon.
                 return self.find_each(hay, i, limit);
             }
+            if let Some(space) = self.last_space(&hay[end - 8..end]) {
+                // No window that holds this space can match; the bytes
+                // after it were not looked at.
+                i = end - 8 + space + 1 + lead;
+                good = 0;
+                continue;
+            }
             let lo = good.max(start);
             match hay[lo..end]
                 .iter()
@@ -126,6 +133,23 @@ impl Guard {
             good = end;
         }
         None
+    }
+
+    /// The index of the last space in `eight` (eight bytes), when a space
+    /// cannot be part of a match: text breaks its runs with spaces more
+    /// than with anything else, and eight bytes are looked at in one step.
+    fn last_space(&self, eight: &[u8]) -> Option<usize> {
+        if self.run[usize::from(b' ')] {
+            return None;
+        }
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(eight).ok()?);
+        // A byte of `diff` is zero where `word` holds a space; the high
+        // bit of each byte of `nonzero` is set where it is not (no carry
+        // crosses bytes, so the answer is exact).
+        let diff = word ^ 0x2020_2020_2020_2020;
+        let nonzero = ((diff & 0x7f7f_7f7f_7f7f_7f7f) + 0x7f7f_7f7f_7f7f_7f7f) | diff;
+        let spaces = !nonzero & 0x8080_8080_8080_8080;
+        (spaces != 0).then(|| (63 - spaces.leading_zeros() as usize) / 8)
     }
 
     /// [`Guard::find`] by stopping at each occurrence of the literal's
