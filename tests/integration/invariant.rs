@@ -542,6 +542,12 @@ const PACK_LINES: &[&str] = &[
     "bot-1  | WARNING:asyncio:socket.send() raised exception.",
     "bot-1  | Traceback (most recent call last):",
     "plain words",
+    // Secrets the default redactions mask: found by a guard (the token)
+    // and by a literal (a URL's password), on lines no rule takes.
+    "INFO:httpx:HTTP Request: POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe \"HTTP/1.1 200 OK\"",
+    "WARNING:asyncio:socket.send() raised exception. url=https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/x",
+    "sqlalchemy.exc.OperationalError: could not connect to postgresql://bot:s3cr3t@db:5432/bot",
+    "16:32:54 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDs 12:00:00",
 ];
 
 /// A bot's log for the default packs: timestamped lines in three layouts,
@@ -578,10 +584,23 @@ fn pack_log() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
+/// The property below runs the secrets pack too, as every command does: the token and password
+/// lines of `PACK_LINES` go through the fast path's search for secrets.
+#[test]
+fn the_default_packs_of_the_fast_path_property_mask_secrets() {
+    assert!(!default_packs().redactor().is_empty());
+}
+
 fn default_packs() -> Arc<RuleSet> {
     static SET: std::sync::OnceLock<Arc<RuleSet>> = std::sync::OnceLock::new();
     Arc::clone(SET.get_or_init(|| {
-        Arc::new(load(&[RuleSource::Defaults], Duration::from_secs(30)).expect("default packs"))
+        Arc::new(
+            load(
+                &[RuleSource::Secrets, RuleSource::Defaults],
+                Duration::from_secs(30),
+            )
+            .expect("default packs"),
+        )
     }))
 }
 
