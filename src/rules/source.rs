@@ -51,7 +51,7 @@ pub(crate) const BUILTIN_PACKS: &[Pack] = &[
     },
     Pack {
         name: "telethon",
-        about: "Telethon 1.24 to 1.45: closed connections, failed connection attempts, unreadable packets",
+        about: "Telethon 1.2 to 1.45: closed connections, failed connection attempts, unreadable packets",
         default: true,
         text: include_str!("../../rules/telethon.toml"),
     },

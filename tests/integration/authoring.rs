@@ -228,7 +228,7 @@ fn rules_list_show_and_unknown_pack() {
         .args(["rules", "list"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("telethon-reconnect      1  no"));
+        .stdout(predicate::str::contains("telethon-reconnect      2  no"));
     logdedup()
         .args(["rules", "show", "asyncio"])
         .assert()
